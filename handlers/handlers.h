@@ -1,0 +1,12 @@
+/* One handler per operation, named by resource and method. */
+#ifndef CC_HANDLERS_H
+#define CC_HANDLERS_H
+#include "server/http.h"
+
+void handler_healthz_get(http_req *r);
+void handler_readyz_get(http_req *r);
+void handler_cultures_get(http_req *r);
+void handler_culture_signals_get(http_req *r);
+void handler_openapi_get(http_req *r);
+
+#endif

@@ -1,0 +1,41 @@
+/* GET /readyz: ready to serve: not shutting down, the database answers, and
+ * its schema is the one this build expects. */
+#include "handlers/handlers.h"
+#include "server/app.h"
+#include "store/store.h"
+
+#include <string.h>
+
+static void not_ready(http_req *r, const char *reason, const char *message)
+{
+	http_reply_error(r, ERR_NOT_READY, message, json_pack("{s:s}", "reason", reason));
+}
+
+static void on_schema(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+{
+	http_req *r = ud;
+	app *a = http_req_app(r);
+	bool no_table = st == STORE_FAILED && sqlstate && strcmp(sqlstate, "42P01") == 0;
+	if (st != STORE_OK && !no_table) {
+		not_ready(r, "database_unreachable", "The database does not answer.");
+		return;
+	}
+	char detail[512];
+	schema_state s = schema_compare_result(&a->migrations, st == STORE_OK ? res : NULL, detail, sizeof detail);
+	if (s == SCHEMA_CURRENT || s == SCHEMA_NEWER)
+		http_reply_json(r, 200, json_pack("{s:s,s:i}", "status", "ready", "schema_version",
+						   (int)a->migrations.n));
+	else
+		not_ready(r, "schema_outdated", detail);
+}
+
+void handler_readyz_get(http_req *r)
+{
+	app *a = http_req_app(r);
+	if (a->shutting_down) {
+		not_ready(r, "shutting_down", "The service is shutting down.");
+		return;
+	}
+	if (store_schema_state(a->pool, on_schema, r) < 0)
+		not_ready(r, "database_unreachable", "No database connection is up.");
+}

@@ -1,0 +1,28 @@
+/* The state of a running `serve`: what handlers reach through
+ * http_req_app(). Owned by serve.c; lives on the loop thread. */
+#ifndef CC_APP_H
+#define CC_APP_H
+#include <stdbool.h>
+#include <uv.h>
+
+#include "server/config.h"
+#include "server/http.h"
+#include "store/migrate.h"
+#include "store/pool.h"
+
+typedef struct app {
+	uv_loop_t *loop;
+	const config *cfg;
+	migration_set migrations; /* what the code expects of the schema */
+	store_pool *pool;
+	http_server *http;
+	bool shutting_down;
+	uv_signal_t sigterm, sigint;
+	uv_timer_t drain;
+	int exit_code;
+} app;
+
+/* Runs the service until SIGTERM/SIGINT; returns the exit code. */
+int serve_run(config *cfg);
+
+#endif

@@ -1,0 +1,180 @@
+/* Configuration from the environment and command-line flags. */
+#include "server/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		      unsigned long long *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* One setting: its variable, its flag, how to parse it. */
+enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL };
+struct setting {
+	const char *env;
+	const char *flag;
+	enum kind kind;
+	size_t offset;
+	const char *def;
+	unsigned long long min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(config, f)
+static const struct setting settings[] = {
+	{"HOST", "host", K_STR, OFF(host), "127.0.0.1", 0, 0, "address to listen on"},
+	{"PORT", "port", K_UINT, OFF(port), "8080", 1, 65535, "TCP port"},
+	{"DATABASE_URL", "database-url", K_STR, OFF(database_url), "", 0, 0,
+	 "libpq connection string or URI (empty: libpq defaults, PG* variables)"},
+	{"DB_POOL_SIZE", "db-pool-size", K_UINT, OFF(db_pool_size), "4", 1, 256,
+	 "database connections held open"},
+	{"DB_TIMEOUT_MS", "db-timeout-ms", K_UINT, OFF(db_timeout_ms), "5000", 10, 600000,
+	 "longest wait for one query, queueing included"},
+	{"MAX_BODY_BYTES", "max-body-bytes", K_SIZE, OFF(max_body_bytes), "65536", 64,
+	 64ull << 20, "largest request body accepted"},
+	{"MAX_CONNECTIONS", "max-connections", K_UINT, OFF(max_connections), "8192", 1,
+	 1000000, "open client connections at most"},
+	{"SHUTDOWN_DRAIN_MS", "shutdown-drain-ms", K_UINT, OFF(drain_ms), "10000", 0,
+	 3600000, "on SIGTERM, how long in-flight requests may take to finish"},
+	{"LLM_BASE_URL", "llm-base-url", K_STR, OFF(llm_base_url), "http://127.0.0.1:11434/v1", 0,
+	 0, "OpenAI-compatible API base URL (default: a local Ollama)"},
+	{"LLM_API_KEY", "llm-api-key", K_STR, OFF(llm_api_key), NULL, 0, 0,
+	 "bearer token for the model backend (unset: none)"},
+	{"LLM_MODEL", "llm-model", K_STR, OFF(llm_model), "llama3.1:8b", 0, 0,
+	 "model name sent to the backend"},
+	{"LOG_LEVEL", "log-level", K_LEVEL, OFF(log_level), "info", 0, 0,
+	 "debug, info, warn or error"},
+	{"MIGRATIONS_DIR", "migrations", K_STR, OFF(migrations_dir), NULL, 0, 0,
+	 "read migrations from this folder instead of those built in"},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+const char config_flags_help[] =
+	"  --host ADDR            HOST, address to listen on (127.0.0.1)\n"
+	"  --port N               PORT (8080)\n"
+	"  --database-url URL     DATABASE_URL, libpq connection string or URI\n"
+	"  --db-pool-size N       DB_POOL_SIZE, database connections (4)\n"
+	"  --db-timeout-ms N      DB_TIMEOUT_MS, longest wait for a query (5000)\n"
+	"  --max-body-bytes N     MAX_BODY_BYTES, largest request body (65536)\n"
+	"  --max-connections N    MAX_CONNECTIONS, open client connections (8192)\n"
+	"  --shutdown-drain-ms N  SHUTDOWN_DRAIN_MS, time for in-flight requests on SIGTERM (10000)\n"
+	"  --llm-base-url URL     LLM_BASE_URL (http://127.0.0.1:11434/v1)\n"
+	"  --llm-api-key KEY      LLM_API_KEY\n"
+	"  --llm-model NAME       LLM_MODEL (llama3.1:8b)\n"
+	"  --log-level LEVEL      LOG_LEVEL: debug, info, warn, error (info)\n"
+	"  --migrations DIR       MIGRATIONS_DIR, migrations folder instead of the built-in set\n";
+
+static int set_value(config *cfg, const struct setting *s, const char *v, int from_flag)
+{
+	char origin[64];
+	if (from_flag)
+		snprintf(origin, sizeof origin, "flag --%s (%s)", s->flag, s->env);
+	else
+		snprintf(origin, sizeof origin, "environment variable %s", s->env);
+	char *base = (char *)cfg;
+	unsigned long long u;
+	switch (s->kind) {
+	case K_STR: {
+		char **dst = (char **)(base + s->offset);
+		free(*dst);
+		*dst = v ? strdup(v) : NULL;
+		return 0;
+	}
+	case K_LEVEL:
+		if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
+			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected debug, info, warn or error\n",
+				origin, v);
+			return -1;
+		}
+		free(*(char **)(base + s->offset));
+		*(char **)(base + s->offset) = strdup(v);
+		return 0;
+	case K_UINT:
+	case K_SIZE:
+		if (config_parse_uint(v, s->min, s->max, &u) < 0) {
+			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected an integer from %llu to %llu\n",
+				origin, v, s->min, s->max);
+			return -1;
+		}
+		if (s->kind == K_UINT)
+			*(unsigned *)(base + s->offset) = (unsigned)u;
+		else
+			*(size_t *)(base + s->offset) = (size_t)u;
+		return 0;
+	}
+	return -1;
+}
+
+int config_from_env(config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		const char *v = getenv(s->env);
+		if (v && s->kind != K_STR && !*v)
+			v = NULL; /* empty counts as unset for numbers */
+		if (!v)
+			v = s->def;
+		if (!v)
+			continue;
+		if (set_value(cfg, s, v, 0) < 0)
+			return -1;
+	}
+	if (cfg->llm_api_key && !*cfg->llm_api_key) {
+		free(cfg->llm_api_key);
+		cfg->llm_api_key = NULL;
+	}
+	if (!*cfg->host) {
+		fprintf(stderr, "culturecare: invalid environment variable HOST: empty\n");
+		return -1;
+	}
+	return 0;
+}
+
+int config_apply_flag(config *cfg, int argc, char **argv, int i)
+{
+	const char *a = argv[i];
+	if (strncmp(a, "--", 2) != 0)
+		return 0;
+	a += 2;
+	for (size_t k = 0; k < NSETTINGS; k++) {
+		const struct setting *s = &settings[k];
+		size_t n = strlen(s->flag);
+		if (strncmp(a, s->flag, n) != 0)
+			continue;
+		if (a[n] == '=')
+			return set_value(cfg, s, a + n + 1, 1) < 0 ? -1 : 1;
+		if (a[n] == '\0') {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "culturecare: flag --%s needs a value (%s)\n", s->flag, s->env);
+				return -1;
+			}
+			return set_value(cfg, s, argv[i + 1], 1) < 0 ? -1 : 2;
+		}
+	}
+	return 0;
+}
+
+void config_clear(config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (settings[i].kind == K_STR || settings[i].kind == K_LEVEL) {
+			char **p = (char **)((char *)cfg + settings[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+}

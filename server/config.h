@@ -1,0 +1,42 @@
+/* Configuration: environment variables with defaults, overridable by flags.
+ * A bad value stops start-up with one line naming the variable. */
+#ifndef CC_CONFIG_H
+#define CC_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct config {
+	char *host;            /* HOST */
+	unsigned port;         /* PORT */
+	char *database_url;    /* DATABASE_URL (libpq conninfo or URI; "" = libpq defaults) */
+	unsigned db_pool_size; /* DB_POOL_SIZE */
+	unsigned db_timeout_ms; /* DB_TIMEOUT_MS: longest wait for a query, queue included */
+	size_t max_body_bytes; /* MAX_BODY_BYTES */
+	unsigned max_connections; /* MAX_CONNECTIONS */
+	unsigned drain_ms;     /* SHUTDOWN_DRAIN_MS */
+	char *llm_base_url;    /* LLM_BASE_URL */
+	char *llm_api_key;     /* LLM_API_KEY (may be NULL) */
+	char *llm_model;       /* LLM_MODEL */
+	char *log_level;       /* LOG_LEVEL: debug, info, warn, error */
+	char *migrations_dir;  /* MIGRATIONS_DIR: read migrations from here instead of the embedded set */
+} config;
+
+/* Fills cfg from the environment. On error writes one line to stderr naming
+ * the variable and returns -1. */
+int config_from_env(config *cfg);
+
+/* Applies one "--name=value" or "--name value" flag. Returns the number of
+ * argv entries consumed (1 or 2), 0 if the flag is not a config flag, or -1
+ * after printing an error. */
+int config_apply_flag(config *cfg, int argc, char **argv, int i);
+
+/* Help text for the config flags. */
+extern const char config_flags_help[];
+
+void config_clear(config *cfg);
+
+/* Parses an unsigned decimal within [min, max]; returns -1 when invalid. */
+int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		      unsigned long long *out);
+
+#endif

@@ -1,0 +1,16 @@
+/* Files compiled into the binary by the build (see server/embed.c). */
+#ifndef CC_EMBEDDED_H
+#define CC_EMBEDDED_H
+#include <stddef.h>
+
+struct embedded_file {
+	const char *name; /* base name, e.g. "0001_init.sql" */
+	const char *data; /* NUL-terminated */
+	size_t len;       /* without the terminating NUL */
+};
+
+/* Terminated by an entry whose name is NULL. */
+extern const struct embedded_file embedded_migrations[];
+extern const struct embedded_file embedded_openapi[];
+
+#endif

@@ -1,0 +1,435 @@
+/* libmicrohttpd driven by libuv (see http.h).
+ *
+ * libmicrohttpd runs without threads of its own (MHD_USE_EPOLL, no internal
+ * polling thread): a uv_poll watches its epoll descriptor and a uv_timer its
+ * next timeout, and both call MHD_run(). Resuming a connection wakes the
+ * daemon's epoll descriptor through its inter-thread channel, so the loop
+ * calls MHD_run() again and the queued reply goes out. */
+#include "server/http.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/log.h"
+#include "server/router.h"
+#include "server/util.h"
+
+struct http_server {
+	uv_loop_t *loop;
+	const config *cfg;
+	void *app;
+	struct MHD_Daemon *d;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	unsigned handles_open;
+	unsigned inflight;
+	unsigned port;
+	void (*idle_cb)(void *);
+	void *idle_ud;
+	void (*stopped_cb)(void *);
+	void *stopped_ud;
+};
+
+enum req_state { REQ_READING, REQ_RUNNING, REQ_SUSPENDED, REQ_REPLIED };
+
+struct http_req {
+	http_server *srv;
+	struct MHD_Connection *conn;
+	const route *route;
+	char method[16];
+	char params[HTTP_MAX_PARAMS][128];
+	int nparams;
+	char request_id[129];
+	uint64_t start_ns;
+	enum req_state state;
+	bool suspended;
+	char *body;
+	size_t body_len;
+	bool too_large;
+	struct MHD_Response *response;
+	unsigned status;
+};
+
+/* ---- loop integration ---- */
+
+static void run(http_server *s)
+{
+	MHD_run(s->d);
+	MHD_UNSIGNED_LONG_LONG ms;
+	if (MHD_get_timeout(s->d, &ms) == MHD_YES)
+		uv_timer_start(&s->timer, s->timer.timer_cb, ms, 0);
+	else
+		uv_timer_stop(&s->timer);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	run(h->data);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	run(t->data);
+}
+
+/* ---- request context ---- */
+
+static void req_free(http_req *r)
+{
+	if (!r)
+		return;
+	if (r->response)
+		MHD_destroy_response(r->response);
+	free(r->body);
+	free(r);
+}
+
+void *http_req_app(http_req *r)
+{
+	return r->srv->app;
+}
+
+const char *http_req_id(const http_req *r)
+{
+	return r->request_id;
+}
+
+const char *http_req_method(const http_req *r)
+{
+	return r->method;
+}
+
+const char *http_req_param(const http_req *r, int i)
+{
+	return i >= 0 && i < r->nparams ? r->params[i] : NULL;
+}
+
+const char *http_req_query(http_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_req_header(http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_body(const http_req *r, size_t *len)
+{
+	if (len)
+		*len = r->body_len;
+	return r->body ? r->body : "";
+}
+
+/* Stores the reply; resumes the connection if it waits. */
+static void set_response(http_req *r, unsigned status, struct MHD_Response *resp)
+{
+	if (r->state == REQ_REPLIED || !resp) {
+		/* A second reply is a bug in a handler; keep the first. */
+		if (resp)
+			MHD_destroy_response(resp);
+		if (!resp)
+			log_json(LOG_ERROR, "cannot create response", json_pack("{s:s}", "request_id", r->request_id));
+		if (r->state == REQ_REPLIED)
+			return;
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		status = 500;
+		if (!resp)
+			return;
+	}
+	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	r->response = resp;
+	r->status = status;
+	r->state = REQ_REPLIED;
+	if (r->suspended) {
+		r->suspended = false;
+		MHD_resume_connection(r->conn);
+		/* Run the daemon on the next loop turn to send the reply; the
+		 * resume alone does not wake its epoll descriptor here. */
+		uv_timer_start(&r->srv->timer, r->srv->timer.timer_cb, 0, 0);
+	}
+}
+
+void http_reply_json(http_req *r, unsigned status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(body);
+	struct MHD_Response *resp = NULL;
+	if (text) {
+		size_t len = strlen(text);
+		text[len] = '\n'; /* replaces the NUL: the buffer is length-delimited */
+		resp = MHD_create_response_from_buffer(len + 1, text, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(text);
+		else
+			MHD_add_response_header(resp, "Content-Type", "application/json");
+	}
+	set_response(r, status, resp);
+}
+
+void http_reply_error(http_req *r, err_code code, const char *message, json_t *details)
+{
+	const err_info *e = err_lookup(code);
+	json_t *err = json_pack("{s:s,s:s}", "code", e->name, "message", message ? message : e->message);
+	if (details)
+		json_object_set_new(err, "details", details);
+	json_t *body = json_pack("{s:o,s:s}", "error", err, "request_id", r->request_id);
+	http_reply_json(r, e->status, body);
+}
+
+void http_reply_static(http_req *r, unsigned status, const char *content_type, const void *data, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+	if (resp)
+		MHD_add_response_header(resp, "Content-Type", content_type);
+	set_response(r, status, resp);
+}
+
+static void reply_method_not_allowed(http_req *r, const char *allow)
+{
+	const err_info *e = err_lookup(ERR_METHOD_NOT_ALLOWED);
+	json_t *body = json_pack("{s:{s:s,s:s,s:{s:s}},s:s}", "error", "code", e->name, "message", e->message,
+				 "details", "allow", allow, "request_id", r->request_id);
+	http_reply_json(r, e->status, body);
+	if (r->response)
+		MHD_add_response_header(r->response, "Allow", allow);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static http_req *req_new(http_server *s, struct MHD_Connection *conn, const char *method)
+{
+	http_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->srv = s;
+	r->conn = conn;
+	r->start_ns = now_ns();
+	snprintf(r->method, sizeof r->method, "%s", method);
+	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (request_id_valid(rid))
+		snprintf(r->request_id, sizeof r->request_id, "%s", rid);
+	else
+		uuid_v4(r->request_id);
+	s->inflight++;
+	return r;
+}
+
+static void dispatch(http_req *r, const char *url)
+{
+	if (r->too_large) {
+		http_reply_error(r, ERR_BODY_TOO_LARGE, NULL,
+				 json_pack("{s:I}", "max_bytes", (json_int_t)r->srv->cfg->max_body_bytes));
+		return;
+	}
+	char allow[64];
+	switch (router_match(r->method, url, &r->route, r->params, &r->nparams, allow, sizeof allow)) {
+	case ROUTE_FOUND:
+		r->state = REQ_RUNNING;
+		r->route->handler(r);
+		return;
+	case ROUTE_WRONG_METHOD:
+		reply_method_not_allowed(r, allow);
+		return;
+	case ROUTE_NOT_FOUND:
+		http_reply_error(r, ERR_NOT_FOUND, "No such route.", NULL);
+		return;
+	}
+}
+
+static enum MHD_Result queue(http_req *r)
+{
+	enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_size, void **con_cls)
+{
+	http_server *s = cls;
+	http_req *r = *con_cls;
+	if (!r) {
+		r = req_new(s, conn, method);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		unsigned long long n;
+		if (cl && config_parse_uint(cl, 0, ~0ull, &n) == 0 && n > s->cfg->max_body_bytes) {
+			r->too_large = true;
+			dispatch(r, url);
+			return queue(r);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!r->too_large) {
+			if (r->body_len + *upload_size > s->cfg->max_body_bytes) {
+				r->too_large = true;
+				free(r->body);
+				r->body = NULL;
+				r->body_len = 0;
+			} else {
+				char *nb = realloc(r->body, r->body_len + *upload_size + 1);
+				if (!nb)
+					return MHD_NO;
+				memcpy(nb + r->body_len, upload_data, *upload_size);
+				r->body = nb;
+				r->body_len += *upload_size;
+				r->body[r->body_len] = '\0';
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->state == REQ_READING)
+		dispatch(r, url);
+	if (r->state == REQ_REPLIED && r->response)
+		return queue(r);
+	if (r->state == REQ_RUNNING) {
+		/* The handler went asynchronous: wait without holding a thread. */
+		r->state = REQ_SUSPENDED;
+		r->suspended = true;
+		MHD_suspend_connection(conn);
+	}
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	http_server *s = cls;
+	http_req *r = *con_cls;
+	if (!r)
+		return;
+	*con_cls = NULL;
+	double ms = (double)(now_ns() - r->start_ns) / 1e6;
+	json_t *f = json_pack("{s:s,s:s,s:s,s:i,s:f}", "request_id", r->request_id, "method", r->method,
+			      "route", r->route ? r->route->pattern : "-", "status", (int)r->status,
+			      "duration_ms", ms);
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		json_object_set_new(f, "terminated", json_integer(toe));
+	log_json(LOG_INFO, "request", f);
+	req_free(r);
+	s->inflight--;
+	if (s->idle_cb)
+		s->idle_cb(s->idle_ud);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_json(LOG_WARN, "http", json_pack("{s:s}", "detail", buf));
+}
+
+http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	char port[16];
+	snprintf(port, sizeof port, "%u", cfg->port);
+	int gai = getaddrinfo(cfg->host, port, &hints, &ai);
+	if (gai != 0 || !ai) {
+		snprintf(err, errlen, "invalid HOST \"%s\": %s", cfg->host, gai_strerror(gai));
+		return NULL;
+	}
+	http_server *s = calloc(1, sizeof *s);
+	if (!s) {
+		freeaddrinfo(ai);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->cfg = cfg;
+	s->app = app;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!s->d) {
+		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not available)", cfg->host, cfg->port);
+		free(s);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : cfg->port;
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+	uv_poll_init(loop, &s->poll, info->epoll_fd);
+	s->poll.data = s;
+	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	uv_timer_init(loop, &s->timer);
+	s->timer.data = s;
+	s->timer.timer_cb = on_timer;
+	s->handles_open = 2;
+	run(s);
+	return s;
+}
+
+unsigned http_server_port(const http_server *s)
+{
+	return s->port;
+}
+
+void http_server_quiesce(http_server *s)
+{
+	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+unsigned http_server_inflight(const http_server *s)
+{
+	return s->inflight;
+}
+
+void http_server_on_idle(http_server *s, void (*cb)(void *ud), void *ud)
+{
+	s->idle_cb = cb;
+	s->idle_ud = ud;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	http_server *s = h->data;
+	if (--s->handles_open > 0)
+		return;
+	void (*done)(void *) = s->stopped_cb;
+	void *ud = s->stopped_ud;
+	free(s);
+	if (done)
+		done(ud);
+}
+
+void http_server_stop(http_server *s, void (*done)(void *ud), void *ud)
+{
+	s->stopped_cb = done;
+	s->stopped_ud = ud;
+	s->idle_cb = NULL;
+	uv_poll_stop(&s->poll);
+	uv_timer_stop(&s->timer);
+	MHD_stop_daemon(s->d);
+	s->d = NULL;
+	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+}

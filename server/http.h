@@ -1,0 +1,66 @@
+/* The HTTP layer: libmicrohttpd in epoll mode driven by the libuv loop,
+ * per-request contexts, suspend/resume, and reply helpers.
+ *
+ * A handler runs on the loop thread once the request body is complete. It
+ * either replies at once (http_reply_*) or starts asynchronous work and
+ * returns; the connection is then suspended until the work calls a reply
+ * function, which resumes it. A request context lives until libmicrohttpd
+ * reports the request completed; while suspended it cannot complete, so
+ * asynchronous work may always touch its request until it replies. */
+#ifndef CC_HTTP_H
+#define CC_HTTP_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "server/config.h"
+#include "server/errors.h"
+
+typedef struct http_server http_server;
+typedef struct http_req http_req;
+typedef void (*http_handler)(http_req *r);
+
+#define HTTP_MAX_PARAMS 4
+
+/* Starts listening on cfg->host:cfg->port. app is handed to handlers.
+ * Returns NULL with a message in err. */
+http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, char *err, size_t errlen);
+
+/* The port actually bound (useful with PORT=0). */
+unsigned http_server_port(const http_server *s);
+
+/* Stops accepting new connections; requests in flight go on. */
+void http_server_quiesce(http_server *s);
+
+/* Requests whose context exists (received, not yet completed). */
+unsigned http_server_inflight(const http_server *s);
+
+/* Called each time a request completes (e.g. to finish a drain). */
+void http_server_on_idle(http_server *s, void (*cb)(void *ud), void *ud);
+
+/* Stops the daemon and frees the server; done runs once its handles closed.
+ * Every request must have completed or been answered. */
+void http_server_stop(http_server *s, void (*done)(void *ud), void *ud);
+
+/* ---- for handlers ---- */
+void *http_req_app(http_req *r);
+const char *http_req_id(const http_req *r);
+const char *http_req_method(const http_req *r);
+/* i-th path parameter of the route ({...} segments), NUL-terminated. */
+const char *http_req_param(const http_req *r, int i);
+/* Query argument (decoded) or NULL. */
+const char *http_req_query(http_req *r, const char *key);
+const char *http_req_header(http_req *r, const char *name);
+const char *http_req_body(const http_req *r, size_t *len);
+
+/* Replies; exactly one per request. body is stolen. */
+void http_reply_json(http_req *r, unsigned status, json_t *body);
+/* {"error": {"code", "message", "details"?}, "request_id"}; message NULL
+ * means the registry's; details stolen, may be NULL. Never put message text
+ * of a user into message or details. */
+void http_reply_error(http_req *r, err_code code, const char *message, json_t *details);
+/* Static data (not copied, must outlive the reply). */
+void http_reply_static(http_req *r, unsigned status, const char *content_type, const void *data, size_t len);
+
+#endif

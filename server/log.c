@@ -1,0 +1,66 @@
+/* Structured JSON logging to stdout, line-buffered. Single-threaded use. */
+#include "server/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+static enum log_level min_level = LOG_INFO;
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_level(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, level_names[i]) == 0)
+			min_level = (enum log_level)i;
+}
+
+int log_enabled(enum log_level level)
+{
+	return level >= min_level;
+}
+
+void log_json(enum log_level level, const char *msg, json_t *fields)
+{
+	if (!log_enabled(level)) {
+		json_decref(fields);
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char when[40];
+	size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000);
+
+	json_t *o = json_object();
+	json_object_set_new(o, "ts", json_string(when));
+	json_object_set_new(o, "level", json_string(level_names[level]));
+	json_object_set_new(o, "msg", json_string(msg));
+	if (fields)
+		json_object_update(o, fields);
+	char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	if (line) {
+		fputs(line, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		free(line);
+	}
+	json_decref(o);
+	json_decref(fields);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	log_json(level, buf, NULL);
+}

@@ -1,0 +1,179 @@
+/* culturecare: the command line. Subcommands serve, migrate, import. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/app.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "store/import.h"
+#include "store/migrate.h"
+
+static const char usage_main[] =
+	"usage: culturecare COMMAND [OPTIONS]\n"
+	"\n"
+	"Culturally sensitive emotional-support replies over HTTP.\n"
+	"\n"
+	"commands:\n"
+	"  serve     run the HTTP service\n"
+	"  migrate   apply missing database migrations\n"
+	"  import    load CultureCare JSONL files into the database\n"
+	"\n"
+	"Run `culturecare COMMAND --help` for a command's options.\n";
+
+static const char usage_serve[] =
+	"usage: culturecare serve [OPTIONS]\n"
+	"\n"
+	"Runs the HTTP service until SIGTERM or SIGINT, then stops accepting,\n"
+	"lets requests in flight finish (at most SHUTDOWN_DRAIN_MS) and exits 0.\n"
+	"Refuses to start when the database schema is older than this build.\n"
+	"\n"
+	"options (each also an environment variable):\n";
+
+static const char usage_migrate[] =
+	"usage: culturecare migrate [OPTIONS]\n"
+	"\n"
+	"Applies the migrations the database lacks, in order, each in its own\n"
+	"transaction, under an advisory lock (safe to run twice or concurrently).\n"
+	"Fails if an applied migration was edited since.\n"
+	"\n"
+	"options:\n";
+
+static const char usage_import[] =
+	"usage: culturecare import [OPTIONS] FILE...\n"
+	"\n"
+	"Loads CultureCare JSONL files. Each file is imported atomically: a bad\n"
+	"line imports nothing of its file and the error names file, line and\n"
+	"field. Importing the same file again changes nothing.\n"
+	"\n"
+	"options:\n";
+
+/* Parses flags into cfg; collects positional arguments. Returns 1 when
+ * help was printed, -1 on error, 0 otherwise. */
+static int parse_args(config *cfg, int argc, char **argv, const char *usage, char ***pos, int *npos)
+{
+	if (pos) {
+		*pos = calloc((size_t)argc, sizeof **pos);
+		*npos = 0;
+	}
+	for (int i = 2; i < argc;) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			fputs(config_flags_help, stdout);
+			return 1;
+		}
+		int n = config_apply_flag(cfg, argc, argv, i);
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			i += n;
+			continue;
+		}
+		if (argv[i][0] == '-' || !pos) {
+			fprintf(stderr, "culturecare: unknown option or argument %s (see --help)\n", argv[i]);
+			return -1;
+		}
+		(*pos)[(*npos)++] = argv[i++];
+	}
+	return 0;
+}
+
+static int cmd_migrate(config *cfg)
+{
+	migration_set set;
+	char err[512];
+	if (migrations_load(cfg->migrations_dir, &set, err, sizeof err) < 0) {
+		fprintf(stderr, "culturecare migrate: %s\n", err);
+		return 1;
+	}
+	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
+	if (!pg) {
+		fprintf(stderr, "culturecare migrate: cannot connect to the database: %s\n", err);
+		migrations_free(&set);
+		return 1;
+	}
+	int rc = migrate_run(pg, &set, stdout) == 0 ? 0 : 1;
+	PQfinish(pg);
+	migrations_free(&set);
+	return rc;
+}
+
+static int cmd_import(config *cfg, char **files, int nfiles)
+{
+	if (nfiles == 0) {
+		fprintf(stderr, "culturecare import: no FILE given (see --help)\n");
+		return 2;
+	}
+	migration_set set;
+	char err[512];
+	if (migrations_load(cfg->migrations_dir, &set, err, sizeof err) < 0) {
+		fprintf(stderr, "culturecare import: %s\n", err);
+		return 1;
+	}
+	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
+	if (!pg) {
+		fprintf(stderr, "culturecare import: cannot connect to the database: %s\n", err);
+		migrations_free(&set);
+		return 1;
+	}
+	int st = schema_check(pg, &set, err, sizeof err);
+	migrations_free(&set);
+	if (st != SCHEMA_CURRENT && st != SCHEMA_NEWER) {
+		fprintf(stderr, "culturecare import: %s\n", err);
+		PQfinish(pg);
+		return 1;
+	}
+	int failed = 0;
+	for (int i = 0; i < nfiles; i++) {
+		import_counts c;
+		if (import_file(pg, files[i], &c) < 0) {
+			failed++;
+			continue;
+		}
+		printf("%s: %zu posts (%zu new, %zu replaced, %zu unchanged), %zu distress phrases, "
+		       "%zu post-side signals, %zu response-side signals, %zu support phrases\n",
+		       files[i], c.posts, c.inserted, c.replaced, c.unchanged, c.distress, c.post_signals,
+		       c.response_signals, c.support);
+	}
+	PQfinish(pg);
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_main, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *cmd = argv[1];
+	const char *usage = strcmp(cmd, "serve") == 0     ? usage_serve
+			    : strcmp(cmd, "migrate") == 0 ? usage_migrate
+			    : strcmp(cmd, "import") == 0  ? usage_import
+							  : NULL;
+	if (!usage) {
+		fprintf(stderr, "culturecare: unknown command %s\n\n%s", cmd, usage_main);
+		return 2;
+	}
+	config cfg;
+	if (config_from_env(&cfg) < 0) {
+		config_clear(&cfg);
+		return 2;
+	}
+	char **pos = NULL;
+	int npos = 0;
+	int rc;
+	int pr = parse_args(&cfg, argc, argv, usage, strcmp(cmd, "import") == 0 ? &pos : NULL, &npos);
+	if (pr != 0)
+		rc = pr > 0 ? 0 : 2;
+	else if (strcmp(cmd, "serve") == 0)
+		rc = serve_run(&cfg);
+	else if (strcmp(cmd, "migrate") == 0)
+		rc = cmd_migrate(&cfg);
+	else
+		rc = cmd_import(&cfg, pos, npos);
+	free(pos);
+	config_clear(&cfg);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/* Static route table and path matching; no regular expressions. */
+#include "server/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+
+const route routes[] = {
+	{"GET", "/healthz", handler_healthz_get},
+	{"GET", "/readyz", handler_readyz_get},
+	{"GET", "/cultures", handler_cultures_get},
+	{"GET", "/cultures/{code}/signals", handler_culture_signals_get},
+	{"GET", "/openapi.yaml", handler_openapi_get},
+};
+const size_t routes_count = sizeof routes / sizeof routes[0];
+
+/* Matches one pattern; fills params. */
+static int match(const char *pattern, const char *path, char params[][128], int *nparams)
+{
+	int n = 0;
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			const char *end = strchr(s, '/');
+			size_t len = end ? (size_t)(end - s) : strlen(s);
+			if (len == 0 || len >= 128 || n >= HTTP_MAX_PARAMS)
+				return 0;
+			memcpy(params[n], s, len);
+			params[n][len] = '\0';
+			n++;
+			p = close + 1;
+			s += len;
+		} else if (*p == *s) {
+			p++;
+			s++;
+		} else {
+			return 0;
+		}
+	}
+	if (*p || *s)
+		return 0;
+	*nparams = n;
+	return 1;
+}
+
+enum router_result router_match(const char *method, const char *path, const route **out,
+				char params[][128], int *nparams, char *allow, size_t allow_len)
+{
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	bool path_known = false;
+	char methods[64] = "";
+	for (size_t i = 0; i < routes_count; i++) {
+		if (!match(routes[i].pattern, path, params, nparams))
+			continue;
+		if (strcmp(routes[i].method, m) == 0) {
+			*out = &routes[i];
+			return ROUTE_FOUND;
+		}
+		path_known = true;
+		if (!strstr(methods, routes[i].method)) {
+			size_t l = strlen(methods);
+			snprintf(methods + l, sizeof methods - l, "%s%s%s", l ? ", " : "", routes[i].method,
+				 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
+		}
+	}
+	if (!path_known)
+		return ROUTE_NOT_FOUND;
+	snprintf(allow, allow_len, "%s", methods);
+	return ROUTE_WRONG_METHOD;
+}

@@ -1,0 +1,26 @@
+/* The route table: a static list of (method, path pattern, handler). */
+#ifndef CC_ROUTER_H
+#define CC_ROUTER_H
+#include <stddef.h>
+
+#include "server/http.h"
+
+typedef struct route {
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/cultures/{code}/signals" */
+	http_handler handler;
+} route;
+
+extern const route routes[];
+extern const size_t routes_count;
+
+enum router_result { ROUTE_FOUND, ROUTE_WRONG_METHOD, ROUTE_NOT_FOUND };
+
+/* Matches path against the table. On ROUTE_FOUND sets *out and copies path
+ * parameters into params (each at most param_size bytes; longer ones do not
+ * match). On ROUTE_WRONG_METHOD writes the allowed methods ("GET, HEAD")
+ * into allow. HEAD matches GET routes. */
+enum router_result router_match(const char *method, const char *path, const route **out,
+				char params[][128], int *nparams, char *allow, size_t allow_len);
+
+#endif

@@ -1,0 +1,151 @@
+/* `culturecare serve`: start-up checks, the loop, graceful shutdown.
+ * One thread runs everything: libmicrohttpd, libpq and (later) libcurl are
+ * all driven by the same libuv loop. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/app.h"
+#include "server/db.h"
+#include "server/log.h"
+#include "store/store.h"
+
+static void finish(app *a);
+
+static void on_drain_done(uv_timer_t *t)
+{
+	finish(t->data);
+}
+
+/* Runs after each completed request while draining. It may be called from
+ * inside libmicrohttpd, which must not be stopped from there: defer. */
+static void on_idle(void *ud)
+{
+	app *a = ud;
+	if (http_server_inflight(a->http) == 0) {
+		uv_timer_stop(&a->drain);
+		uv_timer_start(&a->drain, on_drain_done, 0, 0);
+	}
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	app *a = t->data;
+	log_json(LOG_WARN, "drain time over; failing what is still waiting",
+		 json_pack("{s:i}", "in_flight", (int)http_server_inflight(a->http)));
+	/* Closing the pool answers every waiting query; their handlers reply,
+	 * the connections resume and complete, and on_idle finishes. */
+	store_pool *p = a->pool;
+	a->pool = NULL;
+	store_pool_close(p, NULL, NULL);
+	on_idle(a);
+}
+
+static void begin_shutdown(app *a, int signum)
+{
+	if (a->shutting_down)
+		return;
+	a->shutting_down = true;
+	log_json(LOG_INFO, "shutting down", json_pack("{s:s,s:i}", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM",
+						       "in_flight", (int)http_server_inflight(a->http)));
+	http_server_quiesce(a->http);
+	uv_signal_stop(&a->sigterm);
+	uv_signal_stop(&a->sigint);
+	http_server_on_idle(a->http, on_idle, a);
+	uv_timer_start(&a->drain, on_drain_timeout, a->cfg->drain_ms, 0);
+	on_idle(a);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	begin_shutdown(h->data, signum);
+}
+
+static void finish(app *a)
+{
+	if (a->http) {
+		http_server_stop(a->http, NULL, NULL);
+		a->http = NULL;
+	}
+	if (a->pool) {
+		store_pool_close(a->pool, NULL, NULL);
+		a->pool = NULL;
+	}
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	uv_close((uv_handle_t *)&a->drain, NULL);
+	log_json(LOG_INFO, "stopped", NULL);
+}
+
+/* Refuses to start on a schema older than the code (or edited). A database
+ * that does not answer yet is no reason to refuse: /readyz reports it. */
+static int check_schema(app *a)
+{
+	char err[512];
+	PGconn *pg = db_connect_blocking(a->cfg->database_url, 5, err, sizeof err);
+	if (!pg) {
+		log_json(LOG_WARN, "database not reachable at start-up; /readyz answers 503 until it is",
+			 json_pack("{s:s}", "detail", err));
+		return 0;
+	}
+	char detail[512];
+	int st = schema_check(pg, &a->migrations, detail, sizeof detail);
+	PQfinish(pg);
+	if (st == SCHEMA_OUTDATED || st == SCHEMA_EDITED) {
+		fprintf(stderr, "culturecare serve: %s\n", detail);
+		return -1;
+	}
+	if (st == SCHEMA_NEWER)
+		log_json(LOG_WARN, "database schema is newer than this build", json_pack("{s:s}", "detail", detail));
+	return 0;
+}
+
+int serve_run(config *cfg)
+{
+	app a = {0};
+	a.cfg = cfg;
+	log_set_level(cfg->log_level);
+	char err[512];
+	if (migrations_load(cfg->migrations_dir, &a.migrations, err, sizeof err) < 0) {
+		fprintf(stderr, "culturecare serve: %s\n", err);
+		return 1;
+	}
+	if (check_schema(&a) < 0) {
+		migrations_free(&a.migrations);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	a.loop = uv_default_loop();
+	a.pool = store_pool_new(a.loop, cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, store_statements);
+	if (!a.pool) {
+		fprintf(stderr, "culturecare serve: out of memory\n");
+		migrations_free(&a.migrations);
+		return 1;
+	}
+	a.http = http_server_start(a.loop, cfg, &a, err, sizeof err);
+	if (!a.http) {
+		fprintf(stderr, "culturecare serve: %s\n", err);
+		store_pool_close(a.pool, NULL, NULL);
+		uv_run(a.loop, UV_RUN_DEFAULT);
+		uv_loop_close(a.loop);
+		migrations_free(&a.migrations);
+		return 1;
+	}
+	uv_signal_init(a.loop, &a.sigterm);
+	uv_signal_init(a.loop, &a.sigint);
+	a.sigterm.data = a.sigint.data = &a;
+	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&a.sigint, on_signal, SIGINT);
+	uv_timer_init(a.loop, &a.drain);
+	a.drain.data = &a;
+	log_json(LOG_INFO, "listening", json_pack("{s:s,s:i,s:i,s:i}", "host", cfg->host, "port",
+						   (int)http_server_port(a.http), "db_pool_size", (int)cfg->db_pool_size,
+						   "schema_version", (int)a.migrations.n));
+	uv_run(a.loop, UV_RUN_DEFAULT);
+	int rc = uv_loop_close(a.loop);
+	if (rc != 0)
+		log_json(LOG_WARN, "loop closed with handles open", NULL);
+	migrations_free(&a.migrations);
+	return a.exit_code;
+}

@@ -1,0 +1,28 @@
+/* Small helpers shared by every layer. */
+#ifndef CC_UTIL_H
+#define CC_UTIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic clock in nanoseconds. */
+uint64_t now_ns(void);
+
+/* Writes a random (version 4) UUID, 36 chars + NUL, into out[37]. */
+void uuid_v4(char out[37]);
+
+/* True if s is an acceptable client-sent request id: 1..128 chars of
+ * [A-Za-z0-9._-]. */
+bool request_id_valid(const char *s);
+
+/* True if s (len bytes) is well-formed UTF-8. */
+bool utf8_valid(const char *s, size_t len);
+
+/* Number of code points in well-formed UTF-8. */
+size_t utf8_length(const char *s, size_t len);
+
+/* Reads a whole file; returns a NUL-terminated malloc'd buffer (caller frees)
+ * or NULL with errno set. */
+char *read_file(const char *path, size_t *len);
+
+#endif

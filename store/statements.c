@@ -1,0 +1,15 @@
+/* The set of statements every pooled connection prepares. */
+#include "store/store.h"
+
+extern const store_stmt store_stmt_schema_state;
+extern const store_stmt store_stmt_cultures_list;
+extern const store_stmt store_stmt_culture_codes;
+extern const store_stmt store_stmt_culture_signals;
+
+const store_stmt *const store_statements[] = {
+	&store_stmt_schema_state,
+	&store_stmt_cultures_list,
+	&store_stmt_culture_codes,
+	&store_stmt_culture_signals,
+	NULL,
+};
