@@ -39,7 +39,7 @@ case "$cmd" in
     fi
     if ! as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
       as_owner "$pgbin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c max_connections=200" \
+        -o "-c listen_addresses='' -c unix_socket_directories='$dir' $( [ -n "${PG_FAST:-}" ] && echo "-c fsync=off -c synchronous_commit=off -c full_page_writes=off" ) -c max_connections=200" \
         start >/dev/null || { tail -n 20 "$dir/server.log" >&2; exit 1; }
     fi
     if ! as_owner "$pgbin/psql" -h "$dir" -U "$owner" -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

@@ -35,7 +35,7 @@ struct setting {
 #define OFF(f) offsetof(config, f)
 static const struct setting settings[] = {
 	{"HOST", "host", K_STR, OFF(host), "127.0.0.1", 0, 0, "address to listen on"},
-	{"PORT", "port", K_UINT, OFF(port), "8080", 1, 65535, "TCP port"},
+	{"PORT", "port", K_UINT, OFF(port), "8080", 0, 65535, "TCP port (0: any free port)"},
 	{"DATABASE_URL", "database-url", K_STR, OFF(database_url), "", 0, 0,
 	 "libpq connection string or URI (empty: libpq defaults, PG* variables)"},
 	{"DB_POOL_SIZE", "db-pool-size", K_UINT, OFF(db_pool_size), "4", 1, 256,
@@ -63,7 +63,7 @@ static const struct setting settings[] = {
 
 const char config_flags_help[] =
 	"  --host ADDR            HOST, address to listen on (127.0.0.1)\n"
-	"  --port N               PORT (8080)\n"
+	"  --port N               PORT (8080; 0 picks a free port, logged at start)\n"
 	"  --database-url URL     DATABASE_URL, libpq connection string or URI\n"
 	"  --db-pool-size N       DB_POOL_SIZE, database connections (4)\n"
 	"  --db-timeout-ms N      DB_TIMEOUT_MS, longest wait for a query (5000)\n"

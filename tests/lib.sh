@@ -1,0 +1,124 @@
+# Test harness for the shell suites (db, http). Sourced by each test.
+# Environment (set by tests/meson.build): CULTURECARE (the binary),
+# SOURCE_ROOT, SHARED_DATA (folder of the CultureCare files, may be absent),
+# CC_WRAPPER (optional command to run the server under, e.g. valgrind).
+set -euo pipefail
+
+: "${CULTURECARE:?CULTURECARE must name the binary}"
+: "${SOURCE_ROOT:?SOURCE_ROOT must name the source tree}"
+SHARED_DATA=${SHARED_DATA:-$SOURCE_ROOT/../shared/culturecare}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cctest.XXXXXX")
+chmod 0755 "$T"
+CHECKS=0
+FAILED=0
+SERVER_PID=
+SERVER_LOG=$T/server.log
+
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  "$SOURCE_ROOT/deploy/pg-local.sh" stop "$T/pg" >/dev/null 2>&1 || true
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ok DESCRIPTION COMMAND...: one check; passes when COMMAND succeeds.
+ok() {
+  local what=$1
+  shift
+  CHECKS=$((CHECKS + 1))
+  if "$@"; then
+    echo "ok - $what"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $what"
+  fi
+}
+
+# eq DESCRIPTION ACTUAL EXPECTED
+eq() {
+  CHECKS=$((CHECKS + 1))
+  if [ "$2" == "$3" ]; then
+    echo "ok - $1"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1: got [$2], expected [$3]"
+  fi
+}
+
+# contains DESCRIPTION HAYSTACK NEEDLE
+contains() {
+  CHECKS=$((CHECKS + 1))
+  if [[ "$2" == *"$3"* ]]; then
+    echo "ok - $1"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1: [$3] not in [${2:0:400}]"
+  fi
+}
+
+finish() {
+  echo "$CHECKS checks, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}
+
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+
+# Starts a private PostgreSQL; exports DATABASE_URL.
+pg_up() {
+  DATABASE_URL=$(PG_FAST=1 "$SOURCE_ROOT/deploy/pg-local.sh" start "$T/pg")
+  export DATABASE_URL
+}
+pg_stop() { "$SOURCE_ROOT/deploy/pg-local.sh" stop "$T/pg"; }
+
+cc() { "$CULTURECARE" "$@"; }
+
+# Starts `culturecare serve` on a free port; sets SERVER_PID and BASE.
+serve_up() {
+  : >"$SERVER_LOG"
+  PORT=0 ${CC_WRAPPER:-} "$CULTURECARE" serve "$@" >>"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  local port=
+  for _ in $(seq 1 200); do
+    port=$(grep -m1 '"msg":"listening"' "$SERVER_LOG" 2>/dev/null | sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)
+    [ -n "$port" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$SERVER_LOG" >&2; return 1; }
+    sleep 0.05
+  done
+  [ -n "$port" ] || { echo "server did not start" >&2; cat "$SERVER_LOG" >&2; return 1; }
+  BASE="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/readyz")" = 200 ] && return 0
+    sleep 0.1
+  done
+  return 0
+}
+
+# Stops the server with SIGTERM; sets SERVER_RC to its exit status.
+serve_stop() {
+  kill -TERM "$SERVER_PID"
+  SERVER_RC=0
+  wait "$SERVER_PID" || SERVER_RC=$?
+  SERVER_PID=
+}
+
+# req METHOD PATH [curl args...]: sets STATUS, BODY, HEADERS.
+req() {
+  local method=$1 path=$2
+  shift 2
+  local m=(-X "$method")
+  [ "$method" = HEAD ] && m=(-I)
+  STATUS=$(curl -s -m 15 "${m[@]}" -D "$T/headers" -o "$T/body" -w '%{http_code}' "$@" "$BASE$path" || true)
+  BODY=$(cat "$T/body" 2>/dev/null || true)
+  HEADERS=$(tr -d '\r' <"$T/headers" 2>/dev/null || true)
+}
+
+# jq on BODY
+jb() { jq -r "$1" <<<"$BODY"; }
+
+threads_of() { ls "/proc/$1/task" | wc -l; }
