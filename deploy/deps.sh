@@ -1,0 +1,24 @@
+# Sourced by deploy/run.sh and tests/run.sh: installs the Debian packages the
+# project needs when some are missing (as root), or says which to install.
+#   ensure_packages build|run|test
+ensure_packages() {
+  local want=(gcc meson ninja-build pkg-config libmicrohttpd-dev libcurl4-openssl-dev
+              libjansson-dev libuv1-dev libpq-dev postgresql postgresql-client curl)
+  case "${1:-run}" in
+    test) want+=(jq wrk valgrind bc procps) ;;
+  esac
+  local missing=()
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
+    return 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
