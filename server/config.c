@@ -9,7 +9,7 @@
 int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
 		      unsigned long long *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	char *end;
 	errno = 0;
@@ -21,7 +21,7 @@ int config_parse_uint(const char *s, unsigned long long min, unsigned long long 
 }
 
 /* One setting: its variable, its flag, how to parse it. */
-enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL };
+enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP };
 struct setting {
 	const char *env;
 	const char *flag;
@@ -54,6 +54,14 @@ static const struct setting settings[] = {
 	 "bearer token for the model backend (unset: none)"},
 	{"LLM_MODEL", "llm-model", K_STR, OFF(llm_model), "llama3.1:8b", 0, 0,
 	 "model name sent to the backend"},
+	{"LLM_TIMEOUT_MS", "llm-timeout-ms", K_UINT, OFF(llm_timeout_ms), "120000", 100, 3600000,
+	 "longest time for one backend call"},
+	{"LLM_CONNECT_TIMEOUT_MS", "llm-connect-timeout-ms", K_UINT, OFF(llm_connect_timeout_ms), "5000", 10,
+	 600000, "longest time to connect to the backend"},
+	{"LLM_TEMPERATURE", "llm-temperature", K_TEMP, OFF(llm_temperature), "0.7", 0, 0,
+	 "sampling temperature, 0 to 2"},
+	{"LLM_MAX_TOKENS", "llm-max-tokens", K_UINT, OFF(llm_max_tokens), "1000", 1, 1000000,
+	 "most tokens the backend may generate"},
 	{"LOG_LEVEL", "log-level", K_LEVEL, OFF(log_level), "info", 0, 0,
 	 "debug, info, warn or error"},
 	{"MIGRATIONS_DIR", "migrations", K_STR, OFF(migrations_dir), NULL, 0, 0,
@@ -73,6 +81,10 @@ const char config_flags_help[] =
 	"  --llm-base-url URL     LLM_BASE_URL (http://127.0.0.1:11434/v1)\n"
 	"  --llm-api-key KEY      LLM_API_KEY\n"
 	"  --llm-model NAME       LLM_MODEL (llama3.1:8b)\n"
+	"  --llm-timeout-ms N     LLM_TIMEOUT_MS, longest backend call (120000)\n"
+	"  --llm-connect-timeout-ms N  LLM_CONNECT_TIMEOUT_MS (5000)\n"
+	"  --llm-temperature T    LLM_TEMPERATURE, 0 to 2 (0.7)\n"
+	"  --llm-max-tokens N     LLM_MAX_TOKENS (1000)\n"
 	"  --log-level LEVEL      LOG_LEVEL: debug, info, warn, error (info)\n"
 	"  --migrations DIR       MIGRATIONS_DIR, migrations folder instead of the built-in set\n";
 
@@ -101,6 +113,16 @@ static int set_value(config *cfg, const struct setting *s, const char *v, int fr
 		free(*(char **)(base + s->offset));
 		*(char **)(base + s->offset) = strdup(v);
 		return 0;
+	case K_TEMP: {
+		char *end;
+		double d = strtod(v, &end);
+		if (!*v || *end || !(d >= 0 && d <= 2)) {
+			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a number from 0 to 2\n", origin, v);
+			return -1;
+		}
+		*(double *)(base + s->offset) = d;
+		return 0;
+	}
 	case K_UINT:
 	case K_SIZE:
 		if (config_parse_uint(v, s->min, s->max, &u) < 0) {

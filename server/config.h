@@ -17,6 +17,10 @@ typedef struct config {
 	char *llm_base_url;    /* LLM_BASE_URL */
 	char *llm_api_key;     /* LLM_API_KEY (may be NULL) */
 	char *llm_model;       /* LLM_MODEL */
+	unsigned llm_timeout_ms;         /* LLM_TIMEOUT_MS: whole backend call */
+	unsigned llm_connect_timeout_ms; /* LLM_CONNECT_TIMEOUT_MS */
+	double llm_temperature;          /* LLM_TEMPERATURE */
+	unsigned llm_max_tokens;         /* LLM_MAX_TOKENS */
 	char *log_level;       /* LOG_LEVEL: debug, info, warn, error */
 	char *migrations_dir;  /* MIGRATIONS_DIR: read migrations from here instead of the embedded set */
 } config;

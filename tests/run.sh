@@ -63,7 +63,7 @@ fi
 echo "== valgrind: unit tests and the API suite"
 vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
 for t in build-test/tests/unit/test_*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   step "valgrind $(basename "$t")" "${vg[@]}" "$t" >/dev/null
 done
 step "valgrind http-api (the server under valgrind)" env CC_WRAPPER="${vg[*]}" \
