@@ -8,5 +8,6 @@ void handler_readyz_get(http_req *r);
 void handler_cultures_get(http_req *r);
 void handler_culture_signals_get(http_req *r);
 void handler_openapi_get(http_req *r);
+void handler_support_post(http_req *r);
 
 #endif

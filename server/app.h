@@ -7,6 +7,8 @@
 
 #include "server/config.h"
 #include "server/http.h"
+#include "server/llm.h"
+#include "store/lexicon.h"
 #include "store/migrate.h"
 #include "store/pool.h"
 
@@ -16,6 +18,10 @@ typedef struct app {
 	migration_set migrations; /* what the code expects of the schema */
 	store_pool *pool;
 	http_server *http;
+	llm_client *llm;
+	lexicon *lex;      /* the corpus in memory; NULL until loaded */
+	bool lex_loading;  /* a load is running */
+	bool lex_stale;    /* the corpus changed while it ran: load again */
 	bool shutting_down;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t drain;

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		int c;
 		size_t n = 0;
 		while ((c = fgetc(in)) != EOF) {
-			fprintf(out, "%s%d", n == 0 ? "\n" : (n % 24 ? "," : ",\n"), c);
+			fprintf(out, "%s%d", n == 0 ? "\n" : (n % 24 ? "," : ",\n"), (int)(signed char)c);
 			n++;
 		}
 		fprintf(out, "%s0};\n", n ? "," : "");

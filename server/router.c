@@ -12,6 +12,7 @@ const route routes[] = {
 	{"GET", "/cultures", handler_cultures_get},
 	{"GET", "/cultures/{code}/signals", handler_culture_signals_get},
 	{"GET", "/openapi.yaml", handler_openapi_get},
+	{"POST", "/support", handler_support_post},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

@@ -13,6 +13,37 @@
 
 static void finish(app *a);
 
+/* ---- the corpus in memory ---- */
+
+static void lexicon_reload(void *ud);
+
+static void on_lexicon(void *ud, lexicon *lex)
+{
+	app *a = ud;
+	a->lex_loading = false;
+	if (lex) {
+		lexicon_unref(a->lex);
+		a->lex = lex;
+	}
+	if (a->lex_stale && !a->shutting_down) {
+		a->lex_stale = false;
+		lexicon_reload(a);
+	}
+}
+
+/* Runs at start-up and when an import notifies a change. */
+static void lexicon_reload(void *ud)
+{
+	app *a = ud;
+	if (a->lex_loading) {
+		a->lex_stale = true;
+		return;
+	}
+	if (!a->pool || a->shutting_down)
+		return;
+	a->lex_loading = store_lexicon_load(a->pool, on_lexicon, a) == 0;
+}
+
 static void on_drain_done(uv_timer_t *t)
 {
 	finish(t->data);
@@ -39,6 +70,8 @@ static void on_drain_timeout(uv_timer_t *t)
 	store_pool *p = a->pool;
 	a->pool = NULL;
 	store_pool_close(p, NULL, NULL);
+	llm_client_close(a->llm);
+	a->llm = NULL;
 	on_idle(a);
 }
 
@@ -72,6 +105,10 @@ static void finish(app *a)
 		store_pool_close(a->pool, NULL, NULL);
 		a->pool = NULL;
 	}
+	llm_client_close(a->llm);
+	a->llm = NULL;
+	lexicon_unref(a->lex);
+	a->lex = NULL;
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->drain, NULL);
@@ -123,10 +160,21 @@ int serve_run(config *cfg)
 		migrations_free(&a.migrations);
 		return 1;
 	}
+	a.llm = llm_client_new(a.loop, cfg);
+	if (!a.llm) {
+		fprintf(stderr, "culturecare serve: cannot set up the backend client\n");
+		store_pool_close(a.pool, NULL, NULL);
+		uv_run(a.loop, UV_RUN_DEFAULT);
+		uv_loop_close(a.loop);
+		migrations_free(&a.migrations);
+		return 1;
+	}
+	store_pool_listen(a.pool, "culturecare_corpus", lexicon_reload, &a);
 	a.http = http_server_start(a.loop, cfg, &a, err, sizeof err);
 	if (!a.http) {
 		fprintf(stderr, "culturecare serve: %s\n", err);
 		store_pool_close(a.pool, NULL, NULL);
+		llm_client_close(a.llm);
 		uv_run(a.loop, UV_RUN_DEFAULT);
 		uv_loop_close(a.loop);
 		migrations_free(&a.migrations);

@@ -67,6 +67,10 @@ struct store_pool {
 	unsigned open_handles;
 	void (*closed_cb)(void *);
 	void *closed_ud;
+	store_stmt listen_stmt; /* "LISTEN channel", when listening */
+	char listen_sql[96];
+	void (*on_event)(void *);
+	void *event_ud;
 };
 
 static void conn_connect(conn *c);
@@ -250,6 +254,8 @@ static void conn_connect(conn *c)
 	watch(c, UV_WRITABLE);
 }
 
+static int listen_start(conn *c);
+
 static void prepare_next(conn *c)
 {
 	store_pool *p = c->pool;
@@ -260,6 +266,8 @@ static void prepare_next(conn *c)
 		c->logged_down = false;
 		c->backoff_ms = 0;
 		watch(c, UV_READABLE);
+		if (c->index == 0 && p->on_event && listen_start(c) == 0)
+			return;
 		conn_dispatch(c);
 		return;
 	}
@@ -323,8 +331,15 @@ static void conn_read(conn *c)
 		return;
 	}
 	PGnotify *n;
-	while ((n = PQnotifies(c->pg)) != NULL)
+	bool notified = false;
+	while ((n = PQnotifies(c->pg)) != NULL) {
 		PQfreemem(n);
+		notified = true;
+	}
+	if (notified && c->pool->on_event)
+		c->pool->on_event(c->pool->event_ud);
+	if (!c->pg)
+		return;
 	if (c->state == C_IDLE) {
 		if (PQstatus(c->pg) == CONNECTION_BAD)
 			conn_fail(c, "connection lost");
@@ -591,4 +606,43 @@ void store_pool_close(store_pool *p, void (*done)(void *ud), void *ud)
 		uv_close((uv_handle_t *)&c->retry, on_timer_closed);
 	}
 	uv_close((uv_handle_t *)&p->tick, on_timer_closed);
+}
+
+/* ---- notifications ---- */
+
+static void on_listening(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+{
+	store_pool *p = ud;
+	if (st == STORE_OK && p->on_event && !p->closing)
+		p->on_event(p->event_ud);
+}
+
+/* Sends LISTEN on c (idle). Returns 0 when sent. */
+static int listen_start(conn *c)
+{
+	store_pool *p = c->pool;
+	query *q = calloc(1, sizeof *q);
+	if (!q)
+		return -1;
+	q->stmt = &p->listen_stmt;
+	q->cb = on_listening;
+	q->ud = p;
+	q->deadline_ns = now_ns() + (uint64_t)p->timeout_ms * 1000000u;
+	conn_send(c, q);
+	return 0;
+}
+
+void store_pool_listen(store_pool *p, const char *channel, void (*on_event)(void *ud), void *ud)
+{
+	for (const char *s = channel; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+			return;
+	snprintf(p->listen_sql, sizeof p->listen_sql, "LISTEN %s", channel);
+	p->listen_stmt.name = "listen";
+	p->listen_stmt.sql = p->listen_sql;
+	p->on_event = on_event;
+	p->event_ud = ud;
+	conn *c = &p->conns[0];
+	if (c->state == C_IDLE)
+		listen_start(c);
 }

@@ -5,11 +5,13 @@ extern const store_stmt store_stmt_schema_state;
 extern const store_stmt store_stmt_cultures_list;
 extern const store_stmt store_stmt_culture_codes;
 extern const store_stmt store_stmt_culture_signals;
+extern const store_stmt store_stmt_lexicon_load;
 
 const store_stmt *const store_statements[] = {
 	&store_stmt_schema_state,
 	&store_stmt_cultures_list,
 	&store_stmt_culture_codes,
 	&store_stmt_culture_signals,
+	&store_stmt_lexicon_load,
 	NULL,
 };

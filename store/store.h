@@ -6,6 +6,7 @@
 #define CC_STORE_H
 #include <jansson.h>
 
+#include "store/lexicon.h"
 #include "store/pool.h"
 
 /* Every statement the pool prepares (NULL-terminated). */
@@ -29,5 +30,10 @@ int store_culture_codes(store_pool *p, store_json_cb cb, void *ud);
 typedef void (*store_signals_cb)(void *ud, const char *code, json_t *signals, store_status st);
 int store_culture_signals(store_pool *p, const char *culture, const char *text, unsigned limit,
 			  store_signals_cb cb, void *ud);
+
+/* Loads the corpus into a new in-memory lexicon (one reference handed to
+ * cb; NULL when loading failed). */
+typedef void (*store_lexicon_cb)(void *ud, lexicon *lex);
+int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud);
 
 #endif

@@ -10,12 +10,11 @@ SHARED_DATA=${SHARED_DATA:-$SOURCE_ROOT/../shared/culturecare}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cctest.XXXXXX")
 chmod 0755 "$T"
-CHECKS=0
-FAILED=0
 SERVER_PID=
 SERVER_LOG=$T/server.log
 
 cleanup() {
+  if [ -n "${FAKE_PID:-}" ]; then kill -TERM "$FAKE_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -KILL "$SERVER_PID" 2>/dev/null || true
   fi
@@ -24,50 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ok DESCRIPTION COMMAND...: one check; passes when COMMAND succeeds.
-ok() {
-  local what=$1
-  shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then
-    echo "ok - $what"
-  else
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $what"
-  fi
-}
-
-# eq DESCRIPTION ACTUAL EXPECTED
-eq() {
-  CHECKS=$((CHECKS + 1))
-  if [ "$2" == "$3" ]; then
-    echo "ok - $1"
-  else
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1: got [$2], expected [$3]"
-  fi
-}
-
-# contains DESCRIPTION HAYSTACK NEEDLE
-contains() {
-  CHECKS=$((CHECKS + 1))
-  if [[ "$2" == *"$3"* ]]; then
-    echo "ok - $1"
-  else
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1: [$3] not in [${2:0:400}]"
-  fi
-}
-
-finish() {
-  echo "$CHECKS checks, $FAILED failed"
-  [ "$FAILED" -eq 0 ]
-}
-
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # Starts a private PostgreSQL; exports DATABASE_URL.
 pg_up() {
@@ -122,3 +78,35 @@ req() {
 jb() { jq -r "$1" <<<"$BODY"; }
 
 threads_of() { ls "/proc/$1/task" | wc -l; }
+
+# Starts the fake model backend (tests/fake_llm.c); sets FAKE_PID, FAKE and
+# LLM_BASE_URL (exported for the server).
+fake_up() {
+  : "${FAKE_LLM:?FAKE_LLM must name the fake backend binary}"
+  "$FAKE_LLM" --port 0 >"$T/fake.out" 2>"$T/fake.err" &
+  FAKE_PID=$!
+  local port=
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' "$T/fake.out" 2>/dev/null | head -1)
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  [ -n "$port" ] || { echo "fake backend did not start" >&2; return 1; }
+  FAKE="http://127.0.0.1:$port"
+  export LLM_BASE_URL="$FAKE/v1"
+}
+# fake_script JSON: sets the fake's behaviour.
+fake_script() { curl -s -m 5 -X POST -H 'Content-Type: application/json' --data-binary "$1" "$FAKE/_control" >/dev/null; }
+fake_requests() { curl -s -m 5 "$FAKE/_requests"; }
+fake_clear() { curl -s -m 5 -X DELETE "$FAKE/_requests" >/dev/null; }
+fake_count() { fake_requests | jq length; }
+# The last request's system / user prompt.
+fake_last() { fake_requests | jq -r ".[-1].messages[] | select(.role == \"$1\") | .content"; }
+
+# post JSON [curl args]: POST /support with a JSON body.
+post() {
+  local body=$1
+  shift
+  req POST /support -H 'Content-Type: application/json' --data-binary "$body" "$@"
+}
+fds_of() { ls "/proc/$1/fd" | wc -l; }

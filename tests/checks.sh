@@ -1,0 +1,49 @@
+# Check helpers shared by the shell suites: each check prints "ok - ..." or
+# "FAIL - ..."; finish prints "N checks, M failed" and fails if any failed.
+CHECKS=0
+FAILED=0
+
+# ok DESCRIPTION COMMAND...: one check; passes when COMMAND succeeds.
+ok() {
+  local what=$1
+  shift
+  CHECKS=$((CHECKS + 1))
+  if "$@"; then
+    echo "ok - $what"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $what"
+  fi
+}
+
+# eq DESCRIPTION ACTUAL EXPECTED
+eq() {
+  CHECKS=$((CHECKS + 1))
+  if [ "$2" == "$3" ]; then
+    echo "ok - $1"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1: got [$2], expected [$3]"
+  fi
+}
+
+# contains DESCRIPTION HAYSTACK NEEDLE
+contains() {
+  CHECKS=$((CHECKS + 1))
+  if [[ "$2" == *"$3"* ]]; then
+    echo "ok - $1"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $1: [$3] not in [${2:0:400}]"
+  fi
+}
+
+finish() {
+  echo "$CHECKS checks, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}
+
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}

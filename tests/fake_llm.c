@@ -1,0 +1,823 @@
+/* Fake OpenAI-compatible chat backend for the tests.
+ *
+ * Stands in for the LLM provider so the HTTP suites can exercise success,
+ * failure, garbage, slowness and hanging without the network:
+ *
+ *   fake_llm [--port N]       listens on 127.0.0.1:N (0 = any free port) and
+ *                             prints one line {"port": N} once listening.
+ *
+ *   POST /v1/chat/completions, POST /chat/completions
+ *       records the request and answers according to the script.
+ *   POST /_control            replaces the script (JSON, see struct script).
+ *   GET /_requests            recorded requests, oldest first (last 5000);
+ *   DELETE /_requests         forgets them.
+ *   GET /_stats               {"requests", "open_connections", "hanging"}.
+ *
+ * One libmicrohttpd polling thread (epoll) serves every connection. A delayed
+ * or hanging answer suspends its connection; one timer thread resumes delayed
+ * ones when due (min-heap of due times) and polls the sockets of hanging ones
+ * so that a client giving up frees its request. So thousands of slow requests
+ * cost no thread each. SIGTERM/SIGINT resume everything, stop, free, exit 0. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define MAX_BODY (1024 * 1024)
+#define MAX_RECORDS 5000
+#define HANG_CHECK_NS (100 * 1000000ull)
+
+enum mode { MODE_OK, MODE_ERROR, MODE_GARBAGE, MODE_HANG, MODE_NONE };
+
+static const char *const mode_names[] = { "ok", "error", "garbage", "hang" };
+
+/* What the next chat requests get; replaced whole by POST /_control. */
+struct script {
+	enum mode mode;
+	unsigned delay_ms;
+	unsigned status;
+	char *retry_after;	/* NULL: no Retry-After header */
+	char *content;
+	char *json_content;
+	enum mode json_mode;	/* MODE_NONE: use mode */
+	unsigned fail_first;
+};
+
+enum req_state {
+	ST_READING,	/* headers and body arriving */
+	ST_WAITING,	/* suspended in the heap until due */
+	ST_HANGING,	/* suspended in the hang list until the client leaves */
+	ST_DUE,		/* resumed: queue the prepared response */
+	ST_CLOSE,	/* resumed: drop the connection */
+};
+
+/* One request; owned by its connection, freed by on_completed. */
+struct req {
+	struct MHD_Connection *conn;
+	enum req_state state;
+	char *body;
+	size_t len, cap;
+	bool too_large;
+	struct MHD_Response *resp;	/* prepared answer for ST_DUE */
+	unsigned status;
+	int fd;				/* socket, for hang checks */
+	struct req *hprev, *hnext;	/* hang list */
+};
+
+struct due {
+	uint64_t at;
+	struct req *r;
+};
+
+/* Everything below is guarded by mu. */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;
+static struct script scr;
+static struct due *heap;
+static size_t heap_n, heap_cap;
+static struct req *hang_head;
+static unsigned hanging;
+static bool stopping;
+static json_t *records[MAX_RECORDS];
+static size_t rec_first, rec_n;
+
+static atomic_ulong total_requests;
+static atomic_long open_conns;
+static atomic_ulong completion_id;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static char *xstrdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d) {
+		fputs("fake_llm: out of memory\n", stderr);
+		abort();
+	}
+	return d;
+}
+
+static void script_free(struct script *s)
+{
+	free(s->retry_after);
+	free(s->content);
+	free(s->json_content);
+	memset(s, 0, sizeof *s);
+}
+
+static void script_default(struct script *s)
+{
+	s->mode = MODE_OK;
+	s->delay_ms = 0;
+	s->status = 500;
+	s->retry_after = NULL;
+	s->content = xstrdup("This is a fake reply.");
+	s->json_content = xstrdup("{\"emotional_distress\":[],\"cultural_signals\":[]}");
+	s->json_mode = MODE_NONE;
+	s->fail_first = 0;
+}
+
+/* ---- heap of due times (mu held) ---- */
+
+static void heap_swap(size_t a, size_t b)
+{
+	struct due t = heap[a];
+	heap[a] = heap[b];
+	heap[b] = t;
+}
+
+static bool heap_push(uint64_t at, struct req *r)
+{
+	if (heap_n == heap_cap) {
+		size_t cap = heap_cap ? heap_cap * 2 : 1024;
+		struct due *h = realloc(heap, cap * sizeof *h);
+		if (!h)
+			return false;
+		heap = h;
+		heap_cap = cap;
+	}
+	size_t i = heap_n++;
+	heap[i] = (struct due){ at, r };
+	while (i > 0 && heap[(i - 1) / 2].at > heap[i].at) {
+		heap_swap(i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	return true;
+}
+
+static struct req *heap_pop(void)
+{
+	struct req *r = heap[0].r;
+	heap[0] = heap[--heap_n];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < heap_n && heap[l].at < heap[m].at)
+			m = l;
+		if (l + 1 < heap_n && heap[l + 1].at < heap[m].at)
+			m = l + 1;
+		if (m == i)
+			break;
+		heap_swap(i, m);
+		i = m;
+	}
+	return r;
+}
+
+/* ---- hang list (mu held) ---- */
+
+static void hang_add(struct req *r)
+{
+	r->hprev = NULL;
+	r->hnext = hang_head;
+	if (hang_head)
+		hang_head->hprev = r;
+	hang_head = r;
+	hanging++;
+}
+
+static void hang_remove(struct req *r)
+{
+	if (r->hprev)
+		r->hprev->hnext = r->hnext;
+	else
+		hang_head = r->hnext;
+	if (r->hnext)
+		r->hnext->hprev = r->hprev;
+	r->hprev = r->hnext = NULL;
+	hanging--;
+}
+
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	int n = poll(&p, 1, 0);
+	if (n < 0)
+		return errno != EINTR;
+	return n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* Resumes delayed connections when due; drops hanging ones whose client has
+ * gone. */
+static void *timer_main(void *arg)
+{
+	(void)arg;
+	uint64_t next_hang_check = 0;
+	pthread_mutex_lock(&mu);
+	while (!stopping) {
+		uint64_t now = mono_ns();
+		while (heap_n && heap[0].at <= now) {
+			struct req *r = heap_pop();
+			r->state = ST_DUE;
+			MHD_resume_connection(r->conn);
+		}
+		if (hang_head && now >= next_hang_check) {
+			for (struct req *r = hang_head, *next; r; r = next) {
+				next = r->hnext;
+				if (peer_gone(r->fd)) {
+					hang_remove(r);
+					r->state = ST_CLOSE;
+					MHD_resume_connection(r->conn);
+				}
+			}
+			next_hang_check = now + HANG_CHECK_NS;
+		}
+		uint64_t until = UINT64_MAX;
+		if (heap_n)
+			until = heap[0].at;
+		if (hang_head && next_hang_check < until)
+			until = next_hang_check;
+		if (until == UINT64_MAX) {
+			pthread_cond_wait(&wake, &mu);
+		} else {
+			struct timespec ts = { (time_t)(until / 1000000000ull),
+					       (long)(until % 1000000000ull) };
+			pthread_cond_timedwait(&wake, &mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+/* ---- responses ---- */
+
+static struct MHD_Response *make_response(const char *body, size_t len, const char *type)
+{
+	struct MHD_Response *resp;
+	if (len == 0) {
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	} else {
+		char *copy = malloc(len);
+		if (!copy)
+			return NULL;
+		memcpy(copy, body, len);
+		resp = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(copy);
+	}
+	if (resp && type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return resp;
+}
+
+/* Takes a reference to j. */
+static struct MHD_Response *json_response(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!s)
+		return NULL;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(s);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	return resp;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, unsigned status,
+				     struct MHD_Response *resp)
+{
+	if (!resp)
+		return MHD_NO;
+	enum MHD_Result ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	return send_response(c, status, json_response(j));
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	return send_json(c, status, json_pack("{s:{s:s,s:s}}", "error", "message", msg,
+					      "type", "invalid_request_error"));
+}
+
+static enum MHD_Result send_empty(struct MHD_Connection *c, unsigned status)
+{
+	return send_response(c, status, make_response(NULL, 0, NULL));
+}
+
+/* ---- chat completions ---- */
+
+static size_t content_bytes(json_t *content)
+{
+	if (json_is_string(content))
+		return json_string_length(content);
+	size_t n = 0, i;
+	json_t *part;
+	if (json_is_array(content)) {
+		json_array_foreach(content, i, part) {
+			json_t *text = json_object_get(part, "text");
+			if (json_is_string(text))
+				n += json_string_length(text);
+		}
+	}
+	return n;
+}
+
+static json_int_t tokens(size_t bytes)
+{
+	return bytes / 4 ? (json_int_t)(bytes / 4) : 1;
+}
+
+static json_t *completion(json_t *request, const char *content)
+{
+	size_t prompt = 0, i;
+	json_t *m, *messages = json_object_get(request, "messages");
+	if (json_is_array(messages)) {
+		json_array_foreach(messages, i, m)
+			prompt += content_bytes(json_object_get(m, "content"));
+	}
+	json_t *model = json_object_get(request, "model");
+	char id[64];
+	snprintf(id, sizeof id, "chatcmpl-fake-%lu", atomic_fetch_add(&completion_id, 1) + 1);
+	json_int_t pt = tokens(prompt), ct = tokens(strlen(content));
+	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:{s:I,s:I,s:I}}",
+			 "id", id, "object", "chat.completion", "created", (json_int_t)time(NULL),
+			 "model", json_is_string(model) ? json_string_value(model) : "fake-model",
+			 "choices", "index", 0, "message", "role", "assistant", "content", content,
+			 "finish_reason", "stop",
+			 "usage", "prompt_tokens", pt, "completion_tokens", ct,
+			 "total_tokens", pt + ct);
+}
+
+static void record(json_t *request, const char *authorization)
+{
+	json_t *auth = authorization ? json_string(authorization) : json_null();
+	if (!auth)	/* not UTF-8 */
+		auth = json_string("<invalid utf-8>");
+	json_object_set_new(request, "_authorization", auth);
+	json_incref(request);
+	pthread_mutex_lock(&mu);
+	if (rec_n == MAX_RECORDS) {
+		json_decref(records[rec_first]);
+		records[rec_first] = request;
+		rec_first = (rec_first + 1) % MAX_RECORDS;
+	} else {
+		records[(rec_first + rec_n++) % MAX_RECORDS] = request;
+	}
+	pthread_mutex_unlock(&mu);
+}
+
+static bool wants_json(json_t *request)
+{
+	json_t *rf = json_object_get(request, "response_format");
+	json_t *type = json_object_get(rf, "type");
+	return json_is_string(type) && strcmp(json_string_value(type), "json_object") == 0;
+}
+
+static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
+{
+	atomic_fetch_add(&total_requests, 1);
+	if (r->too_large)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	json_error_t err;
+	json_t *request = json_loadb(r->body ? r->body : "", r->len, 0, &err);
+	if (!json_is_object(request)) {
+		json_decref(request);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "request body is not a JSON object");
+	}
+	record(request, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
+	bool js = wants_json(request);
+
+	/* Decide under the lock, build the answer outside it. */
+	pthread_mutex_lock(&mu);
+	enum mode mode = js && scr.json_mode != MODE_NONE ? scr.json_mode : scr.mode;
+	if (scr.fail_first) {
+		scr.fail_first--;
+		mode = MODE_ERROR;
+	}
+	unsigned delay_ms = scr.delay_ms, status = scr.status;
+	char *retry_after = xstrdup(scr.retry_after);
+	char *content = xstrdup(js ? scr.json_content : scr.content);
+	pthread_mutex_unlock(&mu);
+
+	struct MHD_Response *resp = NULL;
+	switch (mode) {
+	case MODE_OK:
+		status = MHD_HTTP_OK;
+		resp = json_response(completion(request, content));
+		break;
+	case MODE_ERROR:
+		resp = json_response(json_pack("{s:{s:s,s:s,s:n}}", "error", "message",
+					       "fake failure", "type", "server_error", "code"));
+		if (resp && retry_after)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
+		break;
+	case MODE_GARBAGE:
+		status = MHD_HTTP_OK;
+		resp = make_response("this is not json {", 18, "application/json");
+		break;
+	case MODE_HANG:
+	case MODE_NONE:
+		break;
+	}
+	free(retry_after);
+	free(content);
+	json_decref(request);
+
+	if (mode == MODE_HANG) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			return MHD_NO;
+		r->fd = ci->connect_fd;
+		pthread_mutex_lock(&mu);
+		if (stopping) {
+			pthread_mutex_unlock(&mu);
+			return MHD_NO;
+		}
+		r->state = ST_HANGING;
+		MHD_suspend_connection(c);
+		hang_add(r);
+		pthread_cond_signal(&wake);
+		pthread_mutex_unlock(&mu);
+		return MHD_YES;
+	}
+	if (!resp)
+		return MHD_NO;
+	if (delay_ms == 0)
+		return send_response(c, status, resp);
+
+	r->resp = resp;
+	r->status = status;
+	pthread_mutex_lock(&mu);
+	if (stopping || !heap_push(mono_ns() + (uint64_t)delay_ms * 1000000ull, r)) {
+		pthread_mutex_unlock(&mu);
+		return MHD_NO;	/* on_completed destroys r->resp */
+	}
+	r->state = ST_WAITING;
+	MHD_suspend_connection(c);
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&mu);
+	return MHD_YES;
+}
+
+/* ---- control and inspection ---- */
+
+static bool parse_mode(json_t *v, enum mode *out)
+{
+	if (!json_is_string(v))
+		return false;
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(json_string_value(v), mode_names[i]) == 0) {
+			*out = (enum mode)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_uint(json_t *v, unsigned long max, unsigned *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (unsigned long long)json_integer_value(v) > max)
+		return false;
+	*out = (unsigned)json_integer_value(v);
+	return true;
+}
+
+/* Fills s from body; NULL on success, else what is wrong. */
+static const char *parse_script(json_t *body, struct script *s)
+{
+	const char *key;
+	json_t *v;
+	if (!json_is_object(body))
+		return "control body must be a JSON object";
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "mode") == 0) {
+			if (!parse_mode(v, &s->mode))
+				return "mode must be ok, error, garbage or hang";
+		} else if (strcmp(key, "delay_ms") == 0) {
+			if (!parse_uint(v, 3600000, &s->delay_ms))
+				return "delay_ms must be an integer 0..3600000";
+		} else if (strcmp(key, "status") == 0) {
+			if (!parse_uint(v, 599, &s->status) || s->status < 100)
+				return "status must be an integer 100..599";
+		} else if (strcmp(key, "retry_after") == 0) {
+			char buf[32];
+			free(s->retry_after);
+			s->retry_after = NULL;
+			if (json_is_string(v)) {
+				s->retry_after = xstrdup(json_string_value(v));
+			} else if (json_is_integer(v)) {
+				snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+				s->retry_after = xstrdup(buf);
+			} else if (!json_is_null(v)) {
+				return "retry_after must be a string, an integer or null";
+			}
+		} else if (strcmp(key, "content") == 0 || strcmp(key, "json_content") == 0) {
+			if (!json_is_string(v))
+				return "content and json_content must be strings";
+			char **field = key[0] == 'c' ? &s->content : &s->json_content;
+			free(*field);
+			*field = xstrdup(json_string_value(v));
+		} else if (strcmp(key, "json_mode") == 0) {
+			if (json_is_null(v))
+				s->json_mode = MODE_NONE;
+			else if (!parse_mode(v, &s->json_mode))
+				return "json_mode must be ok, error, garbage, hang or null";
+		} else if (strcmp(key, "fail_first") == 0) {
+			if (!parse_uint(v, 1000000000, &s->fail_first))
+				return "fail_first must be a non-negative integer";
+		} else {
+			return "unknown control field";
+		}
+	}
+	return NULL;
+}
+
+static enum MHD_Result control(struct MHD_Connection *c, struct req *r)
+{
+	if (r->too_large)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	json_error_t err;
+	json_t *body = json_loadb(r->body ? r->body : "", r->len, 0, &err);
+	struct script s;
+	script_default(&s);
+	const char *bad = body ? parse_script(body, &s) : "control body is not JSON";
+	json_decref(body);
+	if (bad) {
+		script_free(&s);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, bad);
+	}
+	pthread_mutex_lock(&mu);
+	script_free(&scr);
+	scr = s;
+	pthread_mutex_unlock(&mu);
+	return send_empty(c, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result list_requests(struct MHD_Connection *c)
+{
+	json_t *a = json_array();
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; a && i < rec_n; i++)
+		json_array_append(a, records[(rec_first + i) % MAX_RECORDS]);
+	pthread_mutex_unlock(&mu);
+	return send_json(c, MHD_HTTP_OK, a);
+}
+
+static enum MHD_Result clear_requests(struct MHD_Connection *c)
+{
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < rec_n; i++)
+		json_decref(records[(rec_first + i) % MAX_RECORDS]);
+	rec_first = rec_n = 0;
+	pthread_mutex_unlock(&mu);
+	return send_empty(c, MHD_HTTP_NO_CONTENT);
+}
+
+static enum MHD_Result stats(struct MHD_Connection *c)
+{
+	pthread_mutex_lock(&mu);
+	json_int_t h = hanging;
+	pthread_mutex_unlock(&mu);
+	return send_json(c, MHD_HTTP_OK,
+			 json_pack("{s:I,s:I,s:I}", "requests",
+				   (json_int_t)atomic_load(&total_requests), "open_connections",
+				   (json_int_t)atomic_load(&open_conns), "hanging", h));
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct req *r = *con_cls;
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->conn = c;
+		r->fd = -1;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (r->state != ST_READING) {
+		/* Resumed (or called again while the suspension is pending). */
+		pthread_mutex_lock(&mu);
+		enum req_state st = r->state;
+		pthread_mutex_unlock(&mu);
+		if (st == ST_DUE) {
+			struct MHD_Response *resp = r->resp;
+			r->resp = NULL;
+			r->state = ST_CLOSE;	/* answered: any further call closes */
+			return send_response(c, r->status, resp);
+		}
+		if (st == ST_CLOSE)
+			return MHD_NO;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (r->too_large || r->len + n > MAX_BODY) {
+			r->too_large = true;
+			free(r->body);
+			r->body = NULL;
+			r->len = r->cap = 0;
+			return MHD_YES;
+		}
+		if (r->len + n > r->cap) {
+			size_t cap = r->cap ? r->cap : 4096;
+			while (cap < r->len + n)
+				cap *= 2;
+			char *b = realloc(r->body, cap);
+			if (!b)
+				return MHD_NO;
+			r->body = b;
+			r->cap = cap;
+		}
+		memcpy(r->body + r->len, upload_data, n);
+		r->len += n;
+		return MHD_YES;
+	}
+
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	if (strcmp(url, "/v1/chat/completions") == 0 || strcmp(url, "/chat/completions") == 0) {
+		if (post)
+			return chat(c, r);
+	} else if (strcmp(url, "/_control") == 0) {
+		if (post)
+			return control(c, r);
+	} else if (strcmp(url, "/_requests") == 0) {
+		if (get)
+			return list_requests(c);
+		if (strcmp(method, MHD_HTTP_METHOD_DELETE) == 0)
+			return clear_requests(c);
+	} else if (strcmp(url, "/_stats") == 0) {
+		if (get)
+			return stats(c);
+	} else {
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such path");
+	}
+	return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	struct req *r = *con_cls;
+	if (!r)
+		return;
+	/* Never still in the heap or hang list: it leaves them before resuming. */
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&open_conns, 1);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&open_conns, 1);
+}
+
+/* ---- main ---- */
+
+static void usage(void)
+{
+	fputs("usage: fake_llm [--port N]\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long port = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (strncmp(argv[i], "--port=", 7) == 0)
+			v = argv[i] + 7;
+		else
+			usage();
+		char *end;
+		errno = 0;
+		port = strtoul(v, &end, 10);
+		if (errno || !*v || *end || port > 65535)
+			usage();
+	}
+
+	/* Many connections: take all the descriptors we may. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	/* Signals go to sigwait() in this thread only. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wake, &ca);
+	pthread_condattr_destroy(&ca);
+	script_default(&scr);
+
+	pthread_t timer;
+	if (pthread_create(&timer, NULL, timer_main, NULL) != 0) {
+		fputs("fake_llm: cannot start the timer thread\n", stderr);
+		return 1;
+	}
+
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
+		(uint16_t)port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		MHD_OPTION_END);
+	int rc = 0;
+	if (!d) {
+		fprintf(stderr, "fake_llm: cannot listen on 127.0.0.1:%lu\n", port);
+		rc = 1;
+	} else {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+		printf("{\"port\": %u}\n", di ? (unsigned)di->port : (unsigned)port);
+		fflush(stdout);
+		int sig;
+		while (sigwait(&sigs, &sig) != 0)
+			;
+	}
+
+	/* Stop the timer; resume every suspended connection so that
+	 * MHD_stop_daemon() can close it. */
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	while (heap_n) {
+		struct req *r = heap_pop();
+		r->state = ST_CLOSE;
+		MHD_resume_connection(r->conn);
+	}
+	while (hang_head) {
+		struct req *r = hang_head;
+		hang_remove(r);
+		r->state = ST_CLOSE;
+		MHD_resume_connection(r->conn);
+	}
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&mu);
+	pthread_join(timer, NULL);
+	if (d)
+		MHD_stop_daemon(d);
+
+	free(heap);
+	for (size_t i = 0; i < rec_n; i++)
+		json_decref(records[(rec_first + i) % MAX_RECORDS]);
+	script_free(&scr);
+	pthread_cond_destroy(&wake);
+	return rc;
+}

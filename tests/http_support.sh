@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# POST /support end to end: the real binary, a real PostgreSQL, and the fake
+# OpenAI-compatible backend (tests/fake_llm.c) on loopback.
+. "$(dirname "$0")/lib.sh"
+pg_up
+cc migrate >/dev/null
+cc import "$SOURCE_ROOT"/deploy/sample-corpus/*.jsonl >/dev/null
+fake_up
+LLM_MODEL=test-model LLM_TIMEOUT_MS=1500 serve_up
+req GET /readyz
+eq "ready once the corpus is in memory" "$STATUS" 200
+
+MSG='Since I moved away I cannot keep shabbat with my family and I feel so alone. My parents call every week and I just cry afterwards.'
+mj=$(jq -Rn --arg m "$MSG" '$m')
+
+# ---- the five strategies: what the backend receives ----
+for s in redditor profile guided_without_profile annotation_without_profile guided_annotation; do
+  fake_clear
+  post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"$s\", \"annotator\": \"corpus\", \"include_prompt\": true}"
+  eq "$s: 200" "$STATUS" 200
+  eq "$s: the model's text is the response" "$(jb .response)" "This is a fake reply."
+  eq "$s: strategy echoed" "$(jb .strategy)" "$s"
+  sys=$(fake_last system); usr=$(fake_last user)
+  eq "$s: the backend got the prompt the reply reports" "$(jb '.prompt[0].content')" "$sys"
+  contains "$s: output rules in every system prompt" "$sys" "Write only your reply"
+  case $s in profile|guided_annotation) contains "$s: culture role-play" "$sys" "Jewish member" ;;
+    *) ok "$s: no culture role-play" bash -c '[[ "$1" != *"Jewish member"* ]]' _ "$sys" ;; esac
+  case $s in guided_without_profile)
+      contains "$s: guideline 1" "$sys" "Value and respect"
+      contains "$s: guideline 7" "$sys" "Acknowledge cultural differences" ;;
+    guided_annotation)
+      contains "$s: guideline 3" "$sys" "social and political system"
+      ok "$s: not guideline 1" bash -c '[[ "$1" != *"Value and respect"* ]]' _ "$sys"
+      ok "$s: not guideline 7" bash -c '[[ "$1" != *"Acknowledge cultural differences"* ]]' _ "$sys" ;;
+    *) ok "$s: no guidelines" bash -c '[[ "$1" != *"social and political system"* ]]' _ "$sys" ;; esac
+  case $s in annotation_without_profile|guided_annotation)
+      contains "$s: signal type definitions" "$sys" "Norms and Morals"
+      contains "$s: annotations follow the message" "$usr" "Annotations:"
+      contains "$s: the corpus signal is annotated" "$usr" "shabbat"
+      contains "$s: support hints by default" "$sys" "Recommended support strategies" ;;
+    *) eq "$s: the user turn is the message alone" "$usr" "$MSG"
+       ok "$s: no definitions" bash -c '[[ "$1" != *"Norms and Morals"* ]]' _ "$sys" ;; esac
+  eq "$s: temperature 0.7" "$(fake_requests | jq -r '.[-1].temperature')" 0.7
+  eq "$s: max tokens 1000" "$(fake_requests | jq -r '.[-1].max_tokens')" 1000
+  eq "$s: the configured model" "$(fake_requests | jq -r '.[-1].model')" test-model
+done
+fake_clear
+post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"cga\", \"annotator\": \"corpus\", \"support_hints\": false}"
+sys=$(fake_last system)
+ok "support_hints:false: no hint section" bash -c '[[ "$1" != *"Recommended support strategies"* ]]' _ "$sys"
+for alias in standard:redditor culture:profile guided:guided_without_profile annotation:annotation_without_profile cga:guided_annotation; do
+  post "{\"message\": \"hello\", \"culture\": \"jewish\", \"strategy\": \"${alias%%:*}\", \"dry_run\": true}"
+  eq "alias ${alias%%:*}" "$(jb .strategy)" "${alias##*:}"
+done
+post "{\"message\": \"hello\", \"culture\": \"jewish\", \"dry_run\": true}"
+eq "default strategy guided_annotation" "$(jb .strategy)" guided_annotation
+
+# ---- metadata ----
+post "{\"message\": $mj, \"culture\": \"JEW\", \"annotator\": \"corpus\"}"
+eq "culture aliases, any case" "$(jb .culture)" jewish
+eq "a stored signal is found with type and source corpus" \
+  "$(jb '.annotations.cultural_signals[]|select(.phrase=="shabbat")|[.type,.source]|join(",")')" "Norms and Morals,corpus"
+ok "support strategies with weights and examples" jq -e '.support_strategies|length > 0 and all(.[]; .weight > 0 and (.examples|length) <= 3)' <<<"$BODY" >/dev/null
+eq "model as the backend reported" "$(jb .model)" test-model
+ok "usage" jq -e '.usage.prompt_tokens > 0 and .usage.completion_tokens > 0' <<<"$BODY" >/dev/null
+ok "timings" jq -e '.timings_ms|(.store >= 0 and .backend > 0 and .total >= .backend)' <<<"$BODY" >/dev/null
+ok "an id (UUID)" grep -Eq '^[0-9a-f-]{36}$' <<<"$(jb .id)"
+ok "no prompt unless asked" jq -e 'has("prompt")|not' <<<"$BODY" >/dev/null
+
+# ---- annotators ----
+fake_clear
+fake_script '{"json_content": "{\"emotional_distress\":[{\"phrase\":\"i feel so alone\",\"intensity\":\"moderate\"}],\"cultural_signals\":[{\"phrase\":\"shabbat\",\"type\":\"Norms and Morals\"},{\"phrase\":\"not in the message\",\"type\":\"Values\"}]}"}'
+post "{\"message\": $mj, \"culture\": \"jewish\", \"annotator\": \"llm\"}"
+eq "annotator llm: 200" "$STATUS" 200
+eq "annotator llm: one JSON-mode call then the reply" "$(fake_requests | jq -r '[.[] | (.response_format.type // "none")]|join(",")')" "json_object,none"
+eq "llm annotations, with the message's spelling" "$(jb '.annotations.emotional_distress[0]|[.phrase,.intensity,.source]|join(",")')" "I feel so alone,moderate,llm"
+eq "phrases not in the message are dropped" "$(jb '[.annotations.cultural_signals[].phrase]|join(",")')" "shabbat"
+contains "and the reply prompt carries them" "$(fake_last user)" "I feel so alone"
+eq "annotator used" "$(jb .annotator.used)" llm
+fake_clear
+post "{\"message\": $mj, \"culture\": \"jewish\"}"
+eq "annotator auto = llm for an annotation strategy" "$(fake_count)" 2
+fake_clear
+post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"profile\"}"
+eq "annotator auto = no extra call for other strategies" "$(fake_count)" 1
+fake_script '{"json_content": "sorry, I cannot do JSON"}'
+post "{\"message\": $mj, \"culture\": \"jewish\", \"annotator\": \"llm\"}"
+eq "a bad annotator answer falls back to the corpus" "$STATUS $(jb .annotator.used)" "200 corpus"
+ok "and says so" jq -e '.annotator.fallback_reason|length > 0' <<<"$BODY" >/dev/null
+fake_script '{}'
+post "{\"message\": $mj, \"culture\": \"jewish\", \"annotations\": {\"emotional_distress\": [{\"phrase\": \"so alone\", \"intensity\": \"high\"}], \"cultural_signals\": []}}"
+eq "caller annotations are used" "$(jb '.annotations.emotional_distress[0]|[.phrase,.intensity,.source]|join(",")')" "so alone,high,caller"
+post "{\"message\": $mj, \"culture\": \"jewish\", \"annotator\": \"none\", \"strategy\": \"annotation\"}"
+eq "annotator none" "$(jb '.annotations.cultural_signals|length')" 0
+contains "none found in the prompt" "$(fake_last user)" "none found"
+
+# ---- dry run ----
+n=$(fake_count)
+post "{\"message\": $mj, \"culture\": \"jewish\", \"dry_run\": true, \"include_prompt\": true}"
+eq "dry_run: 200" "$STATUS" 200
+eq "dry_run: no backend call" "$(fake_count)" "$n"
+ok "dry_run: no response, no usage, but the prompt" jq -e '(has("response")|not) and (has("usage")|not) and (.prompt|length == 2)' <<<"$BODY" >/dev/null
+
+# ---- Unicode ----
+for m in 'أشعر بالوحدة منذ رمضان' '最近压力好大，睡不着' 'אני מרגיש לבד בשבת'; do
+  fake_clear
+  post "$(jq -n --arg m "$m" '{message: $m, culture: "chinese", strategy: "redditor"}')"
+  eq "unicode message reaches the backend intact ($m)" "$(fake_last user)" "$m"
+done
+post "$(jq -n '{message: "最近压力好大，睡不着", culture: "chinese", annotator: "corpus", dry_run: true}')"
+eq "a Chinese sentence gets the intensity of the nearest corpus distress phrase" "$(jb '.annotations.emotional_distress[0]|[.intensity,.match.phrase]|join(",")')" "high,压力好大"
+
+# ---- errors ----
+req POST /support --data-binary '{"message":"x","culture":"jewish"}'
+eq "no JSON content type: 415" "$STATUS $(jb .error.code)" "415 unsupported_media_type"
+post '{"message": "x", "culture": '
+eq "malformed JSON: 400" "$STATUS $(jb .error.code)" "400 malformed_json"
+post '[1,2]'
+eq "not an object: 422" "$STATUS" 422
+post '{"message": "x", "culture": "jewish", "colour": "red"}'
+eq "unknown field: 422 naming it" "$STATUS $(jb .error.details.field)" "422 colour"
+post '{"culture": "jewish"}'
+eq "missing message: 422" "$STATUS $(jb .error.details.field)" "422 message"
+post '{"message": "   ", "culture": "jewish"}'
+eq "blank message: 422" "$STATUS $(jb .error.details.field)" "422 message"
+post "$(jq -n --arg m "$(printf 'a%.0s' $(seq 1 16001))" '{message: $m, culture: "jewish", dry_run: true}')"
+eq "16001 characters: 422" "$STATUS $(jb .error.details.field)" "422 message"
+post "$(jq -n --arg m "$(printf '压%.0s' $(seq 1 16000))" '{message: $m, culture: "chinese", dry_run: true}')" 
+eq "16000 characters (48000 bytes) are accepted" "$STATUS" 200
+post '{"message": 5, "culture": "jewish"}'
+eq "message not a string: 422" "$STATUS $(jb .error.details.field)" "422 message"
+post '{"message": "x", "culture": "klingon"}'
+eq "unknown culture: 422" "$STATUS $(jb .error.details.field)" "422 culture"
+eq "listing the known ones" "$(jb '.error.details.known|join(",")')" "arabic,chinese,german,jewish"
+post '{"message": "x", "culture": "jewish", "strategy": "poetic"}'
+eq "unknown strategy: 422" "$STATUS $(jb .error.details.field)" "422 strategy"
+contains "listing them" "$(jb .error.details.allowed)" "guided_annotation"
+post '{"message": "x", "culture": "jewish", "annotations": {"emotional_distress": [{"phrase": "x", "intensity": "extreme"}]}}'
+eq "bad annotation value: 422" "$STATUS $(jb .error.details.field)" "422 annotations.emotional_distress[0]"
+post '{"message": "x", "culture": "jewish", "annotator": "magic"}'
+eq "unknown annotator: 422" "$STATUS $(jb .error.details.field)" "422 annotator"
+post '{"message": "x", "culture": "jewish", "dry_run": "yes"}'
+eq "dry_run not a boolean: 422" "$STATUS $(jb .error.details.field)" "422 dry_run"
+post "$(jq -n --arg m "$(head -c 70000 /dev/zero | tr '\0' a)" '{message: $m, culture: "jewish"}')"
+eq "over the body limit: 413" "$STATUS" 413
+
+fake_script '{"mode": "error", "status": 500}'
+post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
+eq "backend 500: 502 with the upstream status" "$STATUS $(jb .error.code) $(jb .error.details.upstream_status)" "502 backend_failed 500"
+fake_script '{"mode": "error", "status": 429}'
+post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
+eq "backend 429: 502 upstream 429" "$STATUS $(jb .error.details.upstream_status)" "502 429"
+fake_script '{"mode": "garbage"}'
+post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
+eq "backend garbage: 502 bad_reply" "$STATUS $(jb .error.details.reason)" "502 bad_reply"
+ok "no error reply echoes the message" bash -c '! grep -q "shabbat" <<<"$1"' _ "$BODY"
+fake_script '{}'
+idle_fds=$(fds_of "$SERVER_PID")
+fake_script '{"mode": "hang"}'
+t0=$(date +%s%N)
+post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
+t1=$(date +%s%N)
+eq "a backend that never answers: 504" "$STATUS $(jb .error.code)" "504 backend_timeout"
+took=$(( (t1 - t0) / 1000000 ))
+ok "after the configured timeout (1500 ms; took $took ms)" test "$took" -ge 1400 -a "$took" -lt 4000
+fake_script '{}'
+sleep 0.3
+ok "open descriptors back to their idle count ($idle_fds)" test "$(fds_of "$SERVER_PID")" -le "$idle_fds"
+
+# ---- privacy ----
+marker="PRIVATE-MARKER-$RANDOM$RANDOM"
+post "{\"message\": \"I feel lost $marker\", \"culture\": \"jewish\"}"
+fake_script '{"mode": "error", "status": 500}'
+post "{\"message\": \"I feel lost $marker\", \"culture\": \"jewish\"}"
+post "{\"message\": \"I feel lost $marker\", \"culture\": \"nowhere\"}"
+fake_script '{}'
+ok "the message never reaches the logs" bash -c '! grep -q "$1" "$2"' _ "$marker" "$SERVER_LOG"
+
+req GET /healthz
+eq "still healthy after every error" "$STATUS" 200
+serve_stop
+eq "SIGTERM: exit 0" "$SERVER_RC" 0
+finish
