@@ -36,7 +36,10 @@
  * similarity (shared / |T(p)|). Phrases are scored in decreasing order of
  * that bound until it falls below the threshold or below the worst of the
  * best K found so far. Scoring only considers windows that start and end at
- * words sharing a trigram with the phrase (any other window is no better). */
+ * words sharing a trigram with the phrase (any other window is no better),
+ * and skips those that provably cannot beat the best window so far or the
+ * bar the phrase must clear (see score()); the result is the exact maximum
+ * whenever it clears that bar. */
 #include "store/lexicon.h"
 
 #include <stdbool.h>
@@ -579,7 +582,7 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 	if (ps == 1)
 		memset(t->hit, 0, t->nwords * sizeof *t->hit);
 	/* the words sharing trigrams with the phrase, and how many */
-	size_t nhit = 0;
+	size_t nhit = 0, lo = SIZE_MAX, hi = 0;
 	for (size_t i = 0; i < ntri; i++) {
 		uint32_t id = text_lookup(t, tri[i]);
 		if (id == NONE)
@@ -591,23 +594,37 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 				t->hit[w] = ps;
 				t->shared[w] = 0;
 				t->hitlist[nhit++] = w;
+				lo = w < lo ? w : lo;
+				hi = w > hi ? w : hi;
 			}
 			t->shared[w]++;
 		}
 	}
 	if (nhit == 0)
 		return 0;
+	/* in text order */
+	if (hi - lo < 16 * nhit) {
+		nhit = 0;
+		for (size_t w = lo; w <= hi; w++)
+			if (t->hit[w] == ps)
+				t->hitlist[nhit++] = (uint32_t)w;
+	} else {
+		qsort(t->hitlist, nhit, sizeof *t->hitlist, cmp_u32);
+	}
 	/* Bounds: the trigrams a window shares with the phrase are at most ntri
 	 * and at most the sum of its words' shared counts; its trigrams that
 	 * are not the phrase's (uni - inter) are at least those of its first
 	 * word and never fewer as it grows. So no window starting at s is above
 	 * min(ntri, sum) / (ntri + not shared by word s). */
-	size_t maxw = nwords + 1, top = 0;
+	size_t maxw = nwords + 1, top = 0, sum = 0, end = 0;
 	for (size_t h = 0; h < nhit; h++) {
-		size_t s = t->hitlist[h], sum = 0;
-		for (size_t e = s; e < t->nwords && e - s < maxw; e++)
-			if (t->hit[e] == ps)
-				sum += t->shared[e];
+		size_t s = t->hitlist[h];
+		if (h > 0)
+			sum -= t->shared[t->hitlist[h - 1]];
+		else
+			end = 0;
+		for (; end < nhit && t->hitlist[end] - s < maxw; end++)
+			sum += t->shared[t->hitlist[end]];
 		size_t own = t->wtri_off[s + 1] - t->wtri_off[s] - t->shared[s];
 		t->hsum[h] = (uint32_t)sum;
 		t->hbound[h] = (double)(sum < ntri ? sum : ntri) / (double)(ntri + own);
@@ -1232,14 +1249,47 @@ typedef struct scored {
 	double sim;
 } scored;
 
-static int cmp_cand(const void *a, const void *b)
+/* Whether candidate a is to be scored before b. */
+static bool cand_before(const cand *a, const cand *b)
 {
-	const cand *x = a, *y = b;
-	if (x->exact != y->exact)
-		return x->exact ? -1 : 1;
-	if (x->bound != y->bound)
-		return x->bound > y->bound ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
+	if (a->exact != b->exact)
+		return a->exact;
+	if (a->bound != b->bound)
+		return a->bound > b->bound;
+	return a->id < b->id;
+}
+
+/* Binary heap of candidates, the first to score on top. */
+static void heap_down(cand *h, size_t n, size_t i)
+{
+	cand x = h[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && cand_before(&h[c + 1], &h[c]))
+			c++;
+		if (!cand_before(&h[c], &x))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
+}
+
+static void heap_make(cand *h, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		heap_down(h, n, i);
+}
+
+/* Removes the top of the heap into *out. */
+static void heap_pop(cand *h, size_t *n, cand *out)
+{
+	*out = h[0];
+	h[0] = h[--*n];
+	if (*n)
+		heap_down(h, *n, 0);
 }
 
 /* Result order of two scored signal groups (negative: a first). */
@@ -1268,19 +1318,21 @@ static int dis_order(const lexicon_culture *c, const scored *a, const scored *b)
 
 typedef int (*order_fn)(const lexicon_culture *c, const scored *a, const scored *b);
 
-/* Scores the candidates (sorted by bound) into top (room for k), best
- * first; returns how many. */
-static size_t select_top(const lexicon_culture *c, text *t, const cand *cs, size_t n, double threshold, size_t k,
+/* Scores the candidates (a heap, emptied on the way) into top (room for
+ * k), best first; returns how many. */
+static size_t select_top(const lexicon_culture *c, text *t, cand *heap, size_t n, double threshold, size_t k,
 			 order_fn order, scored *top)
 {
 	size_t nt = 0;
-	for (size_t i = 0; i < n && k > 0; i++) {
-		const cand *x = &cs[i];
-		if (!x->exact && (x->bound < threshold || (nt == k && x->bound < top[k - 1].sim)))
+	heap_make(heap, n);
+	while (n > 0 && k > 0) {
+		cand x;
+		heap_pop(heap, &n, &x);
+		if (!x.exact && (x.bound < threshold || (nt == k && x.bound < top[k - 1].sim)))
 			break;
-		const unit *u = x->id < c->ng ? &c->g[x->id].u : &c->d[x->id - c->ng].u;
-		scored s = {x->id < c->ng ? x->id : (uint32_t)(x->id - c->ng), 1.0};
-		if (!x->exact)
+		const unit *u = x.id < c->ng ? &c->g[x.id].u : &c->d[x.id - c->ng].u;
+		scored s = {x.id < c->ng ? x.id : (uint32_t)(x.id - c->ng), 1.0};
+		if (!x.exact)
 			s.sim = score(t, c->tri + u->tri_off, u->ntri, u->nwords,
 				      nt == k && top[k - 1].sim > threshold ? top[k - 1].sim : threshold);
 		if (!(s.sim >= threshold) || s.sim <= 0)
@@ -1453,7 +1505,7 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 					continue;
 				for (uint32_t k = c->ioff[i]; k < c->ioff[i] + c->ilen[i]; k++) {
 					uint32_t u = c->ipost[k];
-					if (u >= c->ng ? !kmax_dis : !kmax_sig)
+					if (!(kmax_sig && kmax_dis) && (u >= c->ng ? !kmax_dis : !kmax_sig))
 						continue;
 					if (count[u]++ == 0)
 						touched[ntouched++] = u;
@@ -1483,8 +1535,6 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 		if (pass == 0)
 			nsig = ncs;
 	}
-	qsort(cs, nsig, sizeof *cs, cmp_cand);
-	qsort(cs + nsig, ncs - nsig, sizeof *cs, cmp_cand);
 
 	if (kmax_sig > nsig)
 		kmax_sig = nsig;

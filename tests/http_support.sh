@@ -66,6 +66,7 @@ ok "usage" jq -e '.usage.prompt_tokens > 0 and .usage.completion_tokens > 0' <<<
 ok "timings" jq -e '.timings_ms|(.store >= 0 and .backend > 0 and .total >= .backend)' <<<"$BODY" >/dev/null
 ok "an id (UUID)" grep -Eq '^[0-9a-f-]{36}$' <<<"$(jb .id)"
 ok "no prompt unless asked" jq -e 'has("prompt")|not' <<<"$BODY" >/dev/null
+schema_ok "a reply" SupportReply
 
 # ---- annotators ----
 fake_clear
@@ -74,6 +75,7 @@ post "{\"message\": $mj, \"culture\": \"jewish\", \"annotator\": \"llm\"}"
 eq "annotator llm: 200" "$STATUS" 200
 eq "annotator llm: one JSON-mode call then the reply" "$(fake_requests | jq -r '[.[] | (.response_format.type // "none")]|join(",")')" "json_object,none"
 eq "llm annotations, with the message's spelling" "$(jb '.annotations.emotional_distress[0]|[.phrase,.intensity,.source]|join(",")')" "I feel so alone,moderate,llm"
+schema_ok "a reply with llm annotations" SupportReply
 eq "phrases not in the message are dropped" "$(jb '[.annotations.cultural_signals[].phrase]|join(",")')" "shabbat"
 contains "and the reply prompt carries them" "$(fake_last user)" "I feel so alone"
 eq "annotator used" "$(jb .annotator.used)" llm
@@ -100,6 +102,7 @@ post "{\"message\": $mj, \"culture\": \"jewish\", \"dry_run\": true, \"include_p
 eq "dry_run: 200" "$STATUS" 200
 eq "dry_run: no backend call" "$(fake_count)" "$n"
 ok "dry_run: no response, no usage, but the prompt" jq -e '(has("response")|not) and (has("usage")|not) and (.prompt|length == 2)' <<<"$BODY" >/dev/null
+schema_ok "a dry-run reply with its prompt" SupportReply
 
 # ---- Unicode ----
 for m in 'أشعر بالوحدة منذ رمضان' '最近压力好大，睡不着' 'אני מרגיש לבד בשבת'; do
@@ -115,6 +118,7 @@ req POST /support --data-binary '{"message":"x","culture":"jewish"}'
 eq "no JSON content type: 415" "$STATUS $(jb .error.code)" "415 unsupported_media_type"
 post '{"message": "x", "culture": '
 eq "malformed JSON: 400" "$STATUS $(jb .error.code)" "400 malformed_json"
+schema_ok "a malformed JSON error" MalformedJsonError
 post '[1,2]'
 eq "not an object: 422" "$STATUS" 422
 post '{"message": "x", "culture": "jewish", "colour": "red"}'
@@ -132,6 +136,7 @@ eq "message not a string: 422" "$STATUS $(jb .error.details.field)" "422 message
 post '{"message": "x", "culture": "klingon"}'
 eq "unknown culture: 422" "$STATUS $(jb .error.details.field)" "422 culture"
 eq "listing the known ones" "$(jb '.error.details.known|join(",")')" "arabic,chinese,german,jewish"
+schema_ok "an unknown culture error" InvalidFieldError
 post '{"message": "x", "culture": "jewish", "strategy": "poetic"}'
 eq "unknown strategy: 422" "$STATUS $(jb .error.details.field)" "422 strategy"
 contains "listing them" "$(jb .error.details.allowed)" "guided_annotation"
@@ -147,6 +152,7 @@ eq "over the body limit: 413" "$STATUS" 413
 fake_script '{"mode": "error", "status": 500}'
 post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
 eq "backend 500: 502 with the upstream status" "$STATUS $(jb .error.code) $(jb .error.details.upstream_status)" "502 backend_failed 500"
+schema_ok "a backend error" BackendFailedError
 fake_script '{"mode": "error", "status": 429}'
 post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
 eq "backend 429: 502 upstream 429" "$STATUS $(jb .error.details.upstream_status)" "502 429"
@@ -161,6 +167,7 @@ t0=$(date +%s%N)
 post "{\"message\": $mj, \"culture\": \"jewish\", \"strategy\": \"redditor\"}"
 t1=$(date +%s%N)
 eq "a backend that never answers: 504" "$STATUS $(jb .error.code)" "504 backend_timeout"
+schema_ok "a backend timeout" BackendTimeoutError
 took=$(( (t1 - t0) / 1000000 ))
 ok "after the configured timeout (1500 ms; took $took ms)" test "$took" -ge 1400 -a "$took" -lt 4000
 fake_script '{}'

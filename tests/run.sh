@@ -35,6 +35,19 @@ step() { # NAME COMMAND...: one pass/fail step (its verdict on fd 3)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# Node tools for the contract: the linter, and Ajv to validate real replies
+# against the schemas (the http suite skips those checks without them).
+nodedeps=${XDG_CACHE_HOME:-$HOME/.cache}/culturecare-node
+if command -v npm >/dev/null; then
+  if [ ! -d "$nodedeps/node_modules/ajv" ] || [ ! -x "$nodedeps/node_modules/.bin/redocly" ]; then
+    mkdir -p "$nodedeps"
+    (cd "$nodedeps" && { [ -f package.json ] || npm init -y >/dev/null 2>&1; } &&
+      npm install --silent --no-audit --no-fund @redocly/cli@2 ajv@8 yaml@2 >/dev/null 2>&1) \
+      || echo "note: npm could not install the contract tools"
+  fi
+  [ -d "$nodedeps/node_modules/ajv" ] && export SCHEMA_DEPS=$nodedeps
+fi
+
 echo "== build (warnings are errors) and all suites"
 if [ ! -f build-test/build.ninja ]; then
   meson setup build-test -Dwerror=true >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
@@ -71,14 +84,9 @@ step "valgrind http-api (the server under valgrind)" env CC_WRAPPER="${vg[*]}" \
   || tail -n 30 "$log"
 
 echo "== OpenAPI lint"
-if command -v npx >/dev/null; then
-  lintdir=${XDG_CACHE_HOME:-$HOME/.cache}/culturecare-lint
-  mkdir -p "$lintdir"
-  if [ ! -x "$lintdir/node_modules/.bin/redocly" ]; then
-    (cd "$lintdir" && npm init -y >/dev/null 2>&1 && npm install --silent --no-audit --no-fund @redocly/cli@2 >/dev/null 2>&1)
-  fi
-  if [ -x "$lintdir/node_modules/.bin/redocly" ]; then
-    step "redocly lint openapi/openapi.yaml" "$lintdir/node_modules/.bin/redocly" lint --format stylish openapi/openapi.yaml >"$log" 2>&1 \
+if command -v npm >/dev/null; then
+  if [ -x "$nodedeps/node_modules/.bin/redocly" ]; then
+    step "redocly lint openapi/openapi.yaml" "$nodedeps/node_modules/.bin/redocly" lint --format stylish openapi/openapi.yaml >"$log" 2>&1 \
       || cat "$log"
   else
     echo "SKIP - OpenAPI lint: @redocly/cli could not be installed from npm"

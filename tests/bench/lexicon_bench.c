@@ -154,6 +154,24 @@ int main(void)
 	printf("  per call: %zu signals, %zu distress phrases, %zu strategies (%zu results in all)\n", r.nsignals,
 	       r.ndistress, r.nstrategies, found);
 	lexicon_result_clear(&r);
+
+	/* a long message: the 100 words repeated to 16000 characters */
+	static char big[16100];
+	size_t blen = 0;
+	while (blen + len + 1 < 16000) {
+		memcpy(big + blen, message, len);
+		blen += len;
+		big[blen++] = ' ';
+	}
+	int big_calls = CALLS / 100;
+	t0 = now();
+	for (int i = 0; i < big_calls; i++) {
+		if (lexicon_match(l, c, big, blen, &o, &r) < 0)
+			return 1;
+		lexicon_result_clear(&r);
+	}
+	printf("lexicon_match: %llu ns per call (%zu-character message)\n",
+	       (unsigned long long)((now() - t0) / (uint64_t)big_calls), blen);
 	lexicon_unref(l);
 	return 0;
 }

@@ -550,9 +550,213 @@ static void test_hostile(const lexicon *l)
 	free(big);
 }
 
+/* ---- a brute-force reference of the similarity, for ASCII text ---- */
+
+/* Trigram set of the words of s (ASCII: lower-cased alphanumeric runs);
+ * returns the number of words, word starts/ends in ws/we. */
+static size_t ref_words(const char *s, char words[][32], size_t max)
+{
+	size_t n = 0, len = 0;
+	for (const char *p = s;; p++) {
+		int c = (unsigned char)*p;
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (alnum && len < 31) {
+			words[n][len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		} else if (!alnum && len) {
+			words[n][len] = '\0';
+			len = 0;
+			if (++n == max)
+				break;
+		}
+		if (!c)
+			break;
+	}
+	return n;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static size_t ref_trigrams(char words[][32], size_t from, size_t to, uint32_t *out)
+{
+	size_t n = 0;
+	for (size_t w = from; w < to; w++) {
+		char pad[40];
+		snprintf(pad, sizeof pad, "  %s ", words[w]);
+		for (size_t k = 0; pad[k + 2]; k++)
+			out[n++] = (uint32_t)(unsigned char)pad[k] << 16 | (uint32_t)(unsigned char)pad[k + 1] << 8 |
+				   (unsigned char)pad[k + 2];
+	}
+	qsort(out, n, sizeof *out, cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || out[u - 1] != out[i])
+			out[u++] = out[i];
+	return u;
+}
+
+static double ref_similarity(const char *phrase, const char *text)
+{
+	static char pw[64][32], tw[64][32];
+	static uint32_t pt[2048], wt[2048];
+	size_t np = ref_words(phrase, pw, 64), nt = ref_words(text, tw, 64);
+	size_t npt = ref_trigrams(pw, 0, np, pt);
+	double best = 0;
+	if (npt == 0)
+		return 0;
+	for (size_t s = 0; s < nt; s++)
+		for (size_t e = s + 1; e <= nt && e - s <= np + 1; e++) {
+			size_t nwt = ref_trigrams(tw, s, e, wt), i = 0, j = 0, inter = 0;
+			while (i < npt && j < nwt) {
+				if (pt[i] == wt[j]) {
+					inter++;
+					i++;
+					j++;
+				} else if (pt[i] < wt[j]) {
+					i++;
+				} else {
+					j++;
+				}
+			}
+			double sim = (double)inter / (double)(npt + nwt - inter);
+			if (sim > best)
+				best = sim;
+		}
+	return best;
+}
+
+static const char *const vocab[] = {
+	"a", "i", "to", "the", "sleep", "sleepy", "alone", "lone", "one", "night", "nights", "group", "groups",
+	"we", "wechat", "chat", "hat", "at", "parents", "parent", "feel", "feeling", "so", "too", "much",
+};
+#define NVOCAB (sizeof vocab / sizeof vocab[0])
+
+static uint32_t ref_state = 777;
+static uint32_t ref_rnd(void)
+{
+	ref_state = ref_state * 1664525u + 1013904223u;
+	return ref_state >> 8;
+}
+
+static void random_text(char *buf, size_t cap, size_t min, size_t max)
+{
+	size_t n = min + ref_rnd() % (max - min + 1), len = 0;
+	static const char *const seps[] = {" ", " ", " ", ", ", ". ", " - ", "!  "};
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len + 40 < cap; i++) {
+		const char *w = vocab[ref_rnd() % NVOCAB];
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? seps[ref_rnd() % 7] : "",
+					ref_rnd() % 5 ? w : "WeChat");
+	}
+}
+
+typedef struct expect {
+	const char *phrase;
+	double sim;
+	size_t key; /* occurrences (signals) or insertion index (distress) */
+} expect;
+
+static int cmp_expect_sig(const void *a, const void *b)
+{
+	const expect *x = a, *y = b;
+	if (x->sim != y->sim)
+		return x->sim > y->sim ? -1 : 1;
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return strcmp(x->phrase, y->phrase);
+}
+
+static int cmp_expect_dis(const void *a, const void *b)
+{
+	const expect *x = a, *y = b;
+	if (x->sim != y->sim)
+		return x->sim > y->sim ? -1 : 1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* lexicon_word_similarity and lexicon_match agree with the brute force. */
+static void test_reference(void)
+{
+	char phrase[256], text[1024];
+	size_t mismatches = 0;
+	for (int i = 0; i < 3000; i++) {
+		random_text(phrase, sizeof phrase, 1, 4);
+		random_text(text, sizeof text, 0, 30);
+		double want = ref_similarity(phrase, text), got = lexicon_word_similarity(phrase, text);
+		if (!NEAR(want, got) && mismatches++ < 5)
+			fprintf(stderr, "similarity(\"%s\", \"%s\"): %.6f, expected %.6f\n", phrase, text, got, want);
+	}
+	CHECK_INT_EQ(mismatches, 0);
+
+	enum { NS = 80, ND = 80 };
+	static char sig[NS][256], dis[ND][256];
+	lexicon *l = lexicon_new();
+	if (!CHECK(l != NULL))
+		return;
+	lexicon_add_culture(l, "x", "X");
+	for (size_t i = 0; i < NS; i++) {
+		random_text(sig[i], sizeof sig[i], 1, 2);
+		CHECK_INT_EQ(lexicon_add_signal(l, "x", (long)i, "post", sig[i], NULL), 0);
+	}
+	for (size_t i = 0; i < ND; i++) {
+		random_text(dis[i], sizeof dis[i], 2, 5);
+		CHECK_INT_EQ(lexicon_add_distress(l, "x", (long)i, dis[i], NULL), 0);
+	}
+	CHECK_INT_EQ(lexicon_finish(l), 0);
+	const lexicon_culture *c = lexicon_culture_find(l, "x");
+	lexicon_opts o;
+	lexicon_opts_default(&o);
+	static expect es[NS], ed[ND];
+	mismatches = 0;
+	for (int round = 0; round < 300; round++) {
+		random_text(text, sizeof text, 1, 40);
+		size_t nes = 0, ned = 0;
+		for (size_t i = 0; i < NS; i++) {
+			size_t j = 0;
+			while (j < nes && strcmp(es[j].phrase, sig[i]) != 0)
+				j++;
+			if (j < nes) {
+				es[j].key++;
+				continue;
+			}
+			double sim = ref_similarity(sig[i], text);
+			es[nes++] = (expect){sig[i], sim, 1};
+		}
+		for (size_t i = 0; i < ND; i++)
+			ed[ned++] = (expect){dis[i], ref_similarity(dis[i], text), i};
+		qsort(es, nes, sizeof *es, cmp_expect_sig);
+		qsort(ed, ned, sizeof *ed, cmp_expect_dis);
+		size_t ws = 0, wd = 0;
+		while (ws < nes && ws < o.max_signals && es[ws].sim >= o.signal_threshold)
+			ws++;
+		while (wd < ned && wd < o.max_distress && ed[wd].sim >= o.distress_threshold)
+			wd++;
+		lexicon_result r;
+		if (!CHECK_INT_EQ(lexicon_match(l, c, text, strlen(text), &o, &r), 0))
+			continue;
+		int ok = r.nsignals == ws && r.ndistress == wd;
+		for (size_t i = 0; ok && i < ws; i++)
+			ok = strcmp(r.signals[i].phrase, es[i].phrase) == 0 && NEAR(r.signals[i].similarity, es[i].sim) &&
+			     r.signals[i].occurrences == es[i].key;
+		for (size_t i = 0; ok && i < wd; i++)
+			ok = strcmp(r.distress[i].phrase, ed[i].phrase) == 0 && NEAR(r.distress[i].similarity, ed[i].sim) &&
+			     (size_t)r.distress[i].post_id == ed[i].key;
+		if (!ok && mismatches++ < 3)
+			fprintf(stderr, "match(\"%s\"): %zu signals, %zu distress; expected %zu, %zu\n", text, r.nsignals,
+				r.ndistress, ws, wd);
+		lexicon_result_clear(&r);
+	}
+	CHECK_INT_EQ(mismatches, 0);
+	lexicon_unref(l);
+}
+
 int main(void)
 {
 	test_similarity();
+	test_reference();
 	test_building_rules();
 	lexicon *l = build();
 	if (l) {
