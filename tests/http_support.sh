@@ -174,6 +174,24 @@ fake_script '{}'
 sleep 0.3
 ok "open descriptors back to their idle count ($idle_fds)" test "$(fds_of "$SERVER_PID")" -le "$idle_fds"
 
+# ---- the CultureCare files, imported while the service runs ----
+if ls "$SHARED_DATA"/*_data.jsonl >/dev/null 2>&1; then
+  f="$SHARED_DATA/Chinese_data.jsonl"
+  pick=$(jq -r '.post.cultural_signals[] | select(.type != null and .type != "None" and (.phrase|test("^[A-Za-z][A-Za-z ]{5,30}$"))) | [.phrase, .type] | @tsv' "$f" | head -1)
+  phrase=${pick%%$'\t'*}; type=${pick#*$'\t'}
+  cc import "$SHARED_DATA"/*_data.jsonl >/dev/null
+  found=
+  for _ in $(seq 1 50); do
+    post "$(jq -n --arg m "Lately I keep thinking about $phrase and I feel tired" '{message: $m, culture: "china", annotator: "corpus", dry_run: true}')"
+    found=$(jq -r --arg p "$phrase" '.annotations.cultural_signals[] | select(.phrase == $p) | [.type, .source] | join(",")' <<<"$BODY" 2>/dev/null | head -1)
+    [ -n "$found" ] && break
+    sleep 0.1
+  done
+  eq "after an import (NOTIFY, no restart) a stored signal of the data is found: $phrase" "$found" "$type,corpus"
+else
+  echo "# skipping the CultureCare files: $SHARED_DATA is absent"
+fi
+
 # ---- privacy ----
 marker="PRIVATE-MARKER-$RANDOM$RANDOM"
 post "{\"message\": \"I feel lost $marker\", \"culture\": \"jewish\"}"
