@@ -62,6 +62,28 @@ static const struct setting settings[] = {
 	 "sampling temperature, 0 to 2"},
 	{"LLM_MAX_TOKENS", "llm-max-tokens", K_UINT, OFF(llm_max_tokens), "1000", 1, 1000000,
 	 "most tokens the backend may generate"},
+	{"LLM_FIRST_TOKEN_TIMEOUT_MS", "llm-first-token-timeout-ms", K_UINT, OFF(llm_first_token_timeout_ms), "60000",
+	 100, 3600000, "streams: longest wait for the first piece"},
+	{"LLM_IDLE_TIMEOUT_MS", "llm-idle-timeout-ms", K_UINT, OFF(llm_idle_timeout_ms), "30000", 100, 3600000,
+	 "streams: longest silence between pieces"},
+	{"LLM_RETRIES", "llm-retries", K_UINT, OFF(llm_retries), "2", 0, 10,
+	 "retries per backend on connection errors, 429 and 5xx"},
+	{"LLM_RETRY_BASE_MS", "llm-retry-base-ms", K_UINT, OFF(llm_retry_base_ms), "250", 1, 600000,
+	 "first retry delay (doubles, with jitter)"},
+	{"LLM_RETRY_MAX_MS", "llm-retry-max-ms", K_UINT, OFF(llm_retry_max_ms), "8000", 1, 600000,
+	 "longest retry delay, Retry-After included"},
+	{"LLM_RETRY_BUDGET", "llm-retry-budget", K_UINT, OFF(llm_retry_budget), "20", 0, 1000,
+	 "retries allowed per 100 calls (plus a reserve of 10)"},
+	{"LLM_MAX_HOST_CONNECTIONS", "llm-max-host-connections", K_UINT, OFF(llm_max_host_connections), "1024", 1,
+	 100000, "open connections per backend host at most"},
+	{"LLM_FALLBACK_URLS", "llm-fallback-urls", K_STR, OFF(llm_fallback_urls), NULL, 0, 0,
+	 "further backends, comma-separated, tried in order"},
+	{"LLM_FALLBACK_MODELS", "llm-fallback-models", K_STR, OFF(llm_fallback_models), NULL, 0, 0,
+	 "their models, comma-separated (empty: LLM_MODEL)"},
+	{"LLM_FALLBACK_API_KEYS", "llm-fallback-api-keys", K_STR, OFF(llm_fallback_api_keys), NULL, 0, 0,
+	 "their keys, comma-separated (empty: none)"},
+	{"SSE_KEEPALIVE_MS", "sse-keepalive-ms", K_UINT, OFF(sse_keepalive_ms), "15000", 100, 3600000,
+	 "comment line sent on idle streams this often"},
 	{"LOG_LEVEL", "log-level", K_LEVEL, OFF(log_level), "info", 0, 0,
 	 "debug, info, warn or error"},
 	{"MIGRATIONS_DIR", "migrations", K_STR, OFF(migrations_dir), NULL, 0, 0,
@@ -85,6 +107,13 @@ const char config_flags_help[] =
 	"  --llm-connect-timeout-ms N  LLM_CONNECT_TIMEOUT_MS (5000)\n"
 	"  --llm-temperature T    LLM_TEMPERATURE, 0 to 2 (0.7)\n"
 	"  --llm-max-tokens N     LLM_MAX_TOKENS (1000)\n"
+	"  --llm-first-token-timeout-ms N, --llm-idle-timeout-ms N  stream timeouts (60000, 30000)\n"
+	"  --llm-retries N, --llm-retry-base-ms N, --llm-retry-max-ms N, --llm-retry-budget N\n"
+	"                         retries on connection errors, 429, 5xx (2, 250, 8000, 20 per 100 calls)\n"
+	"  --llm-max-host-connections N  LLM_MAX_HOST_CONNECTIONS (1024)\n"
+	"  --llm-fallback-urls URLS, --llm-fallback-models M, --llm-fallback-api-keys K\n"
+	"                         further backends, comma-separated, tried in order\n"
+	"  --sse-keepalive-ms N   SSE_KEEPALIVE_MS, comment on idle streams (15000)\n"
 	"  --log-level LEVEL      LOG_LEVEL: debug, info, warn, error (info)\n"
 	"  --migrations DIR       MIGRATIONS_DIR, migrations folder instead of the built-in set\n";
 

@@ -21,6 +21,17 @@ typedef struct config {
 	unsigned llm_connect_timeout_ms; /* LLM_CONNECT_TIMEOUT_MS */
 	double llm_temperature;          /* LLM_TEMPERATURE */
 	unsigned llm_max_tokens;         /* LLM_MAX_TOKENS */
+	unsigned llm_first_token_timeout_ms; /* LLM_FIRST_TOKEN_TIMEOUT_MS (streams) */
+	unsigned llm_idle_timeout_ms;     /* LLM_IDLE_TIMEOUT_MS: between stream pieces */
+	unsigned llm_retries;             /* LLM_RETRIES: per backend, before falling over */
+	unsigned llm_retry_base_ms;       /* LLM_RETRY_BASE_MS */
+	unsigned llm_retry_max_ms;        /* LLM_RETRY_MAX_MS */
+	unsigned llm_retry_budget;        /* LLM_RETRY_BUDGET: retries per 100 calls */
+	unsigned llm_max_host_connections; /* LLM_MAX_HOST_CONNECTIONS */
+	char *llm_fallback_urls;          /* LLM_FALLBACK_URLS: comma-separated */
+	char *llm_fallback_models;        /* LLM_FALLBACK_MODELS */
+	char *llm_fallback_api_keys;      /* LLM_FALLBACK_API_KEYS */
+	unsigned sse_keepalive_ms;        /* SSE_KEEPALIVE_MS */
 	char *log_level;       /* LOG_LEVEL: debug, info, warn, error */
 	char *migrations_dir;  /* MIGRATIONS_DIR: read migrations from here instead of the embedded set */
 } config;

@@ -54,6 +54,23 @@ struct http_req {
 	bool too_large;
 	struct MHD_Response *response;
 	unsigned status;
+	http_stream *stream; /* a streamed reply, or NULL */
+};
+
+/* A streamed reply: bytes written by the application wait in buf until
+ * libmicrohttpd asks for them (reader). With nothing to send the reader
+ * suspends the connection; a write resumes it. */
+struct http_stream {
+	http_req *r;
+	char *buf;
+	size_t len, cap;
+	bool ended, failed;
+	bool suspended;  /* suspended by the reader, waiting for data */
+	bool closed;     /* the request completed (or the client left) */
+	size_t low_water;
+	void (*on_drain)(void *ud);
+	void (*on_close)(void *ud);
+	void *ud;
 };
 
 /* ---- loop integration ---- */
@@ -84,6 +101,15 @@ static void req_free(http_req *r)
 {
 	if (!r)
 		return;
+	if (r->stream) {
+		http_stream *st = r->stream;
+		st->closed = true;
+		st->r = NULL;
+		if (st->on_close)
+			st->on_close(st->ud);
+		free(st->buf);
+		free(st);
+	}
 	if (r->response)
 		MHD_destroy_response(r->response);
 	free(r->body);
@@ -144,7 +170,8 @@ static void set_response(http_req *r, unsigned status, struct MHD_Response *resp
 			return;
 	}
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!MHD_get_response_header(resp, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	r->response = resp;
 	r->status = status;
 	r->state = REQ_REPLIED;
@@ -432,4 +459,103 @@ void http_server_stop(http_server *s, void (*done)(void *ud), void *ud)
 	s->d = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+}
+
+/* ---- streamed replies ---- */
+
+static void stream_wake(http_stream *st)
+{
+	if (st->suspended && st->r) {
+		st->suspended = false;
+		MHD_resume_connection(st->r->conn);
+		uv_timer_start(&st->r->srv->timer, st->r->srv->timer.timer_cb, 0, 0);
+	}
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	http_stream *st = cls;
+	if (st->len > 0) {
+		size_t n = st->len < max ? st->len : max;
+		memcpy(out, st->buf, n);
+		memmove(st->buf, st->buf + n, st->len - n);
+		st->len -= n;
+		if (st->len <= st->low_water && st->on_drain)
+			st->on_drain(st->ud);
+		return (ssize_t)n;
+	}
+	if (st->ended)
+		return st->failed ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+	/* Nothing yet: park the connection until the next write. */
+	st->suspended = true;
+	MHD_suspend_connection(st->r->conn);
+	return 0;
+}
+
+http_stream *http_reply_stream(http_req *r, unsigned status, const char *content_type, size_t low_water)
+{
+	http_stream *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->r = r;
+	st->low_water = low_water;
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, st, NULL);
+	if (!resp) {
+		free(st);
+		return NULL;
+	}
+	MHD_add_response_header(resp, "Content-Type", content_type);
+	/* For reverse proxies: pass every event on at once. */
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	r->stream = st;
+	set_response(r, status, resp);
+	return st;
+}
+
+void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void (*on_close)(void *ud), void *ud)
+{
+	st->on_drain = on_drain;
+	st->on_close = on_close;
+	st->ud = ud;
+}
+
+void http_stream_add_header(http_stream *st, const char *name, const char *value)
+{
+	if (st->r && st->r->response)
+		MHD_add_response_header(st->r->response, name, value);
+}
+
+int http_stream_write(http_stream *st, const char *data, size_t len)
+{
+	if (st->closed || st->ended)
+		return -1;
+	if (st->len + len > st->cap) {
+		size_t cap = st->cap ? st->cap : 4096;
+		while (cap < st->len + len)
+			cap *= 2;
+		char *nb = realloc(st->buf, cap);
+		if (!nb)
+			return -1;
+		st->buf = nb;
+		st->cap = cap;
+	}
+	memcpy(st->buf + st->len, data, len);
+	st->len += len;
+	stream_wake(st);
+	return 0;
+}
+
+size_t http_stream_buffered(const http_stream *st)
+{
+	return st->len;
+}
+
+void http_stream_end(http_stream *st, bool failed)
+{
+	if (st->closed || st->ended)
+		return;
+	st->ended = true;
+	st->failed = failed;
+	stream_wake(st);
 }

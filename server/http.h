@@ -63,4 +63,21 @@ void http_reply_error(http_req *r, err_code code, const char *message, json_t *d
 /* Static data (not copied, must outlive the reply). */
 void http_reply_static(http_req *r, unsigned status, const char *content_type, const void *data, size_t len);
 
+/* ---- streamed replies (Server-Sent Events) ----
+ * A stream replaces the one reply of a request. Writes are buffered until
+ * the client takes them; the writer watches http_stream_buffered() and
+ * stops its producer above a limit of its choice, to be told by on_drain
+ * when the buffer is back at low_water. on_close runs once when the request
+ * is over, because it completed or the client went away: after it the
+ * stream must not be used. */
+typedef struct http_stream http_stream;
+http_stream *http_reply_stream(http_req *r, unsigned status, const char *content_type, size_t low_water);
+void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void (*on_close)(void *ud), void *ud);
+void http_stream_add_header(http_stream *st, const char *name, const char *value);
+/* Returns 0, or -1 when the stream is over or memory ran out. */
+int http_stream_write(http_stream *st, const char *data, size_t len);
+size_t http_stream_buffered(const http_stream *st);
+/* No more data; failed ends the chunked body abnormally. */
+void http_stream_end(http_stream *st, bool failed);
+
 #endif

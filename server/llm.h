@@ -1,9 +1,14 @@
 /* The model backend client: OpenAI-compatible POST {base}/chat/completions
  * through the libcurl multi interface, driven by the libuv loop (no thread
- * per call, no blocking). Threading: loop thread only. */
+ * per call, no blocking). Plain or streamed (SSE) replies; retries with
+ * exponential backoff and jitter on connection errors, 429 (honouring
+ * Retry-After) and 5xx, within a retry budget, only while nothing has been
+ * handed to the caller; then the next configured backend.
+ * Threading: loop thread only. */
 #ifndef CC_LLM_H
 #define CC_LLM_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <uv.h>
 
 #include "server/config.h"
@@ -13,41 +18,60 @@ typedef struct llm_call llm_call;
 
 typedef enum llm_outcome {
 	LLM_OK,
-	LLM_TIMEOUT,      /* no complete answer within the time limits */
-	LLM_CONNECT,      /* could not reach the backend */
-	LLM_HTTP_ERROR,   /* the backend answered an HTTP error (http_status) */
-	LLM_BAD_REPLY,    /* 2xx, but not a chat completion */
-	LLM_CANCELLED,    /* the client was closed */
+	LLM_TIMEOUT,    /* connect, first piece, silence between pieces or total time exceeded */
+	LLM_CONNECT,    /* could not reach the backend */
+	LLM_HTTP_ERROR, /* the backend answered an HTTP error (http_status) */
+	LLM_BAD_REPLY,  /* 2xx, but not a chat completion */
+	LLM_CANCELLED,  /* the client was closed */
 } llm_outcome;
 
 typedef struct llm_result {
 	llm_outcome outcome;
 	long http_status;      /* 0 if none was received */
-	const char *content;   /* LLM_OK: the assistant's text */
+	const char *content;   /* LLM_OK, plain calls: the assistant's text */
 	const char *model;     /* the model the backend reported (or the configured one) */
 	long prompt_tokens, completion_tokens; /* -1 when not reported */
-	double ms;             /* duration of the call */
+	double ms;             /* duration of the call, retries included */
+	double first_piece_ms; /* streams: time to the first piece, -1 if none */
 	const char *reason;    /* short reason for failures, never message text */
+	unsigned backend;      /* index of the backend that answered (0 = LLM_BASE_URL) */
+	const char *backend_url; /* its base URL */
+	unsigned attempts;     /* requests made, all backends */
 } llm_result;
 
-/* Called once per started call; the result is valid during the call only. */
-typedef void (*llm_cb)(void *ud, const llm_result *res);
+typedef struct llm_handlers {
+	/* Called once at the end; the result is valid during the call only. */
+	void (*on_done)(void *ud, const llm_result *res);
+	/* Streams only: one piece of the reply, as it arrives. */
+	void (*on_piece)(void *ud, const char *text, size_t len);
+	/* Streams only: true while the consumer cannot take more; the transfer
+	 * is then paused until llm_resume(). */
+	bool (*is_full)(void *ud);
+} llm_handlers;
 
 llm_client *llm_client_new(uv_loop_t *loop, const config *cfg);
 
-/* Starts a chat call with a system and a user message (copied). json_mode
- * asks for a JSON object (response_format). Returns the call, or NULL (then
- * cb is never called). */
+/* Starts a call with a system and a user message (copied). json_mode asks
+ * for a JSON object (response_format); stream asks for SSE pieces. Returns
+ * the call, or NULL (then no handler is ever called). */
+llm_call *llm_start(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
+		    const llm_handlers *h, void *ud);
+
+/* Plain call with only a completion callback. */
+typedef void (*llm_cb)(void *ud, const llm_result *res);
 llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool json_mode, llm_cb cb, void *ud);
 
-/* Abandons a call: its callback will not run. */
+/* Streams: the consumer can take more again. */
+void llm_resume(llm_call *call);
+
+/* Abandons a call: no handler runs after this. */
 void llm_cancel(llm_call *call);
 
-/* Cancels every call (callbacks run with LLM_CANCELLED), frees the client
+/* Cancels every call (on_done runs with LLM_CANCELLED), frees the client
  * once its handles are closed. */
 void llm_client_close(llm_client *c);
 
-/* Open calls (for metrics and tests). */
+/* Calls in progress. */
 unsigned llm_client_active(const llm_client *c);
 
 #endif

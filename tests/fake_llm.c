@@ -1,23 +1,34 @@
 /* Fake OpenAI-compatible chat backend for the tests.
  *
  * Stands in for the LLM provider so the HTTP suites can exercise success,
- * failure, garbage, slowness and hanging without the network:
+ * failure, garbage, slowness, hanging and streaming without the network:
  *
  *   fake_llm [--port N]       listens on 127.0.0.1:N (0 = any free port) and
  *                             prints one line {"port": N} once listening.
  *
  *   POST /v1/chat/completions, POST /chat/completions
- *       records the request and answers according to the script.
+ *       records the request and answers according to the script; a request
+ *       with "stream": true in mode ok gets a text/event-stream of
+ *       chat.completion.chunk events (role, one per piece, final, [DONE]).
  *   POST /_control            replaces the script (JSON, see struct script).
- *   GET /_requests            recorded requests, oldest first (last 5000);
+ *   GET /_requests            recorded requests, oldest first (last 5000),
+ *                             each with "_authorization", "_stream" (answered
+ *                             as a stream), "_first_piece_ms", "_done_ms" and
+ *                             "_client_closed_ms" (CLOCK_REALTIME ms or null);
  *   DELETE /_requests         forgets them.
- *   GET /_stats               {"requests", "open_connections", "hanging"}.
+ *   GET /_stats               {"requests", "open_connections", "hanging",
+ *                              "streams_open", "client_closed_early"}.
  *
  * One libmicrohttpd polling thread (epoll) serves every connection. A delayed
  * or hanging answer suspends its connection; one timer thread resumes delayed
  * ones when due (min-heap of due times) and polls the sockets of hanging ones
- * so that a client giving up frees its request. So thousands of slow requests
- * cost no thread each. SIGTERM/SIGINT resume everything, stop, free, exit 0. */
+ * so that a client giving up frees its request. A stream is a callback
+ * response whose reader suspends the connection until its next piece is due
+ * (the timer resumes it) or for good when stalled (the timer watches its
+ * socket like a hanging one). MHD asks the reader for more only once what it
+ * gave before has gone to the socket, so a slow reader holds at most one
+ * batch of events. So thousands of slow requests or streams cost no thread
+ * each. SIGTERM/SIGINT resume everything, stop, free, exit 0. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>

@@ -1,0 +1,773 @@
+/* The support pipeline (see support.h):
+ *
+ *   1. resolve the culture in the in-memory corpus;
+ *   2. match the message: the culture's cultural signals, the most similar
+ *      annotated distress phrases, the support strategies peers used;
+ *   3. annotations for the prompt: the caller's, the model's (annotator
+ *      "llm", one JSON-mode call) or the corpus's;
+ *   4. build the chosen strategy's prompt and call the backend, plain or
+ *      streamed;
+ *   5. answer in the requested format. Nothing of the message ever reaches
+ *      a log line or an error reply.
+ *
+ * Lifetime: a support lives until its request is answered. A streamed one
+ * lives until the stream closes (the client read the end or went away),
+ * because the backend may still be writing into it until then. */
+#include "handlers/support.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/annotator.h"
+#include "server/app.h"
+#include "server/llm.h"
+#include "server/sse.h"
+#include "server/util.h"
+
+#define MAX_GIVEN 50
+#define MAX_PHRASE_CHARS 2000
+#define SENTENCE_SIMILARITY 0.3
+#define MAX_SENTENCES 20
+#define STREAM_HIGH_WATER (64 * 1024) /* pause the backend above this */
+#define STREAM_LOW_WATER (16 * 1024)  /* and resume it below this */
+
+const char *const support_annotator_names[] = {"auto", "llm", "corpus", "none", NULL};
+
+static const char *const intensities[] = {"light", "moderate", "high", NULL};
+static const char *const signal_types[] = {"Concepts", "Knowledge", "Values", "Norms and Morals",
+					   "Language", "Artifacts", "Demographics", NULL};
+
+typedef struct support {
+	http_req *r;
+	app *a;
+	support_input in;
+	lexicon *lex; /* a reference: match results point into it */
+	const lexicon_culture *culture;
+	lexicon_result match;
+	json_t *annotations;    /* {"emotional_distress": [...], "cultural_signals": [...]} */
+	json_t *annotator_meta; /* {"requested", "used", "fallback_reason"?} */
+	prompt prompt;
+	llm_call *call;
+	char id[48];
+	uint64_t t0;
+	double ms_store, ms_annotator, ms_backend;
+	/* streaming */
+	http_stream *st;
+	uv_timer_t *keepalive;
+	bool ended;   /* the last event was written */
+	size_t pieces;
+} support;
+
+static double ms_since(uint64_t t)
+{
+	return (double)(now_ns() - t) / 1e6;
+}
+
+static void on_keepalive_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void support_free(support *s)
+{
+	if (!s)
+		return;
+	if (s->call)
+		llm_cancel(s->call);
+	if (s->keepalive)
+		uv_close((uv_handle_t *)s->keepalive, on_keepalive_closed);
+	lexicon_result_clear(&s->match);
+	lexicon_unref(s->lex);
+	json_decref(s->annotations);
+	json_decref(s->annotator_meta);
+	json_decref(s->in.body);
+	prompt_clear(&s->prompt);
+	free(s);
+}
+
+static bool is_openai(enum support_format f)
+{
+	return f == FMT_OPENAI || f == FMT_OPENAI_SSE;
+}
+
+static bool is_stream(enum support_format f)
+{
+	return f == FMT_SUPPORT_SSE || f == FMT_OPENAI_SSE;
+}
+
+/* ---- errors ---- */
+
+static const char *openai_type(err_code code)
+{
+	switch (code) {
+	case ERR_RATE_LIMITED:
+		return "rate_limit_error";
+	case ERR_INTERNAL:
+	case ERR_BACKEND_FAILED:
+	case ERR_BACKEND_TIMEOUT:
+	case ERR_NOT_READY:
+	case ERR_DATABASE_UNAVAILABLE:
+		return "api_error";
+	default:
+		return "invalid_request_error";
+	}
+}
+
+/* OpenAI's error object: {"message", "type", "param", "code"}, with our
+ * details and request id beside. */
+static json_t *openai_error(err_code code, const char *message, json_t *details, const char *request_id)
+{
+	const err_info *e = err_lookup(code);
+	json_t *param = json_null();
+	if (details && json_is_string(json_object_get(details, "field")))
+		param = json_string(json_string_value(json_object_get(details, "field")));
+	json_t *err = json_pack("{s:s,s:s,s:o,s:s}", "message", message ? message : e->message, "type", openai_type(code),
+				"param", param, "code", e->name);
+	if (details)
+		json_object_set_new(err, "details", details);
+	return json_pack("{s:o,s:s}", "error", err, "request_id", request_id);
+}
+
+void support_reply_error(http_req *r, enum support_format fmt, err_code code, const char *message, json_t *details)
+{
+	if (is_openai(fmt))
+		http_reply_json(r, err_lookup(code)->status, openai_error(code, message, details, http_req_id(r)));
+	else
+		http_reply_error(r, code, message, details);
+}
+
+static void invalid(http_req *r, enum support_format fmt, const char *field, const char *reason, json_t *extra)
+{
+	json_t *d = json_pack("{s:s,s:s}", "field", field, "reason", reason);
+	if (extra)
+		json_object_update(d, extra);
+	json_decref(extra);
+	support_reply_error(r, fmt, ERR_INVALID_FIELD, NULL, d);
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (int i = 0; list[i]; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static json_t *list_json(const char *const *list)
+{
+	json_t *a = json_array();
+	for (int i = 0; list[i]; i++)
+		json_array_append_new(a, json_string(list[i]));
+	return a;
+}
+
+/* Validates the caller's annotations; returns 0 or replies 422. */
+int support_check_annotations(http_req *r, json_t *given, enum support_format fmt)
+{
+	static const char *const keys[] = {"emotional_distress", "cultural_signals"};
+	static const char *const label_keys[] = {"intensity", "type"};
+	const char *const *labels[] = {intensities, signal_types};
+	const char *key;
+	json_t *v;
+	json_object_foreach(given, key, v)
+	{
+		if (strcmp(key, keys[0]) && strcmp(key, keys[1])) {
+			invalid(r, fmt, "annotations", "unknown member: expected emotional_distress and cultural_signals", NULL);
+			return -1;
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		json_t *list = json_object_get(given, keys[k]);
+		char field[64];
+		snprintf(field, sizeof field, "annotations.%s", keys[k]);
+		if (!list || json_is_null(list))
+			continue;
+		if (!json_is_array(list) || json_array_size(list) > MAX_GIVEN) {
+			invalid(r, fmt, field, "must be an array of at most 50 items", NULL);
+			return -1;
+		}
+		size_t i;
+		json_t *item;
+		json_array_foreach(list, i, item)
+		{
+			snprintf(field, sizeof field, "annotations.%s[%zu]", keys[k], i);
+			json_t *phrase = json_object_get(item, "phrase");
+			json_t *label = json_object_get(item, label_keys[k]);
+			if (!json_is_object(item) || json_object_size(item) != 2 || !json_is_string(phrase) ||
+			    !json_is_string(label)) {
+				invalid(r, fmt, field,
+					k == 0 ? "must be {\"phrase\": string, \"intensity\": string}"
+					       : "must be {\"phrase\": string, \"type\": string}",
+					NULL);
+				return -1;
+			}
+			size_t pl = json_string_length(phrase);
+			if (pl == 0 || utf8_length(json_string_value(phrase), pl) > MAX_PHRASE_CHARS) {
+				invalid(r, fmt, field, "phrase must have 1 to 2000 characters", NULL);
+				return -1;
+			}
+			if (!in_list(json_string_value(label), labels[k])) {
+				invalid(r, fmt, field, k == 0 ? "unknown intensity" : "unknown signal type",
+					json_pack("{s:o}", "allowed", list_json(labels[k])));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- annotations ---- */
+
+static json_t *corpus_signals(const support *s)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < s->match.nsignals; i++) {
+		const lexicon_signal_match *m = &s->match.signals[i];
+		/* The same phrase and type on both sides is one annotation. */
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(s->match.signals[k].phrase, m->phrase) == 0 &&
+			       (s->match.signals[k].type == m->type ||
+				(s->match.signals[k].type && m->type && strcmp(s->match.signals[k].type, m->type) == 0));
+		if (seen)
+			continue;
+		json_array_append_new(out, json_pack("{s:s,s:s?,s:s,s:{s:s,s:f,s:s}}", "phrase", m->phrase, "type", m->type,
+						     "source", "corpus", "match", "phrase", m->phrase, "similarity",
+						     m->similarity, "side", m->side));
+	}
+	return out;
+}
+
+/* Corpus distress: each sentence of the message gets the intensity of the
+ * nearest annotated distress phrase of the culture, when one is close. */
+static json_t *corpus_distress(const support *s)
+{
+	json_t *out = json_array();
+	lexicon_opts o;
+	lexicon_opts_default(&o);
+	o.max_signals = 0;
+	o.max_distress = 1;
+	o.distress_threshold = SENTENCE_SIMILARITY;
+	const char *p = s->in.message, *end = s->in.message + s->in.message_len;
+	int sentences = 0;
+	while (p < end && sentences < MAX_SENTENCES) {
+		/* A sentence ends at . ! ? newline or their CJK forms 。！？ */
+		const char *q = p;
+		size_t skip = 0;
+		while (q < end) {
+			if (*q == '.' || *q == '!' || *q == '?' || *q == '\n') {
+				skip = 1;
+				break;
+			}
+			if (end - q >= 3 && (!memcmp(q, "\xe3\x80\x82", 3) || !memcmp(q, "\xef\xbc\x81", 3) ||
+					     !memcmp(q, "\xef\xbc\x9f", 3))) {
+				skip = 3;
+				break;
+			}
+			q++;
+		}
+		const char *a = p, *b = q;
+		while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+			b--;
+		if (b - a >= 3) {
+			sentences++;
+			lexicon_result r = {0};
+			if (lexicon_match(s->lex, s->culture, a, (size_t)(b - a), &o, &r) == 0 && r.ndistress > 0 &&
+			    r.distress[0].intensity && r.distress[0].similarity >= SENTENCE_SIMILARITY) {
+				json_t *span = json_stringn(a, (size_t)(b - a));
+				if (span)
+					json_array_append_new(out, json_pack("{s:o,s:s,s:s,s:{s:s,s:f}}", "phrase", span,
+									     "intensity", r.distress[0].intensity, "source",
+									     "corpus", "match", "phrase", r.distress[0].phrase,
+									     "similarity", r.distress[0].similarity));
+			}
+			lexicon_result_clear(&r);
+		}
+		p = q + skip;
+	}
+	return out;
+}
+
+static json_t *with_source(json_t *list, const char *source)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item)
+	{
+		json_t *c = json_deep_copy(item);
+		json_object_set_new(c, "source", json_string(source));
+		json_array_append_new(out, c);
+	}
+	return out;
+}
+
+static void set_annotations(support *s, json_t *distress, json_t *signals)
+{
+	json_decref(s->annotations);
+	s->annotations = json_pack("{s:o,s:o}", "emotional_distress", distress, "cultural_signals", signals);
+}
+
+static void use_corpus(support *s, const char *used, const char *fallback_reason)
+{
+	set_annotations(s, corpus_distress(s), corpus_signals(s));
+	json_object_set_new(s->annotator_meta, "used", json_string(used));
+	if (fallback_reason)
+		json_object_set_new(s->annotator_meta, "fallback_reason", json_string(fallback_reason));
+}
+
+/* ---- metadata ---- */
+
+static json_t *strategies_json(const support *s)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < s->match.nstrategies; i++) {
+		const lexicon_strategy *st = &s->match.strategies[i];
+		json_t *ex = json_array();
+		for (size_t k = 0; k < st->nexamples; k++)
+			json_array_append_new(ex, json_string(st->examples[k]));
+		json_array_append_new(out, json_pack("{s:s,s:f,s:o}", "strategy", st->strategy, "weight", st->weight,
+						     "examples", ex));
+	}
+	return out;
+}
+
+/* What every format reports besides the text. */
+static json_t *meta_json(const support *s)
+{
+	json_t *m = json_pack("{s:s,s:s,s:s,s:O,s:O,s:o}", "id", s->id, "culture", lexicon_culture_code(s->culture),
+			      "strategy", prompt_strategy_name(s->in.strategy), "annotations", s->annotations,
+			      "annotator", s->annotator_meta, "support_strategies", strategies_json(s));
+	if (s->in.include_prompt)
+		json_object_set_new(m, "prompt",
+				    json_pack("[{s:s,s:s},{s:s,s:s}]", "role", "system", "content", s->prompt.system,
+					      "role", "user", "content", s->prompt.user));
+	return m;
+}
+
+static json_t *timings_json(const support *s)
+{
+	return json_pack("{s:f,s:f,s:f,s:f}", "store", s->ms_store, "annotator", s->ms_annotator, "backend",
+			 s->ms_backend, "total", ms_since(s->t0));
+}
+
+static json_t *usage_json(const llm_result *res, bool openai)
+{
+	json_t *u = json_object();
+	if (res->prompt_tokens >= 0)
+		json_object_set_new(u, "prompt_tokens", json_integer(res->prompt_tokens));
+	if (res->completion_tokens >= 0)
+		json_object_set_new(u, "completion_tokens", json_integer(res->completion_tokens));
+	if (openai)
+		json_object_set_new(u, "total_tokens",
+				    json_integer((res->prompt_tokens > 0 ? res->prompt_tokens : 0) +
+						 (res->completion_tokens > 0 ? res->completion_tokens : 0)));
+	return u;
+}
+
+static json_t *backend_json(const llm_result *res)
+{
+	return json_pack("{s:i,s:s,s:i}", "index", (int)res->backend, "base_url", res->backend_url, "attempts",
+			 (int)res->attempts);
+}
+
+/* ---- streams ---- */
+
+static void stream_event(support *s, const char *name, json_t *data)
+{
+	char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	json_decref(data);
+	size_t len;
+	char *ev = text ? sse_format(name, text, strlen(text), &len) : NULL;
+	if (ev)
+		http_stream_write(s->st, ev, len);
+	free(ev);
+	free(text);
+}
+
+static void stream_raw(support *s, const char *text)
+{
+	http_stream_write(s->st, text, strlen(text));
+}
+
+static void stream_end(support *s, bool failed)
+{
+	s->ended = true;
+	if (s->keepalive)
+		uv_timer_stop(s->keepalive);
+	http_stream_end(s->st, failed);
+}
+
+static json_t *openai_chunk_json(const support *s, json_t *delta, const char *finish)
+{
+	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:s?}]}", "id", s->id, "object", "chat.completion.chunk",
+			 "created", (json_int_t)time(NULL), "model", s->in.model_name, "choices", "index", 0, "delta",
+			 delta, "finish_reason", finish);
+}
+
+static void on_keepalive(uv_timer_t *t)
+{
+	support *s = t->data;
+	if (!s->ended && http_stream_buffered(s->st) == 0)
+		stream_raw(s, ": keep-alive\n\n");
+}
+
+static void on_stream_drain(void *ud)
+{
+	support *s = ud;
+	if (s->call)
+		llm_resume(s->call);
+}
+
+/* The request is over (the client read everything or went away). */
+static void on_stream_close(void *ud)
+{
+	support *s = ud;
+	s->st = NULL;
+	support_free(s); /* cancels a backend call still running */
+}
+
+static void stream_open(support *s)
+{
+	s->st = http_reply_stream(s->r, 200, "text/event-stream; charset=utf-8", STREAM_LOW_WATER);
+	if (!s->st)
+		return;
+	http_stream_set_callbacks(s->st, on_stream_drain, on_stream_close, s);
+	s->keepalive = malloc(sizeof *s->keepalive);
+	if (s->keepalive) {
+		uv_timer_init(s->a->loop, s->keepalive);
+		s->keepalive->data = s;
+		uv_timer_start(s->keepalive, on_keepalive, s->a->cfg->sse_keepalive_ms, s->a->cfg->sse_keepalive_ms);
+	}
+	if (s->in.format == FMT_SUPPORT_SSE) {
+		stream_event(s, "meta", meta_json(s));
+	} else {
+		json_t *first = openai_chunk_json(s, json_pack("{s:s,s:s}", "role", "assistant", "content", ""), NULL);
+		json_object_set_new(first, "culturecare", meta_json(s));
+		stream_event(s, NULL, first);
+	}
+}
+
+static void on_piece(void *ud, const char *text, size_t len)
+{
+	support *s = ud;
+	if (!s->st || s->ended)
+		return;
+	s->pieces++;
+	json_t *t = json_stringn(text, len);
+	if (!t)
+		return;
+	if (s->in.format == FMT_SUPPORT_SSE)
+		stream_event(s, "delta", json_pack("{s:o}", "text", t));
+	else
+		stream_event(s, NULL, openai_chunk_json(s, json_pack("{s:o}", "content", t), NULL));
+}
+
+static bool is_full(void *ud)
+{
+	support *s = ud;
+	return s->st && http_stream_buffered(s->st) > STREAM_HIGH_WATER;
+}
+
+/* ---- answers ---- */
+
+/* Success: res is NULL for a dry run. Frees s unless it streams. */
+static void answer(support *s, const llm_result *res)
+{
+	http_req *r = s->r;
+	switch (s->in.format) {
+	case FMT_SUPPORT: {
+		json_t *body = meta_json(s);
+		if (res) {
+			json_object_set_new(body, "response", json_string(res->content));
+			json_object_set_new(body, "model", json_string(res->model));
+			json_object_set_new(body, "usage", usage_json(res, false));
+			json_object_set_new(body, "backend", backend_json(res));
+		} else {
+			json_object_set_new(body, "model", json_string(s->a->cfg->llm_model));
+		}
+		json_object_set_new(body, "dry_run", json_boolean(res == NULL));
+		json_object_set_new(body, "timings_ms", timings_json(s));
+		support_free(s);
+		http_reply_json(r, 200, body);
+		return;
+	}
+	case FMT_OPENAI: {
+		json_t *meta = meta_json(s);
+		json_object_set_new(meta, "timings_ms", timings_json(s));
+		if (res)
+			json_object_set_new(meta, "backend", backend_json(res));
+		json_object_set_new(meta, "dry_run", json_boolean(res == NULL));
+		json_t *body = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:o,s:o}", "id", s->id, "object",
+					 "chat.completion", "created", (json_int_t)time(NULL), "model", s->in.model_name,
+					 "choices", "index", 0, "message", "role", "assistant", "content",
+					 res ? res->content : "", "finish_reason", "stop", "usage",
+					 res ? usage_json(res, true) : json_pack("{s:i,s:i,s:i}", "prompt_tokens", 0,
+										 "completion_tokens", 0, "total_tokens", 0),
+					 "culturecare", meta);
+		support_free(s);
+		http_reply_json(r, 200, body);
+		return;
+	}
+	case FMT_SUPPORT_SSE: {
+		json_t *done = json_pack("{s:o,s:b}", "timings_ms", timings_json(s), "dry_run", res == NULL);
+		if (res) {
+			json_object_set_new(done, "model", json_string(res->model));
+			json_object_set_new(done, "usage", usage_json(res, false));
+			json_object_set_new(done, "backend", backend_json(res));
+		}
+		stream_event(s, "done", done);
+		stream_end(s, false);
+		return;
+	}
+	case FMT_OPENAI_SSE: {
+		json_t *last = openai_chunk_json(s, json_object(), "stop");
+		if (res)
+			json_object_set_new(last, "usage", usage_json(res, true));
+		json_object_set_new(last, "culturecare", json_pack("{s:o}", "timings_ms", timings_json(s)));
+		stream_event(s, NULL, last);
+		stream_raw(s, "data: [DONE]\n\n");
+		stream_end(s, false);
+		return;
+	}
+	}
+}
+
+/* Failure after validation. Frees s unless it streams. */
+static void fail(support *s, err_code code, const char *message, json_t *details)
+{
+	if (s->st) {
+		json_t *e = is_openai(s->in.format)
+				    ? openai_error(code, message, details, http_req_id(s->r))
+				    : json_pack("{s:{s:s,s:s,s:o},s:s}", "error", "code", err_lookup(code)->name, "message",
+						message ? message : err_lookup(code)->message, "details",
+						details ? details : json_object(), "request_id", http_req_id(s->r));
+		stream_event(s, is_openai(s->in.format) ? NULL : "error", e);
+		stream_end(s, false);
+		return;
+	}
+	http_req *r = s->r;
+	enum support_format fmt = s->in.format;
+	support_free(s);
+	support_reply_error(r, fmt, code, message, details);
+}
+
+static void fail_backend(support *s, const llm_result *res)
+{
+	switch (res->outcome) {
+	case LLM_TIMEOUT:
+		fail(s, ERR_BACKEND_TIMEOUT, NULL,
+		     json_pack("{s:f,s:s,s:i}", "after_ms", res->ms, "reason", res->reason ? res->reason : "timed out",
+			       "attempts", (int)res->attempts));
+		return;
+	case LLM_HTTP_ERROR:
+		fail(s, ERR_BACKEND_FAILED, "The model backend answered an error.",
+		     json_pack("{s:i,s:i}", "upstream_status", (int)res->http_status, "attempts", (int)res->attempts));
+		return;
+	case LLM_CONNECT:
+		fail(s, ERR_BACKEND_FAILED, "The model backend cannot be reached.",
+		     json_pack("{s:s,s:i}", "reason", "connect_failed", "attempts", (int)res->attempts));
+		return;
+	case LLM_CANCELLED:
+		fail(s, ERR_NOT_READY, "The service is shutting down.", json_pack("{s:s}", "reason", "shutting_down"));
+		return;
+	default:
+		fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
+		     json_pack("{s:s,s:i}", "reason", "bad_reply", "upstream_status", (int)res->http_status));
+	}
+}
+
+static void on_generated(void *ud, const llm_result *res)
+{
+	support *s = ud;
+	s->call = NULL;
+	s->ms_backend = res->ms;
+	if (res->outcome == LLM_OK)
+		answer(s, res);
+	else
+		fail_backend(s, res);
+}
+
+/* Fills a prompt_annotation array from one annotation list (borrowed). */
+static prompt_annotation *to_prompt(json_t *list, const char *label_key, size_t *n)
+{
+	*n = json_array_size(list);
+	prompt_annotation *out = calloc(*n + 1, sizeof *out);
+	if (!out) {
+		*n = 0;
+		return NULL;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		json_t *item = json_array_get(list, i);
+		out[i].phrase = json_string_value(json_object_get(item, "phrase"));
+		out[i].label = json_string_value(json_object_get(item, label_key));
+	}
+	return out;
+}
+
+static void generate(support *s)
+{
+	size_t nd = 0, ns = 0, nh = 0;
+	prompt_annotation *d = NULL, *sg = NULL;
+	prompt_hint *hints = NULL;
+	if (prompt_strategy_uses_annotations(s->in.strategy)) {
+		d = to_prompt(json_object_get(s->annotations, "emotional_distress"), "intensity", &nd);
+		sg = to_prompt(json_object_get(s->annotations, "cultural_signals"), "type", &ns);
+		if (s->in.hints && s->match.nstrategies > 0) {
+			hints = calloc(s->match.nstrategies, sizeof *hints);
+			for (size_t i = 0; hints && i < s->match.nstrategies; i++) {
+				hints[i].strategy = s->match.strategies[i].strategy;
+				hints[i].weight = s->match.strategies[i].weight;
+				hints[i].examples = s->match.strategies[i].examples;
+				hints[i].nexamples = s->match.strategies[i].nexamples;
+				nh++;
+			}
+		}
+	}
+	prompt_input pin = {
+		.strategy = s->in.strategy,
+		.culture = lexicon_culture_display_name(s->culture),
+		.message = s->in.message,
+		.distress = d,
+		.ndistress = nd,
+		.signals = sg,
+		.nsignals = ns,
+		.hints = hints,
+		.nhints = nh,
+	};
+	int rc = prompt_build(&pin, &s->prompt);
+	free(d);
+	free(sg);
+	free(hints);
+	if (rc < 0) {
+		fail(s, ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	if (is_stream(s->in.format)) {
+		stream_open(s);
+		if (!s->st) {
+			fail(s, ERR_INTERNAL, NULL, NULL);
+			return;
+		}
+	}
+	if (s->in.dry_run) {
+		answer(s, NULL);
+		return;
+	}
+	llm_handlers h = {.on_done = on_generated};
+	if (is_stream(s->in.format)) {
+		h.on_piece = on_piece;
+		h.is_full = is_full;
+	}
+	s->call = llm_start(s->a->llm, s->prompt.system, s->prompt.user, false, is_stream(s->in.format), &h, s);
+	if (!s->call)
+		fail(s, ERR_BACKEND_FAILED, "The model backend cannot be called.", json_pack("{s:s}", "reason", "client_error"));
+}
+
+static void on_annotated(void *ud, const llm_result *res)
+{
+	support *s = ud;
+	s->call = NULL;
+	s->ms_annotator = res->ms;
+	if (res->outcome == LLM_CANCELLED) {
+		fail_backend(s, res);
+		return;
+	}
+	char err[128] = "";
+	json_t *parsed = res->outcome == LLM_OK ? annotator_parse_reply(res->content, s->in.message, err, sizeof err) : NULL;
+	if (parsed) {
+		set_annotations(s, with_source(json_object_get(parsed, "emotional_distress"), "llm"),
+				with_source(json_object_get(parsed, "cultural_signals"), "llm"));
+		json_object_set_new(s->annotator_meta, "used", json_string("llm"));
+		json_decref(parsed);
+	} else {
+		use_corpus(s, "corpus",
+			   res->outcome == LLM_OK ? "the model's annotations were not valid JSON of the expected shape"
+						  : "the annotator call failed");
+	}
+	generate(s);
+}
+
+static void annotate(support *s)
+{
+	s->annotator_meta = json_pack("{s:s}", "requested", support_annotator_names[s->in.annotator]);
+	enum support_annotator mode = s->in.annotator;
+	if (mode == ANN_AUTO)
+		mode = prompt_strategy_uses_annotations(s->in.strategy) ? ANN_LLM : ANN_CORPUS;
+	if (s->in.given) {
+		set_annotations(s, with_source(json_object_get(s->in.given, "emotional_distress"), "caller"),
+				with_source(json_object_get(s->in.given, "cultural_signals"), "caller"));
+		json_object_set_new(s->annotator_meta, "used", json_string("caller"));
+		generate(s);
+		return;
+	}
+	if (mode == ANN_NONE) {
+		set_annotations(s, json_array(), json_array());
+		json_object_set_new(s->annotator_meta, "used", json_string("none"));
+		generate(s);
+		return;
+	}
+	if (mode == ANN_CORPUS || s->in.dry_run) {
+		use_corpus(s, "corpus", mode == ANN_LLM ? "dry_run: no backend call" : NULL);
+		generate(s);
+		return;
+	}
+	prompt ap = {0};
+	llm_handlers h = {.on_done = on_annotated};
+	if (annotator_build_prompt(s->in.message, lexicon_culture_display_name(s->culture), &ap) == 0)
+		s->call = llm_start(s->a->llm, ap.system, ap.user, true, false, &h, s);
+	prompt_clear(&ap);
+	if (!s->call) {
+		use_corpus(s, "corpus", "the annotator call could not be started");
+		generate(s);
+	}
+}
+
+void support_start(http_req *r, support_input *in)
+{
+	app *a = http_req_app(r);
+	if (!a->lex) {
+		json_decref(in->body);
+		support_reply_error(r, in->format, ERR_NOT_READY, "The corpus is not loaded yet.",
+				    json_pack("{s:s}", "reason", "corpus_not_loaded"));
+		return;
+	}
+	const lexicon_culture *c = lexicon_culture_find(a->lex, in->culture);
+	if (!c) {
+		json_t *known = json_array();
+		for (size_t i = 0; i < lexicon_culture_count(a->lex); i++)
+			json_array_append_new(known, json_string(lexicon_culture_code_at(a->lex, i)));
+		json_decref(in->body);
+		invalid(r, in->format, "culture", "unknown culture", json_pack("{s:o}", "known", known));
+		return;
+	}
+	support *s = calloc(1, sizeof *s);
+	if (!s) {
+		json_decref(in->body);
+		support_reply_error(r, in->format, ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	s->t0 = now_ns();
+	s->r = r;
+	s->a = a;
+	s->in = *in;
+	s->lex = lexicon_ref(a->lex);
+	s->culture = c;
+	char uuid[37];
+	uuid_v4(uuid);
+	/* OpenAI ids look like chatcmpl-...; keep the UUID inside. */
+	snprintf(s->id, sizeof s->id, "%s%s", is_openai(in->format) ? "chatcmpl-" : "", uuid);
+	uint64_t t = now_ns();
+	lexicon_opts o;
+	lexicon_opts_default(&o);
+	if (lexicon_match(s->lex, c, in->message, in->message_len, &o, &s->match) < 0) {
+		fail(s, ERR_INTERNAL, NULL, NULL);
+		return;
+	}
+	s->ms_store = ms_since(t);
+	annotate(s);
+}

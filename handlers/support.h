@@ -1,0 +1,54 @@
+/* The support pipeline shared by POST /support and POST /v1/chat/completions:
+ * match the message in the corpus, find the annotations, build the prompt,
+ * call the backend, and answer in one of four shapes. */
+#ifndef CC_HANDLERS_SUPPORT_H
+#define CC_HANDLERS_SUPPORT_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "server/http.h"
+#include "server/prompt.h"
+#include "store/lexicon.h"
+
+enum support_annotator { ANN_AUTO, ANN_LLM, ANN_CORPUS, ANN_NONE };
+extern const char *const support_annotator_names[]; /* indexed by the enum, NULL-terminated */
+
+enum support_format {
+	FMT_SUPPORT,        /* the service's JSON reply */
+	FMT_SUPPORT_SSE,    /* events meta, delta, done | error */
+	FMT_OPENAI,         /* chat.completion */
+	FMT_OPENAI_SSE,     /* chat.completion.chunk events, then [DONE] */
+};
+
+/* What a handler has parsed and checked. Strings are borrowed from body,
+ * which the pipeline takes over. */
+typedef struct support_input {
+	json_t *body;
+	const char *message;
+	size_t message_len;
+	const char *culture;     /* code or alias as given */
+	prompt_strategy strategy;
+	enum support_annotator annotator;
+	json_t *given;           /* the caller's annotations, or NULL */
+	bool hints, dry_run, include_prompt;
+	enum support_format format;
+	const char *model_name;  /* OpenAI formats: the model name to report */
+} support_input;
+
+/* Validates the caller's annotations object; on error replies 422 (in the
+ * format's error shape) and returns -1. */
+int support_check_annotations(http_req *r, json_t *given, enum support_format fmt);
+
+/* Replies with an error in the format's shape (OpenAI's for the OpenAI
+ * formats). details is stolen. */
+void support_reply_error(http_req *r, enum support_format fmt, err_code code, const char *message, json_t *details);
+
+/* Checks for a message: 1 to 16000 characters, not only white space, no NUL. */
+bool support_message_ok(const char *m, size_t len);
+/* True for "application/json" with or without parameters. */
+bool json_content_type(const char *content_type);
+
+/* Runs the pipeline; always answers the request. Takes in->body. */
+void support_start(http_req *r, support_input *in);
+
+#endif
