@@ -618,6 +618,13 @@ static int add_backend(llm_client *c, const char *base, const char *model, const
 	while (bl > 0 && base[bl - 1] == '/')
 		bl--;
 	b->base = strndup(base, bl);
+	/* Reports show the base URL: never with credentials in it. */
+	char *scheme = b->base ? strstr(b->base, "://") : NULL;
+	if (scheme) {
+		char *host = scheme + 3, *at = strchr(host, '@'), *slash = strchr(host, '/');
+		if (at && (!slash || at < slash))
+			memmove(host, at + 1, strlen(at + 1) + 1);
+	}
 	b->url = malloc(bl + sizeof "/chat/completions");
 	b->model = strdup(*model ? model : c->cfg->llm_model);
 	if (!b->base || !b->url || !b->model)

@@ -13,6 +13,8 @@ const route routes[] = {
 	{"GET", "/cultures/{code}/signals", handler_culture_signals_get},
 	{"GET", "/openapi.yaml", handler_openapi_get},
 	{"POST", "/support", handler_support_post},
+	{"POST", "/v1/chat/completions", handler_chat_completions_post},
+	{"GET", "/v1/models", handler_models_get},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

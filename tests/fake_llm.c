@@ -50,6 +50,8 @@
 #define MAX_BODY (1024 * 1024)
 #define MAX_RECORDS 5000
 #define HANG_CHECK_NS (100 * 1000000ull)
+#define NOT_IN_HEAP SIZE_MAX
+#define STREAM_BATCH 16384	/* events generated per reader call, at most (plus one) */
 
 enum mode { MODE_OK, MODE_ERROR, MODE_GARBAGE, MODE_HANG, MODE_NONE };
 
@@ -65,6 +67,10 @@ struct script {
 	char *json_content;
 	enum mode json_mode;	/* MODE_NONE: use mode */
 	unsigned fail_first;
+	json_t *pieces;		/* array of strings; NULL: content split after spaces */
+	unsigned piece_interval_ms;
+	long stall_after;	/* -1: never */
+	long break_after;	/* -1: never */
 };
 
 enum req_state {
@@ -73,6 +79,29 @@ enum req_state {
 	ST_HANGING,	/* suspended in the hang list until the client leaves */
 	ST_DUE,		/* resumed: queue the prepared response */
 	ST_CLOSE,	/* resumed: drop the connection */
+	ST_STREAMING,	/* stream queued: its reader produces events */
+	ST_STREAM_WAIT,	/* stream suspended in the heap until its next piece */
+	ST_STALLED,	/* stream suspended in the watch list for good */
+};
+
+enum phase { PH_ROLE, PH_PIECES, PH_END };
+
+/* A streamed answer: piece i is text[ends[i - 1] .. ends[i]) (ends[-1] = 0).
+ * Used by the MHD thread only. */
+struct stream {
+	char *text;
+	size_t *ends, n, sent;
+	char id[40];
+	char *model;
+	json_int_t created, prompt_tokens, completion_tokens;
+	bool usage;
+	uint64_t interval_ns, next_at;
+	long stall_after, break_after;
+	enum phase phase;
+	bool done;		/* [DONE] handed to MHD */
+	bool broken;		/* closed on purpose (break_after) or failed */
+	char *out;		/* events not yet handed to MHD: out[off .. len) */
+	size_t off, len, cap;
 };
 
 /* One request; owned by its connection, freed by on_completed. */
@@ -84,8 +113,13 @@ struct req {
 	bool too_large;
 	struct MHD_Response *resp;	/* prepared answer for ST_DUE */
 	unsigned status;
-	int fd;				/* socket, for hang checks */
-	struct req *hprev, *hnext;	/* hang list */
+	int fd;				/* socket, for peer checks */
+	size_t hidx;			/* place in the heap, or NOT_IN_HEAP */
+	bool watched;			/* in the watch list */
+	bool hang;			/* mode hang: counted in hanging */
+	struct req *wprev, *wnext;	/* watch list */
+	json_t *rec;			/* its record (streams) */
+	struct stream *s;		/* NULL unless answered as a stream */
 };
 
 struct due {
@@ -99,7 +133,7 @@ static pthread_cond_t wake;
 static struct script scr;
 static struct due *heap;
 static size_t heap_n, heap_cap;
-static struct req *hang_head;
+static struct req *watch_head;	/* suspended, peer polled: hangs, streams */
 static unsigned hanging;
 static bool stopping;
 static json_t *records[MAX_RECORDS];
@@ -108,6 +142,8 @@ static size_t rec_first, rec_n;
 static atomic_ulong total_requests;
 static atomic_long open_conns;
 static atomic_ulong completion_id;
+static atomic_long streams_open;
+static atomic_ulong client_closed_early;
 
 static uint64_t mono_ns(void)
 {
@@ -116,15 +152,27 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Wall-clock milliseconds since the epoch, with fractions. */
+static double real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void oom(void)
+{
+	fputs("fake_llm: out of memory\n", stderr);
+	abort();
+}
+
 static char *xstrdup(const char *s)
 {
 	if (!s)
 		return NULL;
 	char *d = strdup(s);
-	if (!d) {
-		fputs("fake_llm: out of memory\n", stderr);
-		abort();
-	}
+	if (!d)
+		oom();
 	return d;
 }
 
@@ -133,6 +181,7 @@ static void script_free(struct script *s)
 	free(s->retry_after);
 	free(s->content);
 	free(s->json_content);
+	json_decref(s->pieces);
 	memset(s, 0, sizeof *s);
 }
 
@@ -146,15 +195,48 @@ static void script_default(struct script *s)
 	s->json_content = xstrdup("{\"emotional_distress\":[],\"cultural_signals\":[]}");
 	s->json_mode = MODE_NONE;
 	s->fail_first = 0;
+	s->pieces = NULL;
+	s->piece_interval_ms = 0;
+	s->stall_after = -1;
+	s->break_after = -1;
 }
 
 /* ---- heap of due times (mu held) ---- */
 
+static void heap_set(size_t i, struct due d)
+{
+	heap[i] = d;
+	d.r->hidx = i;
+}
+
 static void heap_swap(size_t a, size_t b)
 {
 	struct due t = heap[a];
-	heap[a] = heap[b];
-	heap[b] = t;
+	heap_set(a, heap[b]);
+	heap_set(b, t);
+}
+
+static void heap_up(size_t i)
+{
+	while (i > 0 && heap[(i - 1) / 2].at > heap[i].at) {
+		heap_swap(i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < heap_n && heap[l].at < heap[m].at)
+			m = l;
+		if (l + 1 < heap_n && heap[l + 1].at < heap[m].at)
+			m = l + 1;
+		if (m == i)
+			break;
+		heap_swap(i, m);
+		i = m;
+	}
 }
 
 static bool heap_push(uint64_t at, struct req *r)
@@ -168,55 +250,66 @@ static bool heap_push(uint64_t at, struct req *r)
 		heap_cap = cap;
 	}
 	size_t i = heap_n++;
-	heap[i] = (struct due){ at, r };
-	while (i > 0 && heap[(i - 1) / 2].at > heap[i].at) {
-		heap_swap(i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
+	heap_set(i, (struct due){ at, r });
+	heap_up(i);
 	return true;
+}
+
+/* Takes r out of the heap wherever it is. */
+static void heap_remove(struct req *r)
+{
+	size_t i = r->hidx;
+	r->hidx = NOT_IN_HEAP;
+	if (--heap_n == i)
+		return;
+	struct req *moved = heap[heap_n].r;
+	heap_set(i, heap[heap_n]);
+	heap_up(i);
+	heap_down(moved->hidx);
 }
 
 static struct req *heap_pop(void)
 {
 	struct req *r = heap[0].r;
-	heap[0] = heap[--heap_n];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < heap_n && heap[l].at < heap[m].at)
-			m = l;
-		if (l + 1 < heap_n && heap[l + 1].at < heap[m].at)
-			m = l + 1;
-		if (m == i)
-			break;
-		heap_swap(i, m);
-		i = m;
-	}
+	heap_remove(r);
 	return r;
 }
 
-/* ---- hang list (mu held) ---- */
+/* ---- watch list: suspended requests whose client may leave (mu held) ---- */
 
-static void hang_add(struct req *r)
+static void watch_add(struct req *r)
 {
-	r->hprev = NULL;
-	r->hnext = hang_head;
-	if (hang_head)
-		hang_head->hprev = r;
-	hang_head = r;
-	hanging++;
+	r->wprev = NULL;
+	r->wnext = watch_head;
+	if (watch_head)
+		watch_head->wprev = r;
+	watch_head = r;
+	r->watched = true;
+	if (r->hang)
+		hanging++;
 }
 
-static void hang_remove(struct req *r)
+static void watch_remove(struct req *r)
 {
-	if (r->hprev)
-		r->hprev->hnext = r->hnext;
+	if (r->wprev)
+		r->wprev->wnext = r->wnext;
 	else
-		hang_head = r->hnext;
-	if (r->hnext)
-		r->hnext->hprev = r->hprev;
-	r->hprev = r->hnext = NULL;
-	hanging--;
+		watch_head = r->wnext;
+	if (r->wnext)
+		r->wnext->wprev = r->wprev;
+	r->wprev = r->wnext = NULL;
+	r->watched = false;
+	if (r->hang)
+		hanging--;
+}
+
+/* Takes a suspended request out of the heap and the watch list. */
+static void unschedule(struct req *r)
+{
+	if (r->hidx != NOT_IN_HEAP)
+		heap_remove(r);
+	if (r->watched)
+		watch_remove(r);
 }
 
 static bool peer_gone(int fd)
@@ -228,36 +321,37 @@ static bool peer_gone(int fd)
 	return n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
 }
 
-/* Resumes delayed connections when due; drops hanging ones whose client has
- * gone. */
+/* Resumes delayed connections and streams when due; drops watched ones
+ * (hanging, streams) whose client has gone. */
 static void *timer_main(void *arg)
 {
 	(void)arg;
-	uint64_t next_hang_check = 0;
+	uint64_t next_check = 0;
 	pthread_mutex_lock(&mu);
 	while (!stopping) {
 		uint64_t now = mono_ns();
 		while (heap_n && heap[0].at <= now) {
 			struct req *r = heap_pop();
-			r->state = ST_DUE;
+			unschedule(r);
+			r->state = r->state == ST_STREAM_WAIT ? ST_STREAMING : ST_DUE;
 			MHD_resume_connection(r->conn);
 		}
-		if (hang_head && now >= next_hang_check) {
-			for (struct req *r = hang_head, *next; r; r = next) {
-				next = r->hnext;
+		if (watch_head && now >= next_check) {
+			for (struct req *r = watch_head, *next; r; r = next) {
+				next = r->wnext;
 				if (peer_gone(r->fd)) {
-					hang_remove(r);
+					unschedule(r);
 					r->state = ST_CLOSE;
 					MHD_resume_connection(r->conn);
 				}
 			}
-			next_hang_check = now + HANG_CHECK_NS;
+			next_check = now + HANG_CHECK_NS;
 		}
 		uint64_t until = UINT64_MAX;
 		if (heap_n)
 			until = heap[0].at;
-		if (hang_head && next_hang_check < until)
-			until = next_hang_check;
+		if (watch_head && next_check < until)
+			until = next_check;
 		if (until == UINT64_MAX) {
 			pthread_cond_wait(&wake, &mu);
 		} else {
@@ -357,7 +451,7 @@ static json_int_t tokens(size_t bytes)
 	return bytes / 4 ? (json_int_t)(bytes / 4) : 1;
 }
 
-static json_t *completion(json_t *request, const char *content)
+static json_int_t prompt_tokens(json_t *request)
 {
 	size_t prompt = 0, i;
 	json_t *m, *messages = json_object_get(request, "messages");
@@ -365,17 +459,281 @@ static json_t *completion(json_t *request, const char *content)
 		json_array_foreach(messages, i, m)
 			prompt += content_bytes(json_object_get(m, "content"));
 	}
+	return tokens(prompt);
+}
+
+static const char *model_of(json_t *request)
+{
 	json_t *model = json_object_get(request, "model");
-	char id[64];
-	snprintf(id, sizeof id, "chatcmpl-fake-%lu", atomic_fetch_add(&completion_id, 1) + 1);
-	json_int_t pt = tokens(prompt), ct = tokens(strlen(content));
-	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:{s:I,s:I,s:I}}",
+	return json_is_string(model) ? json_string_value(model) : "fake-model";
+}
+
+static void next_id(char *id, size_t size)
+{
+	snprintf(id, size, "chatcmpl-fake-%lu", atomic_fetch_add(&completion_id, 1) + 1);
+}
+
+static json_t *completion(json_t *request, const char *content, size_t len)
+{
+	char id[40];
+	next_id(id, sizeof id);
+	json_int_t pt = prompt_tokens(request), ct = tokens(len);
+	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s%},s:s}],s:{s:I,s:I,s:I}}",
 			 "id", id, "object", "chat.completion", "created", (json_int_t)time(NULL),
-			 "model", json_is_string(model) ? json_string_value(model) : "fake-model",
-			 "choices", "index", 0, "message", "role", "assistant", "content", content,
+			 "model", model_of(request),
+			 "choices", "index", 0, "message", "role", "assistant", "content", content, len,
 			 "finish_reason", "stop",
 			 "usage", "prompt_tokens", pt, "completion_tokens", ct,
 			 "total_tokens", pt + ct);
+}
+
+/* The answer's text: the pieces (strings) joined, or content when pieces is
+ * NULL. When ends is not NULL, *ends and *n get the pieces' end offsets:
+ * the given pieces, or content split after each space. */
+static char *answer_text(json_t *pieces, const char *content, size_t *len, size_t **ends,
+			 size_t *n)
+{
+	size_t total = 0, count = 0, i;
+	json_t *p;
+	if (pieces) {
+		json_array_foreach(pieces, i, p)
+			total += json_string_length(p);
+		count = json_array_size(pieces);
+	} else {
+		total = strlen(content);
+		for (i = 0; i < total; i++)
+			count += content[i] == ' ';
+		count += total && content[total - 1] != ' ';
+	}
+	char *text = malloc(total + 1);
+	size_t *e = ends ? malloc((count ? count : 1) * sizeof *e) : NULL;
+	if (!text || (ends && !e))
+		oom();
+	if (pieces) {
+		size_t at = 0;
+		json_array_foreach(pieces, i, p) {
+			size_t l = json_string_length(p);
+			memcpy(text + at, json_string_value(p), l);
+			at += l;
+			if (e)
+				e[i] = at;
+		}
+	} else {
+		memcpy(text, content, total);
+		size_t k = 0;
+		for (i = 0; e && i < total; i++)
+			if (content[i] == ' ' || i + 1 == total)
+				e[k++] = i + 1;
+	}
+	text[total] = '\0';
+	*len = total;
+	if (ends) {
+		*ends = e;
+		*n = count;
+	}
+	return text;
+}
+
+/* ---- streams (MHD thread) ---- */
+
+static void stream_free(struct stream *s)
+{
+	if (!s)
+		return;
+	free(s->text);
+	free(s->ends);
+	free(s->model);
+	free(s->out);
+	free(s);
+}
+
+static void out_append(struct stream *s, const char *p, size_t n)
+{
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->len + n)
+			cap *= 2;
+		char *o = realloc(s->out, cap);
+		if (!o)
+			oom();
+		s->out = o;
+		s->cap = cap;
+	}
+	memcpy(s->out + s->len, p, n);
+	s->len += n;
+}
+
+/* Appends the event "data: CHUNK\n\n"; takes delta. */
+static bool emit_chunk(struct stream *s, json_t *delta, const char *finish, bool usage)
+{
+	json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:s?}]}", "id", s->id, "object",
+			      "chat.completion.chunk", "created", s->created, "model", s->model,
+			      "choices", "index", 0, "delta", delta, "finish_reason", finish);
+	if (j && usage)
+		json_object_set_new(j, "usage",
+				    json_pack("{s:I,s:I,s:I}", "prompt_tokens", s->prompt_tokens,
+					      "completion_tokens", s->completion_tokens,
+					      "total_tokens",
+					      s->prompt_tokens + s->completion_tokens));
+	char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!d)
+		return false;
+	out_append(s, "data: ", 6);
+	out_append(s, d, strlen(d));
+	out_append(s, "\n\n", 2);
+	free(d);
+	return true;
+}
+
+/* Sets the record's key to the wall-clock time now. */
+static void stamp(struct req *r, const char *key)
+{
+	pthread_mutex_lock(&mu);
+	if (r->rec)
+		json_object_set_new(r->rec, key, json_real(real_ms()));
+	pthread_mutex_unlock(&mu);
+}
+
+/* Suspends the stream's connection until at (monotonic ns), or until its
+ * client leaves when at is 0. */
+static bool stream_suspend(struct req *r, uint64_t at)
+{
+	bool ok = false;
+	pthread_mutex_lock(&mu);
+	if (!stopping && (!at || heap_push(at, r))) {
+		r->state = at ? ST_STREAM_WAIT : ST_STALLED;
+		MHD_suspend_connection(r->conn);
+		watch_add(r);
+		pthread_cond_signal(&wake);
+		ok = true;
+	}
+	pthread_mutex_unlock(&mu);
+	return ok;
+}
+
+/* Generates the next events into s->out (empty on entry). Returns 0, with
+ * bytes in s->out, or without any when it suspended the connection, or an
+ * MHD_CONTENT_READER_END_* code. */
+static ssize_t stream_fill(struct req *r)
+{
+	struct stream *s = r->s;
+	pthread_mutex_lock(&mu);
+	bool close = r->state == ST_CLOSE || stopping;
+	pthread_mutex_unlock(&mu);
+	if (close)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (s->phase == PH_END) {
+		s->done = true;
+		stamp(r, "_done_ms");
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	if (s->phase == PH_ROLE) {
+		if (!emit_chunk(s, json_pack("{s:s}", "role", "assistant"), NULL, false))
+			goto fail;
+		s->phase = PH_PIECES;
+		s->next_at = mono_ns() + s->interval_ns;
+	}
+	while (s->len < STREAM_BATCH) {
+		if (s->break_after >= 0 && s->sent == (size_t)s->break_after) {
+			if (s->len)
+				return 0;
+			s->broken = true;
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (s->stall_after >= 0 && s->sent == (size_t)s->stall_after) {
+			if (s->len)
+				return 0;
+			if (!stream_suspend(r, 0))
+				goto fail;
+			return 0;
+		}
+		if (s->sent == s->n) {
+			if (!emit_chunk(s, json_object(), "stop", s->usage))
+				goto fail;
+			out_append(s, "data: [DONE]\n\n", 14);
+			s->phase = PH_END;
+			return 0;
+		}
+		uint64_t now = mono_ns();
+		if (now < s->next_at) {
+			if (s->len)
+				return 0;
+			if (!stream_suspend(r, s->next_at))
+				goto fail;
+			return 0;
+		}
+		size_t from = s->sent ? s->ends[s->sent - 1] : 0;
+		json_t *piece = json_stringn(s->text + from, s->ends[s->sent] - from);
+		if (!piece || !emit_chunk(s, json_pack("{s:o}", "content", piece), NULL, false))
+			goto fail;
+		if (s->sent++ == 0)
+			stamp(r, "_first_piece_ms");
+		s->next_at = now + s->interval_ns;
+	}
+	return 0;
+fail:
+	s->broken = true;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* MHD's content reader for a stream: hands over what is pending, else
+ * generates more (or suspends until there is more). */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct req *r = cls;
+	struct stream *s = r->s;
+	if (s->off == s->len) {
+		s->off = s->len = 0;
+		ssize_t rc = stream_fill(r);
+		if (rc != 0 || s->len == 0)
+			return rc;
+	}
+	size_t n = s->len - s->off;
+	if (n > max)
+		n = max;
+	memcpy(buf, s->out + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+/* Prepares r's answer as a stream; NULL on failure. */
+static struct MHD_Response *stream_response(struct req *r, json_t *request, json_t *pieces,
+					    const char *content, unsigned interval_ms,
+					    long stall_after, long break_after)
+{
+	struct stream *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	size_t len;
+	s->text = answer_text(pieces, content, &len, &s->ends, &s->n);
+	next_id(s->id, sizeof s->id);
+	s->model = xstrdup(model_of(request));
+	s->created = (json_int_t)time(NULL);
+	s->prompt_tokens = prompt_tokens(request);
+	s->completion_tokens = tokens(len);
+	s->usage = json_is_true(
+		json_object_get(json_object_get(request, "stream_options"), "include_usage"));
+	s->interval_ns = (uint64_t)interval_ms * 1000000ull;
+	s->stall_after = stall_after;
+	s->break_after = break_after;
+	s->phase = PH_ROLE;
+	struct MHD_Response *resp =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, r, NULL);
+	if (!resp) {
+		stream_free(s);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	r->s = s;
+	r->rec = json_incref(request);
+	pthread_mutex_lock(&mu);
+	json_object_set_new(request, "_stream", json_true());
+	pthread_mutex_unlock(&mu);
+	atomic_fetch_add(&streams_open, 1);
+	return resp;
 }
 
 static void record(json_t *request, const char *authorization)
@@ -384,6 +742,10 @@ static void record(json_t *request, const char *authorization)
 	if (!auth)	/* not UTF-8 */
 		auth = json_string("<invalid utf-8>");
 	json_object_set_new(request, "_authorization", auth);
+	json_object_set_new(request, "_stream", json_false());
+	json_object_set_new(request, "_first_piece_ms", json_null());
+	json_object_set_new(request, "_done_ms", json_null());
+	json_object_set_new(request, "_client_closed_ms", json_null());
 	json_incref(request);
 	pthread_mutex_lock(&mu);
 	if (rec_n == MAX_RECORDS) {
@@ -416,6 +778,7 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	}
 	record(request, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
 	bool js = wants_json(request);
+	bool streamed = json_is_true(json_object_get(request, "stream"));
 
 	/* Decide under the lock, build the answer outside it. */
 	pthread_mutex_lock(&mu);
@@ -427,13 +790,24 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	unsigned delay_ms = scr.delay_ms, status = scr.status;
 	char *retry_after = xstrdup(scr.retry_after);
 	char *content = xstrdup(js ? scr.json_content : scr.content);
+	json_t *pieces = js ? NULL : json_incref(scr.pieces);
+	unsigned interval_ms = scr.piece_interval_ms;
+	long stall_after = scr.stall_after, break_after = scr.break_after;
 	pthread_mutex_unlock(&mu);
 
 	struct MHD_Response *resp = NULL;
 	switch (mode) {
 	case MODE_OK:
 		status = MHD_HTTP_OK;
-		resp = json_response(completion(request, content));
+		if (streamed) {
+			resp = stream_response(r, request, pieces, content, interval_ms,
+					       stall_after, break_after);
+		} else {
+			size_t len;
+			char *text = answer_text(pieces, content, &len, NULL, NULL);
+			resp = json_response(completion(request, text, len));
+			free(text);
+		}
 		break;
 	case MODE_ERROR:
 		resp = json_response(json_pack("{s:{s:s,s:s,s:n}}", "error", "message",
@@ -451,40 +825,56 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	}
 	free(retry_after);
 	free(content);
+	json_decref(pieces);
 	json_decref(request);
 
-	if (mode == MODE_HANG) {
+	if (mode == MODE_HANG || r->s) {
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (!ci)
+		if (!ci) {
+			if (r->s)
+				r->s->broken = true;
+			if (resp)
+				MHD_destroy_response(resp);
 			return MHD_NO;
+		}
 		r->fd = ci->connect_fd;
+	}
+	if (mode == MODE_HANG) {
 		pthread_mutex_lock(&mu);
 		if (stopping) {
 			pthread_mutex_unlock(&mu);
 			return MHD_NO;
 		}
 		r->state = ST_HANGING;
+		r->hang = true;
 		MHD_suspend_connection(c);
-		hang_add(r);
+		watch_add(r);
 		pthread_cond_signal(&wake);
 		pthread_mutex_unlock(&mu);
 		return MHD_YES;
 	}
 	if (!resp)
 		return MHD_NO;
-	if (delay_ms == 0)
+	if (delay_ms == 0) {
+		if (r->s)
+			r->state = ST_STREAMING;
 		return send_response(c, status, resp);
+	}
 
 	r->resp = resp;
 	r->status = status;
 	pthread_mutex_lock(&mu);
 	if (stopping || !heap_push(mono_ns() + (uint64_t)delay_ms * 1000000ull, r)) {
+		if (r->s && !stopping)
+			r->s->broken = true;
 		pthread_mutex_unlock(&mu);
 		return MHD_NO;	/* on_completed destroys r->resp */
 	}
 	r->state = ST_WAITING;
 	MHD_suspend_connection(c);
+	if (r->s)	/* a client leaving a delayed stream is noticed */
+		watch_add(r);
 	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&mu);
 	return MHD_YES;
@@ -557,6 +947,32 @@ static const char *parse_script(json_t *body, struct script *s)
 		} else if (strcmp(key, "fail_first") == 0) {
 			if (!parse_uint(v, 1000000000, &s->fail_first))
 				return "fail_first must be a non-negative integer";
+		} else if (strcmp(key, "pieces") == 0) {
+			size_t i;
+			json_t *p;
+			json_decref(s->pieces);
+			s->pieces = NULL;
+			if (json_is_null(v))
+				continue;
+			if (!json_is_array(v))
+				return "pieces must be an array of strings or null";
+			json_array_foreach(v, i, p) {
+				if (!json_is_string(p))
+					return "pieces must be an array of strings or null";
+			}
+			s->pieces = json_incref(v);
+		} else if (strcmp(key, "piece_interval_ms") == 0) {
+			if (!parse_uint(v, 3600000, &s->piece_interval_ms))
+				return "piece_interval_ms must be an integer 0..3600000";
+		} else if (strcmp(key, "stall_after") == 0 || strcmp(key, "break_after") == 0) {
+			long *field = key[0] == 's' ? &s->stall_after : &s->break_after;
+			unsigned n;
+			if (json_is_null(v))
+				*field = -1;
+			else if (parse_uint(v, 1000000000, &n))
+				*field = (long)n;
+			else
+				return "stall_after and break_after must be non-negative integers or null";
 		} else {
 			return "unknown control field";
 		}
@@ -611,9 +1027,12 @@ static enum MHD_Result stats(struct MHD_Connection *c)
 	json_int_t h = hanging;
 	pthread_mutex_unlock(&mu);
 	return send_json(c, MHD_HTTP_OK,
-			 json_pack("{s:I,s:I,s:I}", "requests",
+			 json_pack("{s:I,s:I,s:I,s:I,s:I}", "requests",
 				   (json_int_t)atomic_load(&total_requests), "open_connections",
-				   (json_int_t)atomic_load(&open_conns), "hanging", h));
+				   (json_int_t)atomic_load(&open_conns), "hanging", h,
+				   "streams_open", (json_int_t)atomic_load(&streams_open),
+				   "client_closed_early",
+				   (json_int_t)atomic_load(&client_closed_early)));
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -631,6 +1050,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		r->conn = c;
 		r->fd = -1;
+		r->hidx = NOT_IN_HEAP;
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -642,7 +1062,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (st == ST_DUE) {
 			struct MHD_Response *resp = r->resp;
 			r->resp = NULL;
-			r->state = ST_CLOSE;	/* answered: any further call closes */
+			/* answered: any further call closes; a stream goes on */
+			r->state = r->s ? ST_STREAMING : ST_CLOSE;
 			return send_response(c, r->status, resp);
 		}
 		if (st == ST_CLOSE)
@@ -705,7 +1126,21 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct req *r = *con_cls;
 	if (!r)
 		return;
-	/* Never still in the heap or hang list: it leaves them before resuming. */
+	/* Never still in the heap or watch list: it leaves them before resuming. */
+	if (r->s) {
+		/* Ended before [DONE] was handed over, not on purpose: the client
+		 * left (it was noticed by MHD or by the timer's socket check). */
+		pthread_mutex_lock(&mu);
+		bool early = !r->s->done && !r->s->broken && !stopping;
+		if (early)
+			json_object_set_new(r->rec, "_client_closed_ms", json_real(real_ms()));
+		pthread_mutex_unlock(&mu);
+		if (early)
+			atomic_fetch_add(&client_closed_early, 1);
+		atomic_fetch_sub(&streams_open, 1);
+		stream_free(r->s);
+	}
+	json_decref(r->rec);
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	free(r->body);
@@ -810,12 +1245,13 @@ int main(int argc, char **argv)
 	stopping = true;
 	while (heap_n) {
 		struct req *r = heap_pop();
+		unschedule(r);
 		r->state = ST_CLOSE;
 		MHD_resume_connection(r->conn);
 	}
-	while (hang_head) {
-		struct req *r = hang_head;
-		hang_remove(r);
+	while (watch_head) {
+		struct req *r = watch_head;
+		unschedule(r);
 		r->state = ST_CLOSE;
 		MHD_resume_connection(r->conn);
 	}
