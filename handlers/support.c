@@ -58,6 +58,7 @@ typedef struct support {
 	uv_timer_t *keepalive;
 	bool ended;   /* the last event was written */
 	size_t pieces;
+	uint64_t last_write_ns;
 } support;
 
 static double ms_since(uint64_t t)
@@ -379,6 +380,7 @@ static json_t *backend_json(const llm_result *res)
 
 static void stream_event(support *s, const char *name, json_t *data)
 {
+	s->last_write_ns = now_ns();
 	char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(data);
 	size_t len;
@@ -391,6 +393,7 @@ static void stream_event(support *s, const char *name, json_t *data)
 
 static void stream_raw(support *s, const char *text)
 {
+	s->last_write_ns = now_ns();
 	http_stream_write(s->st, text, strlen(text));
 }
 
@@ -409,10 +412,23 @@ static json_t *openai_chunk_json(const support *s, json_t *delta, const char *fi
 			 delta, "finish_reason", finish);
 }
 
+/* Every second or keep-alive period: a client that left a silent stream
+ * cancels the backend call; an idle stream gets a comment line. */
 static void on_keepalive(uv_timer_t *t)
 {
 	support *s = t->data;
-	if (!s->ended && http_stream_buffered(s->st) == 0)
+	if (s->ended || !s->st)
+		return;
+	if (http_stream_peer_gone(s->st)) {
+		if (s->call) {
+			llm_cancel(s->call);
+			s->call = NULL;
+		}
+		stream_end(s, true);
+		return;
+	}
+	if (http_stream_buffered(s->st) == 0 &&
+	    now_ns() - s->last_write_ns >= (uint64_t)s->a->cfg->sse_keepalive_ms * 1000000u)
 		stream_raw(s, ": keep-alive\n\n");
 }
 
@@ -441,7 +457,8 @@ static void stream_open(support *s)
 	if (s->keepalive) {
 		uv_timer_init(s->a->loop, s->keepalive);
 		s->keepalive->data = s;
-		uv_timer_start(s->keepalive, on_keepalive, s->a->cfg->sse_keepalive_ms, s->a->cfg->sse_keepalive_ms);
+		unsigned every = s->a->cfg->sse_keepalive_ms < 1000 ? s->a->cfg->sse_keepalive_ms : 1000;
+		uv_timer_start(s->keepalive, on_keepalive, every, every);
 	}
 	if (s->in.format == FMT_SUPPORT_SSE) {
 		stream_event(s, "meta", meta_json(s));
@@ -577,7 +594,8 @@ static void fail_backend(support *s, const llm_result *res)
 		return;
 	default:
 		fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
-		     json_pack("{s:s,s:i}", "reason", "bad_reply", "upstream_status", (int)res->http_status));
+		     json_pack("{s:s,s:i,s:s,s:i}", "reason", "bad_reply", "upstream_status", (int)res->http_status,
+			       "detail", res->reason ? res->reason : "", "attempts", (int)res->attempts));
 	}
 }
 

@@ -7,6 +7,7 @@
  * calls MHD_run() again and the queued reply goes out. */
 #include "server/http.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -558,4 +559,16 @@ void http_stream_end(http_stream *st, bool failed)
 	st->ended = true;
 	st->failed = failed;
 	stream_wake(st);
+}
+
+bool http_stream_peer_gone(http_stream *st)
+{
+	if (!st->r)
+		return true;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(st->r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	char b;
+	ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }

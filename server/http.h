@@ -79,5 +79,9 @@ int http_stream_write(http_stream *st, const char *data, size_t len);
 size_t http_stream_buffered(const http_stream *st);
 /* No more data; failed ends the chunked body abnormally. */
 void http_stream_end(http_stream *st, bool failed);
+/* True when the client has closed its side (checked without reading):
+ * libmicrohttpd does not watch a connection while it waits for data, so a
+ * silent stream asks this now and then. */
+bool http_stream_peer_gone(http_stream *st);
 
 #endif

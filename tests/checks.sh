@@ -47,3 +47,6 @@ skip() {
   echo "SKIP: $*"
   exit 77
 }
+
+# jqok ARGS...: jq -e quietly (for ok "..." jqok FILTER FILE-or-<<<"$JSON").
+jqok() { jq -e "$@" >/dev/null; }

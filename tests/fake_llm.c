@@ -67,16 +67,23 @@ struct script {
 	char *json_content;
 	enum mode json_mode;	/* MODE_NONE: use mode */
 	unsigned fail_first;
-	json_t *pieces;		/* array of strings; NULL: content split after spaces */
+	/* Streams ("stream": true, mode ok): the role chunk at once (after
+	 * delay_ms), then one chunk per piece, piece_interval_ms apart, then
+	 * the final chunk (with usage if stream_options.include_usage) and
+	 * [DONE]. pieces replaces content (streamed or not: the content is the
+	 * pieces joined); json_object requests stream json_content. */
+	json_t *pieces;		/* array of strings; NULL: content split after each space */
 	unsigned piece_interval_ms;
-	long stall_after;	/* -1: never */
-	long break_after;	/* -1: never */
+	long stall_after;	/* after that many pieces send nothing more, keep the
+				 * connection until the client leaves; -1: never */
+	long break_after;	/* after that many pieces close the connection (no final
+				 * chunk, no [DONE]); -1: never */
 };
 
 enum req_state {
 	ST_READING,	/* headers and body arriving */
-	ST_WAITING,	/* suspended in the heap until due */
-	ST_HANGING,	/* suspended in the hang list until the client leaves */
+	ST_WAITING,	/* suspended in the heap until due (streams: watched too) */
+	ST_HANGING,	/* suspended in the watch list until the client leaves */
 	ST_DUE,		/* resumed: queue the prepared response */
 	ST_CLOSE,	/* resumed: drop the connection */
 	ST_STREAMING,	/* stream queued: its reader produces events */

@@ -46,8 +46,8 @@ req GET "/cultures/chinese/signals?q=my%20WeChat%20group%20is%20silent"
 eq "signals 200" "$STATUS" 200
 eq "signals name the culture" "$(jb .culture)" chinese
 eq "WeChat is found with its type and side" "$(jb '.signals[]|select(.phrase=="WeChat")|[.type,.side]|join(",")')" "Artifacts,post"
-ok "best first" jq -e '[.signals[].similarity] as $s | $s == ($s|sort|reverse)' <<<"$BODY" >/dev/null
-ok "similarities within 0..1" jq -e 'all(.signals[]; .similarity >= 0 and .similarity <= 1)' <<<"$BODY" >/dev/null
+ok "best first" jqok '[.signals[].similarity] as $s | $s == ($s|sort|reverse)' <<<"$BODY"
+ok "similarities within 0..1" jqok 'all(.signals[]; .similarity >= 0 and .similarity <= 1)' <<<"$BODY"
 ok "the reply does not repeat the text" bash -c '! grep -q silent <<<"$1"' _ "$BODY"
 req GET "/cultures/CHINA/signals?q=wechat&limit=1"
 eq "aliases resolve, any case" "$(jb .culture)" chinese

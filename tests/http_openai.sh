@@ -13,7 +13,7 @@ fake_script "$(jq -cn --arg c "$CONTENT" '{content: $c}')"
 
 req GET /v1/models -H 'Authorization: Bearer sk-anything'
 eq "models 200" "$STATUS $(jb .object)" "200 list"
-ok "one model per culture and per culture/strategy" jq -e '[.data[].id] | index("culturecare/jewish") != null and index("culturecare/jewish/guided_annotation") != null and length == 24' <<<"$BODY" >/dev/null
+ok "one model per culture and per culture/strategy" jqok '[.data[].id] | index("culturecare/jewish") != null and index("culturecare/jewish/guided_annotation") != null and length == 24' <<<"$BODY"
 
 oa() { req POST /v1/chat/completions -H 'Content-Type: application/json' -H 'Authorization: Bearer sk-anything' --data-binary "$1"; }
 MSGS='[{"role":"system","content":"be nice"},{"role":"user","content":"first"},{"role":"assistant","content":"ok"},{"role":"user","content":"Since I moved away I cannot keep shabbat and I feel alone."}]'
@@ -23,7 +23,7 @@ eq "plain completion 200" "$STATUS" 200
 eq "OpenAI shape" "$(jb '[.object, .choices[0].message.role, .choices[0].finish_reason, .model]|join(",")')" "chat.completion,assistant,stop,culturecare/jewish/profile"
 eq "the reply" "$(jb '.choices[0].message.content')" "$CONTENT"
 ok "id chatcmpl-..." grep -q '^chatcmpl-' <<<"$(jb .id)"
-ok "usage with total_tokens" jq -e '.usage.total_tokens == .usage.prompt_tokens + .usage.completion_tokens' <<<"$BODY" >/dev/null
+ok "usage with total_tokens" jqok '.usage.total_tokens == .usage.prompt_tokens + .usage.completion_tokens' <<<"$BODY"
 eq "metadata in an extra field" "$(jb '.culturecare|[.culture,.strategy]|join(",")')" "jewish,profile"
 eq "the last user message is the distress message" "$(fake_last user)" "Since I moved away I cannot keep shabbat and I feel alone."
 contains "the strategy comes from the model name" "$(fake_last system)" "Jewish member"

@@ -53,7 +53,7 @@ rc=0; curl -s -m 2 -o /dev/null "$BASE/healthz" || rc=$?
 ok "after SIGTERM new connections are refused" test "$rc" -ne 0
 wait "$client" || true
 eq "the request in flight completes" "$(cat "$T/inflight_status")" 200
-ok "with its full body" jq -e '.cultures|length == 4' "$T/inflight" >/dev/null
+ok "with its full body" jqok '.cultures|length == 4' "$T/inflight"
 rc=0; wait "$SERVER_PID" || rc=$?
 SERVER_PID=
 eq "and the service exits 0" "$rc" 0

@@ -76,6 +76,7 @@ stream_ts() {
 }
 
 evq() { jq -r "$1" <<<"$EV"; }
+# jqok FILTER [jq args]: a check on stdin, quietly.
 # Event names, comments left out, comma-separated.
 names() { evq '[.[] | select(.event) | .event] | join(",")'; }
 # The text of the delta events joined.
@@ -115,10 +116,10 @@ eq "stream: Cache-Control no-cache" "$(header Cache-Control)" "no-cache"
 eq "stream: X-Accel-Buffering no" "$(header X-Accel-Buffering)" "no"
 ok "stream: an X-Request-Id" test -n "$(header X-Request-Id)"
 ok "stream: meta first, then deltas only, done last" \
-  jq -e '[.[] | select(.event) | .event] | .[0] == "meta" and .[-1] == "done" and (.[1:-1] | length > 1 and all(. == "delta"))' <<<"$EV"
+  jqok '[.[] | select(.event) | .event] | .[0] == "meta" and .[-1] == "done" and (.[1:-1] | length > 1 and all(. == "delta"))' <<<"$EV"
 eq "meta: culture, strategy" "$(evq '.[0].data | [.culture, .strategy] | join(",")')" "jewish,redditor"
 ok "meta: an id (UUID)" grep -Eq '^[0-9a-f]{8}-[0-9a-f-]{27}$' <<<"$(evq '.[0].data.id')"
-ok "meta: annotations (corpus) and support strategies" jq -e '.[0].data |
+ok "meta: annotations (corpus) and support strategies" jqok '.[0].data |
   (.annotations.emotional_distress | type == "array") and (.annotations.cultural_signals | type == "array")
   and (.annotations.cultural_signals | any(.phrase == "shabbat" and .source == "corpus"))
   and (.support_strategies | type == "array" and length > 0)' <<<"$EV"
@@ -126,10 +127,10 @@ eq "deltas joined are the backend's text" "$(joined)" "$REPLY"
 ok "one delta per backend piece (split after spaces: $(wc -w <<<"$REPLY"))" \
   test "$(evq '[.[] | select(.event == "delta")] | length')" -eq "$(wc -w <<<"$REPLY")"
 eq "done: model" "$(evq '.[-1].data.model')" test-model
-ok "done: usage" jq -e '.[-1].data.usage | .prompt_tokens > 0 and .completion_tokens > 0' <<<"$EV"
-ok "done: timings" jq -e '.[-1].data.timings_ms | .store >= 0 and .backend > 0 and .total >= .backend' <<<"$EV"
+ok "done: usage" jqok '.[-1].data.usage | .prompt_tokens > 0 and .completion_tokens > 0' <<<"$EV"
+ok "done: timings" jqok '.[-1].data.timings_ms | .store >= 0 and .backend > 0 and .total >= .backend' <<<"$EV"
 eq "done: backend index 0, one attempt" "$(evq '.[-1].data.backend | "\(.index) \(.attempts) \(.base_url)"')" "0 1 $FAKE/v1"
-ok "done: not a dry run, no response field" jq -e '.[-1].data | .dry_run == false and (has("response") | not)' <<<"$EV"
+ok "done: not a dry run, no response field" jqok '.[-1].data | .dry_run == false and (has("response") | not)' <<<"$EV"
 eq "the backend was asked for a stream (stream, include_usage)" \
   "$(last_req '| [.stream, .stream_options.include_usage, ._stream] | map(tostring) | join(",")')" "true,true,true"
 ok "the backend finished its stream" test "$(last_req ._done_ms)" != null
@@ -143,9 +144,9 @@ fake_script "{\"pieces\": $PIECES, \"piece_interval_ms\": 20}"
 stream s2
 eq "200 pieces: 200" "$STATUS" 200
 eq "200 pieces: 200 deltas" "$(evq '[.[] | select(.event == "delta")] | length')" 200
-ok "200 pieces: each piece its own delta, in order" jq -e --argjson p "$PIECES" '[.[] | select(.event == "delta") | .data.text] == $p' <<<"$EV"
+ok "200 pieces: each piece its own delta, in order" jqok --argjson p "$PIECES" '[.[] | select(.event == "delta") | .data.text] == $p' <<<"$EV"
 eq "200 pieces: joined" "$(joined)" "$(jq -r 'join("")' <<<"$PIECES")"
-eq "200 pieces: done last" "$(evq '[.[] | select(.event)][-1].event')" done
+eq "200 pieces: done last" "$(evq '[.[] | select(.event)][-1].event')" "done"
 
 # ---- 3. keep-alive comments on a slow stream ----
 fake_script '{"pieces": ["slow ", "and ", "steady"], "piece_interval_ms": 1000}'
@@ -162,7 +163,7 @@ eq "break_after 2: 200 (the stream was open)" "$STATUS" 200
 eq "break_after 2: two deltas then an error" "$(names)" "meta,delta,delta,error"
 eq "break_after 2: the deltas" "$(joined)" "one two "
 eq "break_after 2: backend_failed" "$(evq '.[-1].data.error.code')" backend_failed
-ok "break_after 2: the error has a message and details" jq -e '.[-1].data.error | (.message | length > 0) and (.details | type == "object")' <<<"$EV"
+ok "break_after 2: the error has a message and details" jqok '.[-1].data.error | (.message | length > 0) and (.details | type == "object")' <<<"$EV"
 eq "break_after 2: the error carries the request id" "$(evq '.[-1].data.request_id')" "$(header X-Request-Id)"
 eq "break_after 2: the stream ends (curl exits 0)" "$CURL_RC" 0
 eq "break_after 2: no retry once text went out" "$(fake_count)" 1
@@ -206,10 +207,30 @@ req GET /healthz
 eq "client gone: still healthy" "$STATUS" 200
 ok "client gone: open descriptors back to the idle count ($idle_fds)" wait_for 5 fds_at_most "$idle_fds"
 
+# A client that leaves a silent stream (the backend stalls: nothing is
+# written) is noticed by the service's liveness check within about a second.
+fake_script '{"pieces": ["a ", "b ", "c "], "stall_after": 1}'
+fake_clear
+curl -sN -m 1 -o "$T/s5b.sse" -H 'Content-Type: application/json' --data-binary "$(body)" "$BASE/support" || true
+quit_ms=$(date +%s%3N)
+wait_for 5 bash -c '[ "$(curl -s -m 5 "$1/_requests" | jq -r ".[-1]._client_closed_ms")" != null ]' _ "$FAKE" || true
+closed=$(last_req ._client_closed_ms)
+if [ "$closed" != null ]; then
+  lag=$(jq -n "($closed - $quit_ms) | floor")
+  ok "client gone from a silent stream: the backend stream was closed $lag ms after (< 2500)" test "$lag" -lt 2500
+else
+  ok "client gone from a silent stream: the backend stream was closed" false
+fi
+
 # ---- 6. a slow reader ----
-# The fake's /_control takes 1 MiB at most, too little for pieces of 4 MB;
-# many one-character pieces make a big stream instead: each becomes a ~33-byte
-# delta event (~8 MB for the client) and a ~150-byte chunk from the fake.
+# The fake's /_control takes 1 MiB at most, too little for 4000 pieces of
+# 1000 bytes; many one-character pieces make a big stream instead: each
+# becomes a ~33-byte delta event (~8 MB for the client) and a ~150-byte chunk
+# from the fake. (A reply of 1 MB would fit in the loopback socket buffers
+# and prove nothing; with backpressure disabled in the service, this one
+# grows its VmRSS by ~7 MB.) curl 7.88 does not always hold --limit-rate on
+# loopback (it may read ~2 MB in the 4 s); it is still far slower than the
+# backend.
 NSLOW=250000
 jq -cn --argjson n "$NSLOW" '{pieces: [range($n) | "x"], piece_interval_ms: 0}' >"$T/slow.json"
 fake_script "@$T/slow.json"
@@ -227,7 +248,13 @@ wait "$cpid" || true
 got=$(stat -c %s "$T/s6.sse")
 echo "# slow reader: VmRSS before ${rss0} kB, peak ${peak} kB, growth $((peak - rss0)) kB; client read $got bytes in 4 s; ${NSLOW} pieces"
 ok "slow reader: the client got the stream's start" grep -q '^event: delta' "$T/s6.sse"
-ok "slow reader: resident memory grew less than 3 MB ($((peak - rss0)) kB)" test $((peak - rss0)) -lt 3072
+# Under AddressSanitizer freed memory stays in quarantine (256 MB), and under
+# a wrapper (valgrind) SERVER_PID is the wrapper: VmRSS says nothing then.
+if [ -n "${CC_WRAPPER:-}" ] || grep -q 'libasan\|libtsan\|libmsan' "/proc/$SERVER_PID/maps" 2>/dev/null; then
+  echo "# skipped the VmRSS bound: the server runs under a sanitizer or a wrapper"
+else
+  ok "slow reader: resident memory grew less than 3 MB ($((peak - rss0)) kB)" test $((peak - rss0)) -lt 3072
+fi
 eq "slow reader: the backend was not read to its end (backpressure)" "$(last_req ._done_ms)" null
 ok "slow reader: the backend stream closed after the client left" wait_for 5 streams_closed
 ok "slow reader: open descriptors back to the idle count ($idle_fds)" wait_for 5 fds_at_most "$idle_fds"

@@ -60,12 +60,12 @@ post "{\"message\": $mj, \"culture\": \"JEW\", \"annotator\": \"corpus\"}"
 eq "culture aliases, any case" "$(jb .culture)" jewish
 eq "a stored signal is found with type and source corpus" \
   "$(jb '.annotations.cultural_signals[]|select(.phrase=="shabbat")|[.type,.source]|join(",")')" "Norms and Morals,corpus"
-ok "support strategies with weights and examples" jq -e '.support_strategies|length > 0 and all(.[]; .weight > 0 and (.examples|length) <= 3)' <<<"$BODY" >/dev/null
+ok "support strategies with weights and examples" jqok '.support_strategies|length > 0 and all(.[]; .weight > 0 and (.examples|length) <= 3)' <<<"$BODY"
 eq "model as the backend reported" "$(jb .model)" test-model
-ok "usage" jq -e '.usage.prompt_tokens > 0 and .usage.completion_tokens > 0' <<<"$BODY" >/dev/null
-ok "timings" jq -e '.timings_ms|(.store >= 0 and .backend > 0 and .total >= .backend)' <<<"$BODY" >/dev/null
+ok "usage" jqok '.usage.prompt_tokens > 0 and .usage.completion_tokens > 0' <<<"$BODY"
+ok "timings" jqok '.timings_ms|(.store >= 0 and .backend > 0 and .total >= .backend)' <<<"$BODY"
 ok "an id (UUID)" grep -Eq '^[0-9a-f-]{36}$' <<<"$(jb .id)"
-ok "no prompt unless asked" jq -e 'has("prompt")|not' <<<"$BODY" >/dev/null
+ok "no prompt unless asked" jqok 'has("prompt")|not' <<<"$BODY"
 schema_ok "a reply" SupportReply
 
 # ---- annotators ----
@@ -88,7 +88,7 @@ eq "annotator auto = no extra call for other strategies" "$(fake_count)" 1
 fake_script '{"json_content": "sorry, I cannot do JSON"}'
 post "{\"message\": $mj, \"culture\": \"jewish\", \"annotator\": \"llm\"}"
 eq "a bad annotator answer falls back to the corpus" "$STATUS $(jb .annotator.used)" "200 corpus"
-ok "and says so" jq -e '.annotator.fallback_reason|length > 0' <<<"$BODY" >/dev/null
+ok "and says so" jqok '.annotator.fallback_reason|length > 0' <<<"$BODY"
 fake_script '{}'
 post "{\"message\": $mj, \"culture\": \"jewish\", \"annotations\": {\"emotional_distress\": [{\"phrase\": \"so alone\", \"intensity\": \"high\"}], \"cultural_signals\": []}}"
 eq "caller annotations are used" "$(jb '.annotations.emotional_distress[0]|[.phrase,.intensity,.source]|join(",")')" "so alone,high,caller"
@@ -101,7 +101,7 @@ n=$(fake_count)
 post "{\"message\": $mj, \"culture\": \"jewish\", \"dry_run\": true, \"include_prompt\": true}"
 eq "dry_run: 200" "$STATUS" 200
 eq "dry_run: no backend call" "$(fake_count)" "$n"
-ok "dry_run: no response, no usage, but the prompt" jq -e '(has("response")|not) and (has("usage")|not) and (.prompt|length == 2)' <<<"$BODY" >/dev/null
+ok "dry_run: no response, no usage, but the prompt" jqok '(has("response")|not) and (has("usage")|not) and (.prompt|length == 2)' <<<"$BODY"
 schema_ok "a dry-run reply with its prompt" SupportReply
 
 # ---- Unicode ----
