@@ -61,6 +61,8 @@ echo "# threads at idle: $IDLE"
 # are only reported: freed blocks are held back, everything runs ~20x slower.
 VALGRIND=
 tr '\0' ' ' <"/proc/$PID/cmdline" | grep -q valgrind && VALGRIND=1
+# AddressSanitizer holds freed memory back too (its quarantine).
+grep -q libasan "/proc/$PID/maps" 2>/dev/null && VALGRIND=1
 # fast DESCRIPTION COMMAND...: ok, unless under valgrind (then just reported).
 fast() {
 	if [ -n "$VALGRIND" ]; then
