@@ -163,6 +163,9 @@ void handler_chat_completions_post(http_req *r)
 		invalid(r, "model", "unknown strategy: use redditor, profile, guided_without_profile, annotation_without_profile or guided_annotation (or standard, culture, guided, annotation, cga)");
 		return;
 	}
+	const char *cc = json_string_value(json_object_get(meta, "country"));
+	if (cc && strlen(cc) == 2)
+		in.country = cc;
 	const char *ann = json_string_value(json_object_get(meta, "annotator"));
 	if (ann) {
 		int found = -1;

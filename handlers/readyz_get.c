@@ -22,7 +22,9 @@ static void on_schema(void *ud, const PGresult *res, store_status st, const char
 	}
 	char detail[512];
 	schema_state s = schema_compare_result(&a->migrations, st == STORE_OK ? res : NULL, detail, sizeof detail);
-	if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && !a->lex)
+	if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && !a->safety)
+		not_ready(r, "safety_not_loaded", "The safety rules are not loaded in memory yet.");
+	else if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && !a->lex)
 		not_ready(r, "corpus_not_loaded", "The corpus is not loaded in memory yet.");
 	else if (s == SCHEMA_CURRENT || s == SCHEMA_NEWER)
 		http_reply_json(r, 200, json_pack("{s:s,s:i}", "status", "ready", "schema_version",

@@ -23,6 +23,7 @@
 #include "server/annotator.h"
 #include "server/app.h"
 #include "server/llm.h"
+#include "server/safety.h"
 #include "server/sse.h"
 #include "server/util.h"
 
@@ -59,6 +60,13 @@ typedef struct support {
 	bool ended;   /* the last event was written */
 	size_t pieces;
 	uint64_t last_write_ns;
+	/* safety */
+	safety *sf;           /* a reference: rules, resources, messages */
+	risk_result risk;
+	const char *mode;     /* response_mode: normal, check_in, safe_messaging, crisis, replaced */
+	char *acc;            /* streams: the text so far, for the output check */
+	size_t acc_len;
+	bool withheld;        /* streams: unsafe text seen, nothing more forwarded */
 } support;
 
 static double ms_since(uint64_t t)
@@ -81,6 +89,8 @@ static void support_free(support *s)
 		uv_close((uv_handle_t *)s->keepalive, on_keepalive_closed);
 	lexicon_result_clear(&s->match);
 	lexicon_unref(s->lex);
+	safety_unref(s->sf);
+	free(s->acc);
 	json_decref(s->annotations);
 	json_decref(s->annotator_meta);
 	json_decref(s->in.body);
@@ -338,11 +348,21 @@ static json_t *strategies_json(const support *s)
 }
 
 /* What every format reports besides the text. */
+/* Resources go with every reply at moderate risk and above, and whenever
+ * someone else is at risk or harm is spoken of. */
+static json_t *safety_of(const support *s)
+{
+	bool resources = s->risk.level >= RISK_MODERATE ||
+			 (s->risk.categories & (RISK_CAT_HARM_OTHERS | RISK_CAT_ABUSE | RISK_CAT_THIRD_PERSON));
+	return safety_json(&s->risk, s->mode, resources ? safety_resources_for(s->sf, s->in.country) : json_array());
+}
+
 static json_t *meta_json(const support *s)
 {
 	json_t *m = json_pack("{s:s,s:s,s:s,s:O,s:O,s:o}", "id", s->id, "culture", lexicon_culture_code(s->culture),
 			      "strategy", prompt_strategy_name(s->in.strategy), "annotations", s->annotations,
 			      "annotator", s->annotator_meta, "support_strategies", strategies_json(s));
+	json_object_set_new(m, "safety", safety_of(s));
 	if (s->in.include_prompt)
 		json_object_set_new(m, "prompt",
 				    json_pack("[{s:s,s:s},{s:s,s:s}]", "role", "system", "content", s->prompt.system,
@@ -469,9 +489,9 @@ static void stream_open(support *s)
 	}
 }
 
-static void on_piece(void *ud, const char *text, size_t len)
+/* Writes one piece of text as a delta event (or an OpenAI chunk). */
+static void on_piece_raw(support *s, const char *text, size_t len)
 {
-	support *s = ud;
 	if (!s->st || s->ended)
 		return;
 	s->pieces++;
@@ -482,6 +502,29 @@ static void on_piece(void *ud, const char *text, size_t len)
 		stream_event(s, "delta", json_pack("{s:o}", "text", t));
 	else
 		stream_event(s, NULL, openai_chunk_json(s, json_pack("{s:o}", "content", t), NULL));
+}
+
+static void on_piece(void *ud, const char *text, size_t len)
+{
+	support *s = ud;
+	if (!s->st || s->ended)
+		return;
+	/* The output check runs on the text so far: once unsafe, nothing more
+	 * is forwarded and the end of the stream replaces the reply. */
+	char *acc = realloc(s->acc, s->acc_len + len + 1);
+	if (acc) {
+		memcpy(acc + s->acc_len, text, len);
+		s->acc = acc;
+		s->acc_len += len;
+		s->acc[s->acc_len] = '\0';
+	}
+	/* only the new text and the few bytes before it can hold a new match */
+	size_t from = s->acc_len > len + 128 ? s->acc_len - len - 128 : 0;
+	if (s->withheld || !acc || safety_reply_unsafe(s->sf, s->acc + from)) {
+		s->withheld = true;
+		return;
+	}
+	on_piece_raw(s, text, len);
 }
 
 static bool is_full(void *ud)
@@ -499,7 +542,10 @@ static void answer(support *s, const llm_result *res)
 	switch (s->in.format) {
 	case FMT_SUPPORT: {
 		json_t *body = meta_json(s);
-		if (res) {
+		if (res && s->risk.level >= RISK_HIGH) {
+			json_object_set_new(body, "response", json_string(res->content));
+			json_object_set_new(body, "model", json_string("none"));
+		} else if (res) {
 			json_object_set_new(body, "response", json_string(res->content));
 			json_object_set_new(body, "model", json_string(res->model));
 			json_object_set_new(body, "usage", usage_json(res, false));
@@ -516,7 +562,7 @@ static void answer(support *s, const llm_result *res)
 	case FMT_OPENAI: {
 		json_t *meta = meta_json(s);
 		json_object_set_new(meta, "timings_ms", timings_json(s));
-		if (res)
+		if (res && s->risk.level < RISK_HIGH)
 			json_object_set_new(meta, "backend", backend_json(res));
 		json_object_set_new(meta, "dry_run", json_boolean(res == NULL));
 		json_t *body = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:o,s:o}", "id", s->id, "object",
@@ -532,7 +578,7 @@ static void answer(support *s, const llm_result *res)
 	}
 	case FMT_SUPPORT_SSE: {
 		json_t *done = json_pack("{s:o,s:b}", "timings_ms", timings_json(s), "dry_run", res == NULL);
-		if (res) {
+		if (res && s->risk.level < RISK_HIGH) {
 			json_object_set_new(done, "model", json_string(res->model));
 			json_object_set_new(done, "usage", usage_json(res, false));
 			json_object_set_new(done, "backend", backend_json(res));
@@ -604,8 +650,20 @@ static void on_generated(void *ud, const llm_result *res)
 	support *s = ud;
 	s->call = NULL;
 	s->ms_backend = res->ms;
-	if (res->outcome == LLM_OK)
+	if (res->outcome == LLM_OK && (s->withheld || (res->content && safety_reply_unsafe(s->sf, res->content)))) {
+		/* The reply gave method details or encouraged self-harm: the
+		 * person gets the crisis message instead. */
+		llm_result safe = *res;
+		safe.content = safety_crisis_message(s->sf, s->risk.lang);
+		s->mode = "replaced";
+		if (s->st && s->in.format == FMT_SUPPORT_SSE)
+			stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
+		else if (s->st)
+			on_piece_raw(s, safe.content, strlen(safe.content));
+		answer(s, &safe);
+	} else if (res->outcome == LLM_OK) {
 		answer(s, res);
+	}
 	else
 		fail_backend(s, res);
 }
@@ -626,6 +684,19 @@ static prompt_annotation *to_prompt(json_t *list, const char *label_key, size_t 
 	}
 	return out;
 }
+
+/* Added to the system prompt by risk level (written for the project after
+ * WHO/IASP and Samaritans safe-messaging guidance). */
+#define CHECK_IN \
+	"The writer may be feeling hopeless. Somewhere in your reply, gently and without alarm, check in " \
+	"on how they are doing and whether they are safe."
+#define SAFE_MESSAGING \
+	"The writer may be thinking about suicide or may have hurt themselves before. Follow safe-messaging " \
+	"practice: take their feelings seriously and validate them; ask them directly and calmly whether they " \
+	"are thinking about suicide; encourage them to reach out now to someone they trust and to a crisis " \
+	"line or emergency service; never describe or discuss methods or means; never present suicide as a " \
+	"solution or as understandable; do not minimise what they feel; do not diagnose; do not claim to be " \
+	"a human."
 
 static void generate(support *s)
 {
@@ -656,6 +727,9 @@ static void generate(support *s)
 		.nsignals = ns,
 		.hints = hints,
 		.nhints = nh,
+		.extra_system = s->risk.level == RISK_MODERATE ? SAFE_MESSAGING
+				: s->risk.level == RISK_LOW    ? CHECK_IN
+							       : NULL,
 	};
 	int rc = prompt_build(&pin, &s->prompt);
 	free(d);
@@ -745,6 +819,28 @@ static void annotate(support *s)
 	}
 }
 
+/* High or imminent risk: the fixed crisis message in the message's
+ * language with the resources; no model call, no role-play. */
+static void crisis(support *s)
+{
+	s->annotator_meta = json_pack("{s:s,s:s,s:s}", "requested", support_annotator_names[s->in.annotator], "used",
+				      "none", "fallback_reason", "crisis: no model call");
+	set_annotations(s, json_array(), json_array());
+	lexicon_result_clear(&s->match);
+	const char *text = safety_crisis_message(s->sf, s->risk.lang);
+	llm_result res = {.outcome = LLM_OK, .content = text, .model = "none", .prompt_tokens = -1,
+			  .completion_tokens = -1, .backend_url = "", .first_piece_ms = -1};
+	if (is_stream(s->in.format)) {
+		stream_open(s);
+		if (!s->st) {
+			fail(s, ERR_INTERNAL, NULL, NULL);
+			return;
+		}
+		on_piece_raw(s, text, strlen(text));
+	}
+	answer(s, &res);
+}
+
 void support_start(http_req *r, support_input *in)
 {
 	app *a = http_req_app(r);
@@ -763,6 +859,12 @@ void support_start(http_req *r, support_input *in)
 		invalid(r, in->format, "culture", "unknown culture", json_pack("{s:o}", "known", known));
 		return;
 	}
+	if (!a->safety) {
+		json_decref(in->body);
+		support_reply_error(r, in->format, ERR_NOT_READY, "The safety rules are not loaded yet.",
+				    json_pack("{s:s}", "reason", "safety_not_loaded"));
+		return;
+	}
 	support *s = calloc(1, sizeof *s);
 	if (!s) {
 		json_decref(in->body);
@@ -775,6 +877,13 @@ void support_start(http_req *r, support_input *in)
 	s->in = *in;
 	s->lex = lexicon_ref(a->lex);
 	s->culture = c;
+	/* Risk first: at high risk no persona prompt is built at all. */
+	s->sf = safety_ref(a->safety);
+	risk_assess(s->sf->rules, in->message, in->message_len, &s->risk);
+	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
+		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
+		  : s->risk.level == RISK_LOW	 ? "check_in"
+						 : "normal";
 	char uuid[37];
 	uuid_v4(uuid);
 	/* OpenAI ids look like chatcmpl-...; keep the UUID inside. */
@@ -787,5 +896,8 @@ void support_start(http_req *r, support_input *in)
 		return;
 	}
 	s->ms_store = ms_since(t);
-	annotate(s);
+	if (s->risk.level >= RISK_HIGH)
+		crisis(s);
+	else
+		annotate(s);
 }

@@ -33,6 +33,7 @@ typedef struct support_input {
 	bool hints, dry_run, include_prompt;
 	enum support_format format;
 	const char *model_name;  /* OpenAI formats: the model name to report */
+	const char *country;     /* ISO 3166-1 alpha-2 for crisis resources, or NULL */
 } support_input;
 
 /* Validates the caller's annotations object; on error replies 422 (in the

@@ -2,6 +2,7 @@
  * as Server-Sent Events ("stream": true). Parses and checks the body, then
  * hands over to the support pipeline (handlers/support.c). Nothing of the
  * message is ever echoed. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -57,7 +58,7 @@ void handler_support_post(http_req *r)
 		return;
 	}
 	json_t *message = NULL, *culture = NULL, *strategy = NULL, *annotations = NULL, *annotator = NULL,
-	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL;
+	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL, *country = NULL;
 	const json_field fields[] = {
 		{"message", JF_STRING, true, &message},
 		{"culture", JF_STRING, true, &culture},
@@ -68,6 +69,7 @@ void handler_support_post(http_req *r)
 		{"dry_run", JF_BOOL, false, &dry_run},
 		{"include_prompt", JF_BOOL, false, &include_prompt},
 		{"stream", JF_BOOL, false, &stream},
+		{"country", JF_STRING, false, &country},
 	};
 	const char *field, *reason;
 	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
@@ -88,6 +90,15 @@ void handler_support_post(http_req *r)
 		.include_prompt = include_prompt && json_is_true(include_prompt),
 		.format = stream && json_is_true(stream) ? FMT_SUPPORT_SSE : FMT_SUPPORT,
 	};
+	if (country) {
+		const char *cc = json_string_value(country);
+		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1])) {
+			json_decref(body);
+			invalid(r, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN", NULL);
+			return;
+		}
+		in.country = cc;
+	}
 	if (!support_message_ok(in.message, in.message_len)) {
 		json_decref(body);
 		invalid(r, "message", "must have 1 to 16000 characters, not only white space, and no NUL", NULL);

@@ -8,6 +8,7 @@
 #include "server/config.h"
 #include "server/http.h"
 #include "server/llm.h"
+#include "server/safety.h"
 #include "store/lexicon.h"
 #include "store/migrate.h"
 #include "store/pool.h"
@@ -20,6 +21,8 @@ typedef struct app {
 	http_server *http;
 	llm_client *llm;
 	lexicon *lex;      /* the corpus in memory; NULL until loaded */
+	safety *safety;    /* risk rules, crisis resources and messages; NULL until loaded */
+	bool safety_loading;
 	bool lex_loading;  /* a load is running */
 	bool lex_stale;    /* the corpus changed while it ran: load again */
 	bool shutting_down;

@@ -28,9 +28,10 @@
  * Kinds. For the writer's suicide and self-harm risk: passive_ideation
  * (wish to be dead), hopelessness, active_ideation (thoughts of killing
  * oneself), past_self_harm, recent_self_harm, method (means: pills, bridge,
- * rope...), intent (decision, plan), time (tonight, now), preparatory
- * (preparatory acts or an act under way: pills taken, a goodbye note,
- * standing on a roof). Context cues: negation, third_person (a friend, he,
+ * rope..., or seeking one: "ways to die"), intent (decision, plan), time
+ * (tonight, right now; not a bare "now", which is mostly a discourse word),
+ * preparatory (preparatory acts or an act under way: pills taken, a goodbye
+ * note, standing on a roof). Context cues: negation, third_person (a friend, he,
  * she), first_person (I, me, myself). Separate categories: harm_others and
  * abuse.
  *
@@ -39,20 +40,25 @@
  * never reads as a person in an English message); the writer's level is
  * the highest over the languages and the categories are joined. For every
  * match of a risk kind in a clause:
- *  - it is dropped when it overlaps a harm_others or abuse match (for the
- *    self kinds; "ihn umbringen" is harm to others, not the writer's
- *    ideation; "threatened to kill me" is abuse) and a first_person cue
- *    overlapping a third_person cue is ignored ("my" in "my friend");
+ *  - a self kind is dropped when it overlaps a harm_others or abuse match
+ *    ("ihn umbringen" is harm to others, not the writer's ideation;
+ *    "threatened to kill me" is abuse); a first_person cue overlapping a
+ *    third_person cue is ignored ("my" in "my friend");
  *  - it is negated when a negation cue of the same clause starts before it
- *    and ends at most two words before it starts ("I would never kill
- *    myself", "我不想死"), unless a person cue lies between the two ("I
- *    don't sleep I want to die" stays a risk). A negated match counts for
- *    nothing;
- *  - a self kind is attributed to a third person when it contains a
- *    third_person cue (and no first_person cue: "kill herself"), or when the
- *    nearest person cue starting before it in the clause is a third_person
- *    one ("my friend wants to die", "I think he wants to die"); otherwise it
- *    is the writer's ("my sister died and I want to die", no cue at all).
+ *    and ends at most one word before it starts ("I would never kill
+ *    myself", "ich würde mich niemals umbringen", "我不会自杀"; longer cues
+ *    bridge more: "not going to"), unless a person cue starts in between.
+ *    A negated match counts for nothing;
+ *  - a self kind belongs to a third person when a third_person cue overlaps
+ *    it and no first_person cue lies inside it ("kill herself", German
+ *    "sich umzubringen"), or when the nearest person cue starting before it
+ *    in the clause is a third_person one that ends at most four words
+ *    before it ("my friend wants to die", "I think he wants to die"). Han
+ *    characters count two words each there: Chinese often leaves the
+ *    subject out ("我跟我妈吵架后就想死": after a quarrel with my mum I
+ *    want to die), so the reach is kept to two characters. Otherwise it is
+ *    the writer's ("my sister died and I want to die", no cue, a cue too
+ *    far away): when in doubt, the writer is taken to be at risk.
  * A third-person match of passive or active ideation, self-harm, intent or
  * preparatory kind sets RISK_CAT_THIRD_PERSON; harm_others and abuse set
  * their categories whoever is speaking. The writer's level combines the
@@ -81,7 +87,10 @@
 /* Words a lone `*` in a pattern may stand for. */
 #define MAX_GAP 4
 /* Words allowed between the end of a negation cue and what it negates. */
-#define NEG_GAP 2
+#define NEG_GAP 1
+/* Most words between a third_person cue and a match it claims; a Han
+ * character counts as two words (see the top comment). */
+#define THIRD_REACH 4
 #define NONE SIZE_MAX
 
 enum kind {
@@ -371,6 +380,7 @@ static enum script script_of(int32_t c)
 typedef struct tok {
 	size_t off, len; /* in text.buf */
 	size_t clause;
+	size_t reach; /* sum of the reach weights of the words before this one */
 } tok;
 
 typedef struct text {
@@ -417,7 +427,7 @@ static int text_put(text *t, uint32_t cp)
 		t->toks = v;
 		if (t->ntoks)
 			t->buf[t->len++] = t->toks[t->ntoks - 1].clause == t->nclauses ? ' ' : '\n';
-		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses};
+		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses, 0};
 		t->in_word = true;
 	}
 	size_t n = utf8_put(t->buf + t->len, cp);
@@ -432,6 +442,15 @@ static void text_end_clause(text *t)
 	t->in_word = false;
 	if (t->ntoks && t->toks[t->ntoks - 1].clause == t->nclauses)
 		t->nclauses++;
+}
+
+/* Whether word w (n bytes, normalised) is a single Han or kana character. */
+static bool cjk_word(const char *w, size_t n)
+{
+	int32_t cp;
+	if (utf8_next((const unsigned char *)w, n, 0, &cp) != n)
+		return false;
+	return classify(&cp) == C_CJK;
 }
 
 /* Normalises s (len bytes) into t (zeroed by the caller). pattern: `*` is a
@@ -493,8 +512,12 @@ static int text_build(text *t, const char *s, size_t len, bool pattern)
 	t->clause_end = malloc((t->nclauses ? t->nclauses : 1) * sizeof *t->clause_end);
 	if (!t->clause_end)
 		return -1;
-	for (size_t i = 0; i < t->ntoks; i++)
+	size_t reach = 0;
+	for (size_t i = 0; i < t->ntoks; i++) {
 		t->clause_end[t->toks[i].clause] = i + 1;
+		t->toks[i].reach = reach;
+		reach += cjk_word(t->buf + t->toks[i].off, t->toks[i].len) ? 2 : 1;
+	}
 	return 0;
 }
 
@@ -831,7 +854,7 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
 
 /* Whose match is m[i] (in its sorted group [a, b)): true for a third
  * person. */
-static bool third_person_match(const match *m, size_t a, size_t b, size_t i)
+static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
 {
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
@@ -849,7 +872,12 @@ static bool third_person_match(const match *m, size_t a, size_t b, size_t i)
 		return false;
 	if (third_in)
 		return true;
-	return m[i].before != NONE && m[m[i].before].kind == K_THIRD;
+	if (m[i].before == NONE || m[m[i].before].kind != K_THIRD)
+		return false;
+	size_t cue_end = m[m[i].before].end;
+	if (cue_end >= m[i].start)
+		return true;
+	return t->toks[m[i].start].reach - t->toks[cue_end].reach <= THIRD_REACH;
 }
 
 static risk_level level_of(const bool f[K_COUNT])
@@ -870,7 +898,8 @@ static risk_level level_of(const bool f[K_COUNT])
 }
 
 /* Evaluates the sorted matches of one language [a, b). */
-static void evaluate_lang(match *m, size_t a, size_t b, size_t span, risk_level *level, unsigned *cats)
+static void evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, risk_level *level,
+			  unsigned *cats)
 {
 	for (size_t c = a; c < b;) {
 		size_t d = c;
@@ -894,7 +923,7 @@ static void evaluate_lang(match *m, size_t a, size_t b, size_t span, risk_level 
 				*cats |= RISK_CAT_HARM_OTHERS;
 			else if (k == K_ABUSE)
 				*cats |= RISK_CAT_ABUSE;
-			else if (third_person_match(m, c, d, i)) {
+			else if (third_person_match(t, m, c, d, i)) {
 				if (is_concern_kind(k))
 					*cats |= RISK_CAT_THIRD_PERSON;
 			} else {
@@ -1001,7 +1030,7 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 		while (b < ms.n && ms.v[b].lang == ms.v[a].lang)
 			b++;
 		hits[ms.v[a].lang] = b - a;
-		evaluate_lang(ms.v, a, b, r->maxspan, &level, &cats);
+		evaluate_lang(&t, ms.v, a, b, r->maxspan, &level, &cats);
 		a = b;
 	}
 	if (level > RISK_NONE)

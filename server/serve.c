@@ -31,10 +31,22 @@ static void on_lexicon(void *ud, lexicon *lex)
 	}
 }
 
+static void on_safety(void *ud, safety *sf)
+{
+	app *a = ud;
+	a->safety_loading = false;
+	if (sf) {
+		safety_unref(a->safety);
+		a->safety = sf;
+	}
+}
+
 /* Runs at start-up and when an import notifies a change. */
 static void lexicon_reload(void *ud)
 {
 	app *a = ud;
+	if (!a->safety_loading && a->pool && !a->shutting_down)
+		a->safety_loading = store_safety_load(a->pool, on_safety, a) == 0;
 	if (a->lex_loading) {
 		a->lex_stale = true;
 		return;
@@ -109,6 +121,8 @@ static void finish(app *a)
 	a->llm = NULL;
 	lexicon_unref(a->lex);
 	a->lex = NULL;
+	safety_unref(a->safety);
+	a->safety = NULL;
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->drain, NULL);

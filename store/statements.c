@@ -6,6 +6,7 @@ extern const store_stmt store_stmt_cultures_list;
 extern const store_stmt store_stmt_culture_codes;
 extern const store_stmt store_stmt_culture_signals;
 extern const store_stmt store_stmt_lexicon_load;
+extern const store_stmt store_stmt_safety_load;
 
 const store_stmt *const store_statements[] = {
 	&store_stmt_schema_state,
@@ -13,5 +14,6 @@ const store_stmt *const store_statements[] = {
 	&store_stmt_culture_codes,
 	&store_stmt_culture_signals,
 	&store_stmt_lexicon_load,
+	&store_stmt_safety_load,
 	NULL,
 };

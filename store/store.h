@@ -6,6 +6,7 @@
 #define CC_STORE_H
 #include <jansson.h>
 
+#include "server/safety.h"
 #include "store/lexicon.h"
 #include "store/pool.h"
 
@@ -35,5 +36,10 @@ int store_culture_signals(store_pool *p, const char *culture, const char *text, 
  * cb; NULL when loading failed). */
 typedef void (*store_lexicon_cb)(void *ud, lexicon *lex);
 int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud);
+
+/* Loads the safety data into a new struct safety (one reference handed to
+ * cb; NULL when loading failed). */
+typedef void (*store_safety_cb)(void *ud, safety *s);
+int store_safety_load(store_pool *p, store_safety_cb cb, void *ud);
 
 #endif

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Safety on every path: crisis replies without any model call at high and
+# imminent risk (in the message's language, with resources for the country),
+# safe-messaging instructions at moderate risk, the output check on generated
+# replies, and no message text in the logs. Messages come from
+# tests/risk_table.tsv (the table the rules are measured on).
+. "$(dirname "$0")/lib.sh"
+pg_up
+cc migrate >/dev/null
+cc import "$SOURCE_ROOT"/deploy/sample-corpus/*.jsonl >/dev/null
+fake_up
+serve_up
+TABLE="$SOURCE_ROOT/tests/risk_table.tsv"
+# first message of the table with language $1, level $2 (and categories $3)
+pick() { awk -F'\t' -v l="$1" -v v="$2" -v c="${3:-}" '$1 == l && $2 == v && (c == "" || $3 == c) { print $4; exit }' "$TABLE"; }
+
+declare -A COUNTRY=([en]=US [de]=DE [zh]=CN [ar]=XX [he]=IL)
+declare -A NUMBER=([en]=988 [de]="0800 111 0 111" [zh]=12356 [he]=1201)
+for lang in en de zh ar he; do
+  for level in imminent high; do
+    msg=$(pick "$lang" "$level" self)
+    [ -n "$msg" ] || continue
+    fake_clear
+    post "$(jq -n --arg m "$msg" --arg c "${COUNTRY[$lang]}" '{message: $m, culture: "jewish", country: $c}')"
+    eq "$lang $level: 200 (never blocked)" "$STATUS" 200
+    eq "$lang $level: assessed at least high, escalated, crisis mode" \
+      "$(jb '[(.safety.risk_level|test("high|imminent")), .safety.escalate, .safety.response_mode]|map(tostring)|join(",")')" "true,true,crisis"
+    eq "$lang $level: the message's language" "$(jb .safety.language)" "$lang"
+    eq "$lang $level: the model was never asked" "$(fake_count)" 0
+    crisis=$(psql "$DATABASE_URL" -Atc "SELECT body FROM crisis_messages WHERE lang = '$lang'")
+    eq "$lang $level: the crisis message in that language" "$(jb .response)" "$crisis"
+    if [ -n "${NUMBER[$lang]:-}" ]; then
+      contains "$lang $level: the country's crisis line" "$(jb '[.safety.resources[].phone]|join(";")')" "${NUMBER[$lang]}"
+    fi
+    ok "$lang $level: and the international directory" jqok '[.safety.resources[].country] | index("INT") != null' <<<"$BODY"
+  done
+done
+msg=$(pick en high self)
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "german", country: "de"}')"
+ok "DE: the EU emergency number 112 too" jqok '[.safety.resources[].phone] | index("112") != null' <<<"$BODY"
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "german"}')"
+eq "without a country: the international directory only" "$(jb '[.safety.resources[].country]|join(",")')" INT
+schema_ok "a crisis reply" SupportReply
+
+# Moderate: normal generation with safe-messaging instructions and resources.
+msg=$(pick en moderate self)
+fake_clear
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", strategy: "profile"}')"
+eq "moderate: a generated reply" "$STATUS $(jb .safety.response_mode) $(fake_count)" "200 safe_messaging 1"
+contains "moderate: safe-messaging instructions in the system prompt" "$(fake_last system)" "never describe or discuss methods"
+ok "moderate: resources" jqok '.safety.resources | length > 0' <<<"$BODY"
+msg=$(pick en low self)
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", strategy: "profile"}')"
+eq "low: a gentle check-in" "$(jb .safety.response_mode)" check_in
+contains "low: check-in instruction" "$(fake_last system)" "check in"
+
+# Negation and third persons
+post '{"message": "I would never kill myself, but this exam is killing me.", "culture": "jewish", "strategy": "profile"}'
+eq "negation and a figure of speech: no risk" "$(jb .safety.risk_level) $(jb .safety.response_mode)" "none normal"
+msg=$(pick en none third_person)
+if [ -n "$msg" ]; then
+  post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", strategy: "profile"}')"
+  contains "concern for someone else: its category" "$(jb '.safety.categories|join(",")')" concern_for_someone_else
+  ok "with resources" jqok '.safety.resources | length > 0' <<<"$BODY"
+fi
+
+# The output check: a reply with method details is replaced.
+fake_script '{"content": "I understand. The lethal dose is about twenty tablets, but please talk to someone."}'
+post '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile"}'
+crisis_en=$(psql "$DATABASE_URL" -Atc "SELECT body FROM crisis_messages WHERE lang = 'en'")
+eq "an unsafe generated reply is replaced by the crisis message" "$(jb .response)" "$crisis_en"
+eq "and marked so" "$(jb .safety.response_mode)" replaced
+ok "the method detail is gone" bash -c '! grep -q "lethal dose" <<<"$1"' _ "$BODY"
+curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/unsafe.sse"
+ok "streamed: the unsafe piece is not forwarded" bash -c '! grep -q "lethal dose" "$1"' _ "$T/unsafe.sse"
+ok "streamed: a replace event carries the crisis message" grep -q '^event: replace' "$T/unsafe.sse"
+fake_script '{}'
+
+# Streams and the OpenAI face carry safety too; crisis streams need no model.
+msg=$(pick en imminent self)
+fake_clear
+curl -sN -m 10 -H 'Content-Type: application/json' --data-binary "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", stream: true, country: "GB"}')" "$BASE/support" >"$T/crisis.sse"
+eq "a crisis stream: meta, the message, done" "$(grep '^event:' "$T/crisis.sse" | tr '\n' ' ')" "event: meta event: delta event: done "
+ok "the meta event carries safety" bash -c 'grep -A1 "^event: meta" "$1" | grep -q "\"response_mode\":\"crisis\""' _ "$T/crisis.sse"
+contains "with the UK line" "$(cat "$T/crisis.sse")" "116 123"
+eq "and no model call" "$(fake_count)" 0
+req POST /v1/chat/completions -H 'Content-Type: application/json' --data-binary "$(jq -n --arg m "$msg" '{model: "culturecare/jewish", messages: [{role: "user", content: $m}], metadata: {country: "IL"}}')"
+eq "OpenAI face: the crisis message as the reply" "$(jb '.choices[0].message.content')" "$crisis_en"
+eq "with safety in the metadata" "$(jb .culturecare.safety.response_mode)" crisis
+
+# Privacy: crisis messages never reach the logs.
+marker="PRIVATE-MARKER-$RANDOM$RANDOM"
+post "$(jq -n --arg m "$msg $marker" '{message: $m, culture: "jewish"}')"
+curl -sN -m 10 -H 'Content-Type: application/json' --data-binary "$(jq -n --arg m "$msg $marker" '{message: $m, culture: "jewish", stream: true}')" "$BASE/support" >/dev/null
+ok "no crisis message text in the logs" bash -c '! grep -q "$1" "$2"' _ "$marker" "$SERVER_LOG"
+serve_stop
+eq "SIGTERM: exit 0" "$SERVER_RC" 0
+finish

@@ -1,0 +1,675 @@
+/* Unit tests for server/risk.c: the rules seeded by
+ * migrations/0002_safety.sql (parsed from the file itself, so the test runs
+ * exactly the seeded rules) against the labelled messages of
+ * tests/risk_table.tsv, with per-language and overall agreement; then the
+ * pattern syntax, negation, persons, combinations, level names, language
+ * guess and hostile input (empty, invalid UTF-8, long messages).
+ *
+ * Fails when the overall agreement (level and categories both right) is
+ * below 95% or when any message labelled high or imminent is assessed
+ * below high. Build with -DSOURCE_ROOT='"/path/to/source"'. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/risk.h"
+#include "server/util.h"
+#include "tests/unit/check.h"
+
+#ifndef SOURCE_ROOT
+#error "compile with -DSOURCE_ROOT='\"/path/to/source\"'"
+#endif
+
+#define MIGRATION SOURCE_ROOT "/migrations/0002_safety.sql"
+#define TABLE SOURCE_ROOT "/tests/risk_table.tsv"
+#define MIN_AGREEMENT 0.95
+
+/* ---- loading the seeded rules ---- */
+
+/* Parses one SQL string literal at *p ('...' with '' for a quote) into a
+ * malloc'd string; advances *p past it. NULL when *p is not at a literal or
+ * the literal is not closed on this line. */
+static char *sql_string(const char **p)
+{
+	const char *s = *p;
+	if (*s != '\'')
+		return NULL;
+	s++;
+	size_t cap = strlen(s) + 1, n = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (;; s++) {
+		if (!*s || *s == '\n') {
+			free(out);
+			return NULL;
+		}
+		if (*s == '\'') {
+			if (s[1] != '\'')
+				break;
+			s++;
+		}
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	*p = s + 1;
+	return out;
+}
+
+/* Adds the rules of every `INSERT INTO risk_rules` statement of sql: one
+ * rule a line, `('lang', 'kind', 'pattern', note),` with the statement
+ * ending at a line ending in `;`. Returns the number of rules, or -1 (and
+ * reports) on a malformed line or a rule risk_rules_add refuses. */
+static long load_seeded_rules(risk_rules *r, const char *sql)
+{
+	long n = 0;
+	bool in_insert = false;
+	for (const char *line = sql; *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!in_insert) {
+			if (strncmp(p, "INSERT INTO risk_rules", 22) == 0)
+				in_insert = true;
+		} else {
+			if (*p != '(') {
+				fprintf(stderr, "risk_rules INSERT: unexpected line: %.*s\n", (int)len, line);
+				return -1;
+			}
+			p++;
+			char *f[3] = {NULL, NULL, NULL};
+			int ok = 1;
+			for (int i = 0; i < 3 && ok; i++) {
+				while (*p == ' ')
+					p++;
+				f[i] = sql_string(&p);
+				ok = f[i] != NULL;
+				while (ok && *p == ' ')
+					p++;
+				if (ok && *p == ',')
+					p++;
+			}
+			if (!ok || risk_rules_add(r, f[0], f[1], f[2]) != 0) {
+				fprintf(stderr, "risk_rules INSERT: rule refused: %.*s\n", (int)len, line);
+				ok = 0;
+			}
+			free(f[0]);
+			free(f[1]);
+			free(f[2]);
+			if (!ok)
+				return -1;
+			n++;
+			while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+				len--;
+			if (len && line[len - 1] == ';')
+				in_insert = false;
+		}
+		line += len;
+		while (*line && *line != '\n')
+			line++;
+		if (*line == '\n')
+			line++;
+	}
+	return n;
+}
+
+static risk_rules *seeded_rules(void)
+{
+	char *sql = read_file(MIGRATION, NULL);
+	if (!CHECK(sql != NULL)) {
+		fprintf(stderr, "cannot read %s\n", MIGRATION);
+		return NULL;
+	}
+	risk_rules *r = risk_rules_new();
+	long n = r ? load_seeded_rules(r, sql) : -1;
+	free(sql);
+	CHECK(n > 0);
+	CHECK_INT_EQ(risk_rules_count(r), n);
+	printf("seeded rules: %ld\n", n);
+	return r;
+}
+
+/* ---- the table ---- */
+
+static const char *const langs[] = {"en", "de", "zh", "ar", "he"};
+#define NLANGS (sizeof langs / sizeof *langs)
+
+static int lang_slot(const char *l)
+{
+	for (size_t i = 0; i < NLANGS; i++)
+		if (strcmp(langs[i], l) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Parses "-" or a comma list of category names; -1 on an unknown name. */
+static long parse_categories(const char *s)
+{
+	if (strcmp(s, "-") == 0)
+		return 0;
+	long bits = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		if (n == 4 && strncmp(s, "self", 4) == 0)
+			bits |= RISK_CAT_SELF;
+		else if (n == 11 && strncmp(s, "harm_others", 11) == 0)
+			bits |= RISK_CAT_HARM_OTHERS;
+		else if (n == 5 && strncmp(s, "abuse", 5) == 0)
+			bits |= RISK_CAT_ABUSE;
+		else if (n == 12 && strncmp(s, "third_person", 12) == 0)
+			bits |= RISK_CAT_THIRD_PERSON;
+		else
+			return -1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return bits;
+}
+
+static void format_categories(unsigned c, char *out, size_t len)
+{
+	out[0] = '\0';
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{RISK_CAT_SELF, "self"},
+		     {RISK_CAT_HARM_OTHERS, "harm_others"},
+		     {RISK_CAT_ABUSE, "abuse"},
+		     {RISK_CAT_THIRD_PERSON, "third_person"}};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (c & names[i].bit) {
+			if (out[0])
+				strncat(out, ",", len - strlen(out) - 1);
+			strncat(out, names[i].name, len - strlen(out) - 1);
+		}
+	if (!out[0])
+		snprintf(out, len, "-");
+}
+
+static void test_table(const risk_rules *r)
+{
+	char *tsv = read_file(TABLE, NULL);
+	if (!CHECK(tsv != NULL)) {
+		fprintf(stderr, "cannot read %s\n", TABLE);
+		return;
+	}
+	unsigned total[NLANGS] = {0}, agree[NLANGS] = {0}, lang_ok[NLANGS] = {0};
+	unsigned n = 0, nagree = 0, nlang = 0, malformed = 0, under = 0, crisis = 0;
+	unsigned lineno = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		char *f[4];
+		char *p = line;
+		int nf = 0;
+		for (; nf < 4 && p; nf++) {
+			f[nf] = p;
+			p = nf < 3 ? strchr(p, '\t') : NULL;
+			if (p)
+				*p++ = '\0';
+		}
+		risk_level want;
+		long cats = nf == 4 ? parse_categories(f[2]) : -1;
+		int slot = nf == 4 ? lang_slot(f[0]) : -1;
+		if (nf != 4 || slot < 0 || risk_level_parse(f[1], &want) != 0 || cats < 0) {
+			fprintf(stderr, "%s: malformed line %u\n", TABLE, lineno);
+			malformed++;
+			continue;
+		}
+		risk_result res;
+		if (!CHECK(risk_assess(r, f[3], strlen(f[3]), &res) == 0))
+			continue;
+		n++;
+		total[slot]++;
+		bool ok = res.level == want && res.categories == (unsigned)cats;
+		if (ok) {
+			nagree++;
+			agree[slot]++;
+		} else {
+			char got[64], exp[64];
+			format_categories(res.categories, got, sizeof got);
+			format_categories((unsigned)cats, exp, sizeof exp);
+			printf("  disagree [%s] expected %s %s, got %s %s: %s\n", f[0], risk_level_name(want), exp,
+			       risk_level_name(res.level), got, f[3]);
+		}
+		if (strcmp(res.lang, f[0]) == 0) {
+			nlang++;
+			lang_ok[slot]++;
+		} else {
+			printf("  language [%s] guessed %s: %s\n", f[0], res.lang, f[3]);
+		}
+		if (want >= RISK_HIGH) {
+			crisis++;
+			if (res.level < RISK_HIGH) {
+				under++;
+				fprintf(stderr, "UNDER-ASSESSED [%s] labelled %s, assessed %s: %s\n", f[0],
+					risk_level_name(want), risk_level_name(res.level), f[3]);
+			}
+		}
+	}
+	free(tsv);
+	for (size_t i = 0; i < NLANGS; i++) {
+		printf("agreement %s: %u/%u (%.1f%%), language guessed %u/%u\n", langs[i], agree[i], total[i],
+		       total[i] ? 100.0 * agree[i] / total[i] : 0.0, lang_ok[i], total[i]);
+		CHECK(total[i] >= 12);
+	}
+	double overall = n ? (double)nagree / n : 0;
+	printf("agreement overall: %u/%u (%.1f%%); language guessed %u/%u; high or imminent assessed below "
+	       "high: %u of %u\n",
+	       nagree, n, 100.0 * overall, nlang, n, under, crisis);
+	CHECK_INT_EQ(malformed, 0);
+	CHECK(n >= 80);
+	CHECK(overall >= MIN_AGREEMENT);
+	CHECK_INT_EQ(under, 0);
+	CHECK(n && (double)nlang / n >= 0.95);
+}
+
+/* ---- unit checks ---- */
+
+static risk_result assess(const risk_rules *r, const char *msg)
+{
+	risk_result res;
+	memset(&res, 0x5a, sizeof res);
+	if (!CHECK(risk_assess(r, msg, strlen(msg), &res) == 0)) {
+		res.level = RISK_NONE;
+		res.categories = 0;
+	}
+	return res;
+}
+
+#define EXPECT(r, msg, lvl, cats)                                                                        \
+	do {                                                                                             \
+		risk_result res_ = assess((r), (msg));                                                   \
+		int level_ok_ = CHECK_INT_EQ(res_.level, (lvl));                                         \
+		int cats_ok_ = CHECK_INT_EQ(res_.categories, (unsigned)(cats));                          \
+		if (!level_ok_ || !cats_ok_)                                                             \
+			fprintf(stderr, "  message: %s\n", (msg));                                       \
+	} while (0)
+
+static void test_level_names(void)
+{
+	static const char *const names[] = {"none", "low", "moderate", "high", "imminent"};
+	for (int i = RISK_NONE; i <= RISK_IMMINENT; i++) {
+		CHECK_STR_EQ(risk_level_name((risk_level)i), names[i]);
+		risk_level l = RISK_NONE;
+		CHECK_INT_EQ(risk_level_parse(names[i], &l), 0);
+		CHECK_INT_EQ(l, i);
+	}
+	risk_level l = RISK_LOW;
+	CHECK_INT_EQ(risk_level_parse("HIGH", &l), 0);
+	CHECK_INT_EQ(l, RISK_HIGH);
+	CHECK_INT_EQ(risk_level_parse("Imminent", &l), 0);
+	CHECK_INT_EQ(l, RISK_IMMINENT);
+	l = RISK_LOW;
+	CHECK_INT_EQ(risk_level_parse("severe", &l), -1);
+	CHECK_INT_EQ(risk_level_parse("", &l), -1);
+	CHECK_INT_EQ(risk_level_parse("hig", &l), -1);
+	CHECK_INT_EQ(risk_level_parse("highest", &l), -1);
+	CHECK_INT_EQ(risk_level_parse(NULL, &l), -1);
+	CHECK_INT_EQ(risk_level_parse("low", NULL), -1);
+	CHECK_INT_EQ(l, RISK_LOW);
+	CHECK_STR_EQ(risk_level_name((risk_level)7), "unknown");
+	CHECK_STR_EQ(risk_level_name((risk_level)-1), "unknown");
+}
+
+static void test_rules_api(void)
+{
+	risk_rules_free(NULL);
+	CHECK_INT_EQ(risk_rules_count(NULL), 0);
+	risk_rules *r = risk_rules_new();
+	if (!CHECK(r != NULL))
+		return;
+	CHECK_INT_EQ(risk_rules_add(r, "en", "active_ideation", "kill myself"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "EN", "method", "pills"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "suicide", "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "Method", "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, "", "method", "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, "english", "method", "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, "e1", "method", "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, NULL, "method", "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, "en", NULL, "x"), -1);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "method", NULL), -1);
+	CHECK_INT_EQ(risk_rules_add(NULL, "en", "method", "x"), -1);
+	/* Accepted, never match. */
+	CHECK_INT_EQ(risk_rules_add(r, "en", "preparatory", ""), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "preparatory", " ,.!? "), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "preparatory", "*"), 0);
+	CHECK_INT_EQ(risk_rules_count(r), 5);
+	EXPECT(r, "I want to kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "hello there", RISK_NONE, 0);
+	EXPECT(r, "", RISK_NONE, 0);
+
+	risk_result res;
+	CHECK_INT_EQ(risk_assess(r, NULL, 0, &res), 0);
+	CHECK_INT_EQ(res.level, RISK_NONE);
+	CHECK_INT_EQ(res.categories, 0);
+	CHECK_STR_EQ(res.lang, "en");
+	res.level = RISK_HIGH;
+	CHECK_INT_EQ(risk_assess(r, NULL, 3, &res), -1);
+	CHECK_INT_EQ(res.level, RISK_NONE);
+	CHECK_INT_EQ(risk_assess(NULL, "kill myself", 11, &res), -1);
+	CHECK_INT_EQ(risk_assess(r, "kill myself", 11, NULL), -1);
+	/* Not NUL-terminated: only len bytes are read. */
+	char buf[11];
+	memcpy(buf, "kill myself", 11);
+	CHECK_INT_EQ(risk_assess(r, buf, sizeof buf, &res), 0);
+	CHECK_INT_EQ(res.level, RISK_MODERATE);
+	CHECK_INT_EQ(risk_assess(r, buf, 4, &res), 0);
+	CHECK_INT_EQ(res.level, RISK_NONE);
+	risk_rules_free(r);
+}
+
+/* A small hand-made English rule set for the logic. */
+static risk_rules *logic_rules(void)
+{
+	risk_rules *r = risk_rules_new();
+	if (!r)
+		return NULL;
+	static const char *const rules[][2] = {
+		{"passive_ideation", "want* to die"},
+		{"hopelessness", "hopeless"},
+		{"active_ideation", "kill* myself"},
+		{"active_ideation", "kill* herself"},
+		{"past_self_harm", "used to cut"},
+		{"recent_self_harm", "cut myself again"},
+		{"method", "pills"},
+		{"method", "bridge"},
+		{"intent", "have a plan"},
+		{"time", "tonight"},
+		{"preparatory", "goodbye note"},
+		{"negation", "never"},
+		{"negation", "dont"},
+		{"negation", "not"},
+		{"third_person", "my friend"},
+		{"third_person", "she"},
+		{"third_person", "herself"},
+		{"first_person", "i"},
+		{"first_person", "my"},
+		{"first_person", "myself"},
+		{"harm_others", "kill him"},
+		{"abuse", "hits me"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, "en", rules[i][0], rules[i][1]), 0);
+	return r;
+}
+
+static void test_levels_and_combinations(void)
+{
+	risk_rules *r = logic_rules();
+	if (!r)
+		return;
+	EXPECT(r, "I want to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "Everything is hopeless", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I want to kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I used to cut when I was younger", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I cut myself again", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I wrote a goodbye note", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Means, time or a plan alone are nothing. */
+	EXPECT(r, "I forgot my pills", RISK_NONE, 0);
+	EXPECT(r, "See you at the bridge tonight", RISK_NONE, 0);
+	EXPECT(r, "I have a plan for the weekend", RISK_NONE, 0);
+	/* ideation + method = high; + time = imminent. */
+	EXPECT(r, "I want to kill myself with pills", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I want to die. I have the pills.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I want to kill myself with pills tonight", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I want to die. The pills are here. Tonight.", RISK_IMMINENT, RISK_CAT_SELF);
+	/* intent + ideation or method = high; + time = imminent. */
+	EXPECT(r, "I want to kill myself and I have a plan", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I have a plan and the pills", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I have a plan, I want to die tonight", RISK_IMMINENT, RISK_CAT_SELF);
+	/* time raises ideation one step. */
+	EXPECT(r, "I want to die tonight", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I want to kill myself tonight", RISK_HIGH, RISK_CAT_SELF);
+	/* Hopelessness does not combine. */
+	EXPECT(r, "hopeless, the pills are here", RISK_LOW, RISK_CAT_SELF);
+	risk_rules_free(r);
+}
+
+static void test_negation(void)
+{
+	risk_rules *r = logic_rules();
+	if (!r)
+		return;
+	EXPECT(r, "I would never kill myself", RISK_NONE, 0);
+	EXPECT(r, "I dont want to die", RISK_NONE, 0);
+	EXPECT(r, "I don't want to die", RISK_NONE, 0);
+	EXPECT(r, "I DON’T want to die", RISK_NONE, 0);
+	EXPECT(r, "I would never ever kill myself", RISK_NONE, 0);
+	/* Only in its clause, only before, only close. */
+	EXPECT(r, "I'm not okay, I want to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "Not today. I want to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I want to die and never wake up", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I dont know why everybody says I want to die", RISK_LOW, RISK_CAT_SELF);
+	/* A person cue between blocks it. */
+	EXPECT(r, "dont i want to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "dont want to die", RISK_NONE, 0);
+	/* A negated match is dropped, the others stay. */
+	EXPECT(r, "I would never kill myself but I want to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I would never kill myself. I have the pills and want to die tonight", RISK_IMMINENT,
+	       RISK_CAT_SELF);
+	EXPECT(r, "she would never kill herself", RISK_NONE, 0);
+	risk_rules_free(r);
+}
+
+static void test_persons(void)
+{
+	risk_rules *r = logic_rules();
+	if (!r)
+		return;
+	EXPECT(r, "my friend wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
+	EXPECT(r, "I think she wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
+	EXPECT(r, "I'm worried, my friend wants to kill herself", RISK_NONE, RISK_CAT_THIRD_PERSON);
+	EXPECT(r, "she wrote a goodbye note", RISK_NONE, RISK_CAT_THIRD_PERSON);
+	/* The writer also expresses it. */
+	EXPECT(r, "my friend wants to die and I want to die too", RISK_LOW, RISK_CAT_SELF | RISK_CAT_THIRD_PERSON);
+	/* The nearest person decides; first person inside the match too. */
+	EXPECT(r, "my friend left and I want to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "she says I should kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	/* Too far away: the writer's (cautious). */
+	EXPECT(r, "my friend has been distant lately and wants to die", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "my friend has been distant and wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
+	/* A method of someone else is not the writer's. */
+	EXPECT(r, "I want to die. She has pills", RISK_LOW, RISK_CAT_SELF);
+	/* Harm to others and abuse, whoever speaks. */
+	EXPECT(r, "I want to kill him", RISK_NONE, RISK_CAT_HARM_OTHERS);
+	EXPECT(r, "I would never kill him", RISK_NONE, 0);
+	EXPECT(r, "my dad hits me and I want to die", RISK_LOW, RISK_CAT_SELF | RISK_CAT_ABUSE);
+	risk_rules_free(r);
+}
+
+static void test_pattern_syntax(void)
+{
+	risk_rules *r = risk_rules_new();
+	if (!r)
+		return;
+	CHECK_INT_EQ(risk_rules_add(r, "en", "active_ideation", "kill* myself"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "preparatory", "took all * pills"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "en", "passive_ideation", "don't want to live"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "de", "method", "überdosis"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "de", "passive_ideation", "will sterben"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "zh", "passive_ideation", "想死"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "zh", "preparatory", "吃了*安眠药"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "ar", "active_ideation", "*نتحر*"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "ar", "active_ideation", "*نتحار*"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "ar", "passive_ideation", "أريد أن أموت"), 0);
+	CHECK_INT_EQ(risk_rules_add(r, "he", "active_ideation", "*התאבד*"), 0);
+	/* Whole words; * within a word. */
+	EXPECT(r, "thinking about killing myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "KILL MYSELF", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "skill myself up", RISK_NONE, 0);
+	EXPECT(r, "kill myselfie", RISK_NONE, 0);
+	EXPECT(r, "kill, myself", RISK_NONE, 0);
+	EXPECT(r, "kill\nmyself", RISK_NONE, 0);
+	EXPECT(r, "kill   myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "kill-myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "ｋｉｌｌ　ｍｙｓｅｌｆ", RISK_MODERATE, RISK_CAT_SELF);
+	/* A lone * is a gap of 0 to 4 words. */
+	EXPECT(r, "took all pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "took all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "took all of my sleeping pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "took all of my old sleeping pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "took all of my old and new sleeping pills", RISK_NONE, 0);
+	/* Apostrophes dropped on both sides. */
+	EXPECT(r, "i dont want to live", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "i don’t want to live", RISK_LOW, RISK_CAT_SELF);
+	/* Latin-1 capitals, combining diaeresis. */
+	EXPECT(r, "ÜBERDOSIS und ich will sterben", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "U\xcc\x88""berdosis und ich will sterben", RISK_HIGH, RISK_CAT_SELF);
+	/* Han characters as substrings, a gap of Han characters. */
+	EXPECT(r, "我真的好想死啊", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "我吃了一整瓶安眠药", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "我吃了安眠药", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "想，死", RISK_NONE, 0);
+	/* Arabic: prefixes and suffixes, vowel marks, alef forms. */
+	EXPECT(r, "أفكر في الانتحار", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "سأنتحر", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "اريد ان اموت", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "أُرِيدُ أَنْ أَمُوتَ", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "أريـــد أن أموت", RISK_LOW, RISK_CAT_SELF);
+	/* Hebrew: prefixes, points. */
+	EXPECT(r, "אני רוצה להתאבד", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "מחשבות על הִתְאַבְּדוּת", RISK_MODERATE, RISK_CAT_SELF);
+	risk_rules_free(r);
+}
+
+static void test_language_guess(const risk_rules *r)
+{
+	static const char *const cases[][2] = {
+		{"", "en"},
+		{"12345 !!! :)", "en"},
+		{"I feel so alone lately", "en"},
+		{"Ich fühle mich so allein", "de"},
+		{"ich bin so müde", "de"},
+		{"Mir geht es nicht gut", "de"},
+		{"我最近很孤单", "zh"},
+		{"我的WeChat群没人说话", "zh"},
+		{"أشعر بالوحدة", "ar"},
+		{"אני מרגיש בודד", "he"},
+		{"I feel lonely, אני מרגיש בודד מאוד מאוד", "he"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		risk_result res;
+		if (CHECK(risk_assess(r, cases[i][0], strlen(cases[i][0]), &res) == 0) &&
+		    !CHECK_STR_EQ(res.lang, cases[i][1]))
+			fprintf(stderr, "  message: %s\n", cases[i][0]);
+	}
+}
+
+/* Mixed languages: every language's rules apply with their own cues. */
+static void test_mixed(const risk_rules *r)
+{
+	EXPECT(r, "Ich kann nicht mehr. I want to kill myself.", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "我想死 but I would never kill myself", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I want to die and er, I don't know", RISK_LOW, RISK_CAT_SELF);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void test_hostile_input(const risk_rules *r)
+{
+	risk_result res;
+	/* Invalid UTF-8: stray continuation bytes, truncated and overlong
+	 * sequences, surrogates, bytes above F4, NUL inside. */
+	static const char bad[] = "\x80\xbf kill\xc0\xaf myself \xed\xa0\x80 \xf8\x88\x80\x80\x80 \xe6\x83"
+				  "\xff\xfe \xc3 \xf0\x9f\x98 want to die\x00 tonight \xe2\x80";
+	CHECK_INT_EQ(risk_assess(r, bad, sizeof bad - 1, &res), 0);
+	CHECK(res.level >= RISK_LOW);
+	static const char trunc[] = "I want to kill my\xc3";
+	CHECK_INT_EQ(risk_assess(r, trunc, sizeof trunc - 1, &res), 0);
+	for (int round = 0; round < 200; round++) {
+		char buf[512];
+		size_t n = (size_t)(rng() % sizeof buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (char)(rng() & 0xff);
+		CHECK_INT_EQ(risk_assess(r, buf, n, &res), 0);
+		CHECK(res.level <= RISK_IMMINENT);
+		CHECK(res.lang[0] && strlen(res.lang) < sizeof res.lang);
+	}
+
+	/* 16000 characters: a crisis at the very end is still found, fast. */
+	size_t n = 16000;
+	char *big = malloc(n + 1);
+	if (!CHECK(big != NULL))
+		return;
+	static const char filler[] = "I had a long day and I am tired ";
+	for (size_t i = 0; i < n; i++)
+		big[i] = filler[i % (sizeof filler - 1)];
+	static const char tail[] = ". I want to kill myself tonight.";
+	memcpy(big + n - (sizeof tail - 1), tail, sizeof tail - 1);
+	big[n] = '\0';
+	clock_t t0 = clock();
+	CHECK_INT_EQ(risk_assess(r, big, n, &res), 0);
+	CHECK_INT_EQ(res.level, RISK_HIGH);
+	/* No punctuation at all, every word a cue. */
+	for (size_t i = 0; i < n; i++)
+		big[i] = "i not my friend "[i % 16];
+	CHECK_INT_EQ(risk_assess(r, big, n, &res), 0);
+	CHECK_INT_EQ(res.level, RISK_NONE);
+	/* 16000 Han characters, every one a cue. */
+	char *han = malloc(16000 * 3 + 1);
+	if (CHECK(han != NULL)) {
+		for (size_t i = 0; i < 16000; i++)
+			memcpy(han + 3 * i, i % 2 ? "\xe6\x88\x91" : "\xe4\xbb\x96", 3); /* 我 他 */
+		CHECK_INT_EQ(risk_assess(r, han, 16000 * 3, &res), 0);
+		CHECK_STR_EQ(res.lang, "zh");
+		free(han);
+	}
+	/* Random words from the rules' vocabulary. */
+	static const char *const words[] = {"i", "want", "to", "die", "kill", "myself", "not", "never",
+					    "pills", "tonight", "my", "friend", "she", ",", ".", "想死",
+					    "不想", "לא", "רוצה", "למות", "*"};
+	size_t len = 0;
+	for (; len < n - 16;) {
+		const char *w = words[rng() % (sizeof words / sizeof *words)];
+		size_t k = strlen(w);
+		memcpy(big + len, w, k);
+		len += k;
+		big[len++] = ' ';
+	}
+	CHECK_INT_EQ(risk_assess(r, big, len, &res), 0);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	printf("long messages assessed in %.3f s\n", secs);
+	CHECK(secs < 10);
+	free(big);
+}
+
+int main(void)
+{
+	test_level_names();
+	test_rules_api();
+	test_levels_and_combinations();
+	test_negation();
+	test_persons();
+	test_pattern_syntax();
+	risk_rules *r = seeded_rules();
+	if (r) {
+		test_table(r);
+		test_language_guess(r);
+		test_mixed(r);
+		/* The seeded rules on the cases of the brief. */
+		EXPECT(r, "I would never kill myself", RISK_NONE, 0);
+		EXPECT(r, "my friend wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
+		EXPECT(r, "I want to die and I have the pills", RISK_HIGH, RISK_CAT_SELF);
+		EXPECT(r, "I want to die and I have the pills for tonight", RISK_IMMINENT, RISK_CAT_SELF);
+		test_hostile_input(r);
+	}
+	risk_rules_free(r);
+	return check_done();
+}
