@@ -879,7 +879,14 @@ void support_start(http_req *r, support_input *in)
 	s->culture = c;
 	/* Risk first: at high risk no persona prompt is built at all. */
 	s->sf = safety_ref(a->safety);
-	risk_assess(s->sf->rules, in->message, in->message_len, &s->risk);
+	if (risk_assess(s->sf->rules, in->message, in->message_len, &s->risk) < 0) {
+		/* Unknown is not safe: handle as moderate (safe messaging and
+		 * resources). */
+		memset(&s->risk, 0, sizeof s->risk);
+		s->risk.level = RISK_MODERATE;
+		s->risk.categories = RISK_CAT_SELF;
+		snprintf(s->risk.lang, sizeof s->risk.lang, "en");
+	}
 	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
 		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
 		  : s->risk.level == RISK_LOW	 ? "check_in"
