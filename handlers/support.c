@@ -66,6 +66,7 @@ typedef struct support {
 	const char *mode;     /* response_mode: normal, check_in, safe_messaging, crisis, replaced */
 	char *acc;            /* streams: the text so far, for the output check */
 	size_t acc_len;
+	size_t fwd;           /* streams: bytes of acc sent to the client */
 	bool withheld;        /* streams: unsafe text seen, nothing more forwarded */
 } support;
 
@@ -524,7 +525,11 @@ static void on_piece(void *ud, const char *text, size_t len)
 		s->withheld = true;
 		return;
 	}
-	on_piece_raw(s, text, len);
+	size_t hold = safety_unsafe_prefix_len(s->sf, s->acc, s->acc_len);
+	if (s->acc_len - hold > s->fwd) {
+		on_piece_raw(s, s->acc + s->fwd, s->acc_len - hold - s->fwd);
+		s->fwd = s->acc_len - hold;
+	}
 }
 
 static bool is_full(void *ud)
@@ -658,10 +663,15 @@ static void on_generated(void *ud, const llm_result *res)
 		s->mode = "replaced";
 		if (s->st && s->in.format == FMT_SUPPORT_SSE)
 			stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
-		else if (s->st)
+		else if (s->st) {
+			if (s->fwd > 0)
+				on_piece_raw(s, "\n\n", 2);
 			on_piece_raw(s, safe.content, strlen(safe.content));
+		}
 		answer(s, &safe);
 	} else if (res->outcome == LLM_OK) {
+		if (s->st && s->fwd < s->acc_len) /* what was held back */
+			on_piece_raw(s, s->acc + s->fwd, s->acc_len - s->fwd);
 		answer(s, res);
 	}
 	else

@@ -120,3 +120,22 @@ json_t *safety_json(const risk_result *r, const char *response_mode, json_t *res
 			 "escalate", r->level >= RISK_HIGH, "response_mode", response_mode, "language", r->lang,
 			 "resources", resources ? resources : json_array());
 }
+
+size_t safety_unsafe_prefix_len(const safety *s, const char *text, size_t len)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < s->nunsafe; i++) {
+		const char *p = s->unsafe[i];
+		size_t pl = strlen(p);
+		for (size_t k = pl - 1 < len ? pl - 1 : len; k > best; k--) {
+			size_t j = 0;
+			while (j < k && tolower((unsigned char)text[len - k + j]) == (unsigned char)p[j])
+				j++;
+			if (j == k) {
+				best = k;
+				break;
+			}
+		}
+	}
+	return best;
+}

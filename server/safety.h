@@ -34,6 +34,11 @@ const char *safety_crisis_message(const safety *s, const char *lang);
  * (case-insensitive for ASCII). */
 bool safety_reply_unsafe(const safety *s, const char *reply);
 
+/* Streams: the length of the longest end of text that begins a phrase of
+ * the unsafe list. That much is held back until the next piece shows
+ * whether the phrase completes, so no part of one is ever sent. */
+size_t safety_unsafe_prefix_len(const safety *s, const char *text, size_t len);
+
 /* The "safety" object of a reply. */
 json_t *safety_json(const risk_result *r, const char *response_mode, json_t *resources /* stolen */);
 

@@ -74,6 +74,7 @@ ok "the method detail is gone" bash -c '! grep -q "lethal dose" <<<"$1"' _ "$BOD
 curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/unsafe.sse"
 ok "streamed: the unsafe piece is not forwarded" bash -c '! grep -q "lethal dose" "$1"' _ "$T/unsafe.sse"
 ok "streamed: a replace event carries the crisis message" grep -q '^event: replace' "$T/unsafe.sse"
+ok "streamed: not even the start of the unsafe phrase was sent" bash -c '! grep -q "\"text\":\"[^\"]*lethal" "$1"' _ "$T/unsafe.sse"
 fake_script '{}'
 
 # Streams and the OpenAI face carry safety too; crisis streams need no model.

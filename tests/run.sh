@@ -30,6 +30,7 @@ step() { # NAME COMMAND...: one pass/fail step (its verdict on fd 3)
   else
     echo "FAIL - $name" >&3
     failed=$((failed + 1))
+    return 1
   fi
 }
 log=$(mktemp)
