@@ -82,6 +82,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "server/util.h"
 #include <string.h>
 
 /* Words a lone `*` in a pattern may stand for. */
@@ -145,30 +146,6 @@ struct risk_rules {
 
 /* ---- small helpers ---- */
 
-/* Grows array p (elements of elem bytes, capacity *cap) to hold need
- * elements. Returns the (possibly moved) array, or NULL when out of memory
- * (p is then untouched). */
-static void *grow_array(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap && p)
-		return p;
-	size_t n = *cap ? *cap : 8;
-	while (n < need) {
-		if (n > SIZE_MAX / 2 / elem)
-			return NULL;
-		n *= 2;
-	}
-	void *q = realloc(p, n * elem);
-	if (!q)
-		return NULL;
-	*cap = n;
-	return q;
-}
-
-static int ascii_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
 
 static bool is_self_kind(unsigned k)
 {
@@ -407,7 +384,7 @@ static int text_reserve(text *t, size_t more)
 {
 	if (t->len + more + 1 <= t->cap)
 		return 0;
-	char *b = grow_array(t->buf, &t->cap, t->len + more + 1, 1);
+	char *b = array_grow(t->buf, &t->cap, t->len + more + 1, 1);
 	if (!b)
 		return -1;
 	t->buf = b;
@@ -421,7 +398,7 @@ static int text_put(text *t, uint32_t cp)
 	if (text_reserve(t, 5) < 0)
 		return -1;
 	if (!t->in_word) {
-		tok *v = grow_array(t->toks, &t->tcap, t->ntoks + 1, sizeof *v);
+		tok *v = array_grow(t->toks, &t->tcap, t->ntoks + 1, sizeof *v);
 		if (!v)
 			return -1;
 		t->toks = v;
@@ -633,7 +610,7 @@ static size_t lang_index(risk_rules *r, const char *lang)
 	for (size_t i = 0; i < r->nlangs; i++)
 		if (strcmp(r->langs[i], l) == 0)
 			return i;
-	char(*v)[4] = grow_array(r->langs, &r->langcap, r->nlangs + 1, sizeof *v);
+	char(*v)[4] = array_grow(r->langs, &r->langcap, r->nlangs + 1, sizeof *v);
 	if (!v)
 		return NONE;
 	r->langs = v;
@@ -648,7 +625,7 @@ int risk_rules_add(risk_rules *r, const char *lang, const char *kind, const char
 	int k = kind_parse(kind);
 	if (k < 0)
 		return -1;
-	rule *v = grow_array(r->rules, &r->cap, r->n + 1, sizeof *v);
+	rule *v = array_grow(r->rules, &r->cap, r->n + 1, sizeof *v);
 	if (!v)
 		return -1;
 	r->rules = v;
@@ -743,7 +720,7 @@ static int collect(const risk_rules *r, const text *t, matches *ms)
 			size_t end;
 			if (!match_from(t, i, t->clause_end[t->toks[i].clause], ru, 0, &end))
 				continue;
-			match *v = grow_array(ms->v, &ms->cap, ms->n + 1, sizeof *v);
+			match *v = array_grow(ms->v, &ms->cap, ms->n + 1, sizeof *v);
 			if (!v)
 				return -1;
 			ms->v = v;

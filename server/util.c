@@ -145,3 +145,20 @@ char *read_file(const char *path, size_t *len)
 		*len = n;
 	return buf;
 }
+
+void *array_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap && p)
+		return p;
+	size_t n = *cap ? *cap : 8;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / elem)
+			return NULL;
+		n *= 2;
+	}
+	void *q = realloc(p, n * elem);
+	if (!q)
+		return NULL;
+	*cap = n;
+	return q;
+}

@@ -21,6 +21,16 @@ bool utf8_valid(const char *s, size_t len);
 /* Number of code points in well-formed UTF-8. */
 size_t utf8_length(const char *s, size_t len);
 
+/* Grows array p (elements of elem bytes, capacity *cap) to hold need
+ * elements, doubling. Returns the (possibly moved) array, or NULL when out
+ * of memory (p is then untouched). */
+void *array_grow(void *p, size_t *cap, size_t need, size_t elem);
+
+static inline int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
 /* Reads a whole file; returns a NUL-terminated malloc'd buffer (caller frees)
  * or NULL with errno set. */
 char *read_file(const char *path, size_t *len);

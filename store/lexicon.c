@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "server/util.h"
 #include <string.h>
 
 /* Longest message looked at; the rest is ignored. */
@@ -53,30 +54,6 @@
 
 /* ---- small helpers ---- */
 
-/* Grows array p (elements of elem bytes, capacity *cap) to hold need
- * elements (need >= 1). Returns the (possibly moved) array, or NULL when out
- * of memory (p is then untouched). */
-static void *grow_array(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap && p)
-		return p;
-	size_t n = *cap ? *cap : 8;
-	while (n < need) {
-		if (n > SIZE_MAX / 2 / elem)
-			return NULL;
-		n *= 2;
-	}
-	void *q = realloc(p, n * elem);
-	if (!q)
-		return NULL;
-	*cap = n;
-	return q;
-}
-
-static int ascii_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
 
 /* Compares a with b, ASCII-case-insensitively. */
 static int ascii_casecmp(const char *a, const char *b)
@@ -399,17 +376,17 @@ static void prep_buf_free(prep_buf *b)
 static int prepare(prep_buf *b, const char *s, prepared *p)
 {
 	size_t len = strlen(s);
-	char *norm = grow_array(b->norm, &b->cap_norm, norm_room(len), 1);
+	char *norm = array_grow(b->norm, &b->cap_norm, norm_room(len), 1);
 	if (!norm)
 		return -1;
 	b->norm = norm;
-	uint32_t *spans = grow_array(b->spans, &b->cap_spans, 2 * span_room(len), sizeof *spans);
+	uint32_t *spans = array_grow(b->spans, &b->cap_spans, 2 * span_room(len), sizeof *spans);
 	if (!spans)
 		return -1;
 	b->spans = spans;
 	p->nwords = normalize(s, len, b->norm, &p->normlen, b->spans, &p->cjk);
 	/* sum over words of (length + 1) <= normlen + 1 */
-	uint32_t *tri = grow_array(b->tri, &b->cap_tri, p->normlen + 1, sizeof *tri);
+	uint32_t *tri = array_grow(b->tri, &b->cap_tri, p->normlen + 1, sizeof *tri);
 	if (!tri)
 		return -1;
 	b->tri = tri;
@@ -894,7 +871,7 @@ static int name_add(lexicon *l, const char *s, lexicon_culture *c, bool is_code)
 		return 0;
 	}
 	char *key = ascii_lower_dup(s);
-	name *names = key ? grow_array(l->names, &l->cap_names, l->nnames + 1, sizeof *names) : NULL;
+	name *names = key ? array_grow(l->names, &l->cap_names, l->nnames + 1, sizeof *names) : NULL;
 	if (!names) {
 		free(key);
 		return -1;
@@ -920,7 +897,7 @@ int lexicon_add_culture(lexicon *l, const char *code, const char *display_name)
 	if (old && ascii_casecmp(old->code, code) == 0)
 		return 0;
 	lexicon_culture *c = calloc(1, sizeof *c);
-	lexicon_culture **cs = c ? grow_array(l->cultures, &l->cap_cultures, l->ncultures + 1, sizeof *cs) : NULL;
+	lexicon_culture **cs = c ? array_grow(l->cultures, &l->cap_cultures, l->ncultures + 1, sizeof *cs) : NULL;
 	if (!cs) {
 		free(c);
 		return -1;
@@ -970,7 +947,7 @@ int lexicon_add_signal(lexicon *l, const char *code, long post_id, const char *s
 	sig_raw r = {intern(l, phrase ? phrase : ""), intern(l, type), intern(l, side ? side : ""), post_id, c->nsr};
 	if (!r.phrase || !r.side || (type && !r.type))
 		return -1;
-	sig_raw *sr = grow_array(c->sr, &c->cap_sr, c->nsr + 1, sizeof *sr);
+	sig_raw *sr = array_grow(c->sr, &c->cap_sr, c->nsr + 1, sizeof *sr);
 	if (!sr)
 		return -1;
 	c->sr = sr;
@@ -986,7 +963,7 @@ int lexicon_add_distress(lexicon *l, const char *code, long post_id, const char 
 	dis d = {intern(l, phrase ? phrase : ""), intern(l, intensity), post_id, {0}};
 	if (!d.phrase || (intensity && !d.intensity))
 		return -1;
-	dis *ds = grow_array(c->d, &c->cap_d, c->nd + 1, sizeof *ds);
+	dis *ds = array_grow(c->d, &c->cap_d, c->nd + 1, sizeof *ds);
 	if (!ds)
 		return -1;
 	c->d = ds;
@@ -1002,7 +979,7 @@ int lexicon_add_support(lexicon *l, const char *code, long post_id, const char *
 	sup s = {intern(l, phrase ? phrase : ""), intern(l, strategy), post_id};
 	if (!s.phrase || (strategy && !s.strategy))
 		return -1;
-	sup *ss = grow_array(c->s, &c->cap_s, c->ns + 1, sizeof *ss);
+	sup *ss = array_grow(c->s, &c->cap_s, c->ns + 1, sizeof *ss);
 	if (!ss)
 		return -1;
 	c->s = ss;
@@ -1046,7 +1023,7 @@ static int unit_build(lexicon_culture *c, prep_buf *b, const char *phrase, unit 
 	if (p.ntri > UINT32_MAX / 4 || c->ntri + p.ntri > UINT32_MAX / 4 || c->nnorm + p.normlen > UINT32_MAX / 4)
 		return -1;
 	if (p.ntri) {
-		uint32_t *tri = grow_array(c->tri, &c->cap_tri, c->ntri + p.ntri, sizeof *tri);
+		uint32_t *tri = array_grow(c->tri, &c->cap_tri, c->ntri + p.ntri, sizeof *tri);
 		if (!tri)
 			return -1;
 		c->tri = tri;
@@ -1057,7 +1034,7 @@ static int unit_build(lexicon_culture *c, prep_buf *b, const char *phrase, unit 
 	u->nwords = (uint32_t)p.nwords;
 	c->ntri += p.ntri;
 	if (p.cjk && p.normlen) {
-		char *norm = grow_array(c->norm, &c->cap_norm, c->nnorm + p.normlen, 1);
+		char *norm = array_grow(c->norm, &c->cap_norm, c->nnorm + p.normlen, 1);
 		if (!norm)
 			return -1;
 		c->norm = norm;
@@ -1410,7 +1387,7 @@ static int strategies(const lexicon_culture *c, const long *posts, size_t n, siz
 		while (j < nacc && acc[j].strategy != s->strategy)
 			j++;
 		if (j == nacc) {
-			strat_acc *a = grow_array(acc, &cap, nacc + 1, sizeof *acc);
+			strat_acc *a = array_grow(acc, &cap, nacc + 1, sizeof *acc);
 			if (!a) {
 				free(acc);
 				free(idx);
