@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "server/annotator.h"
@@ -27,6 +28,7 @@
 #include "server/sse.h"
 #include "server/util.h"
 
+#define SUPPORT_MAX_MESSAGE_CHARS 16000
 #define MAX_GIVEN 50
 #define MAX_PHRASE_CHARS 2000
 #define SENTENCE_SIMILARITY 0.3
@@ -917,4 +919,19 @@ void support_start(http_req *r, support_input *in)
 		crisis(s);
 	else
 		annotate(s);
+}
+
+/* ---- checks shared by the handlers ---- */
+
+bool support_message_ok(const char *m, size_t len)
+{
+	size_t k = 0;
+	while (k < len && (m[k] == ' ' || m[k] == '\n' || m[k] == '\t' || m[k] == '\r'))
+		k++;
+	return k < len && utf8_length(m, len) <= SUPPORT_MAX_MESSAGE_CHARS && !memchr(m, '\0', len);
+}
+
+bool json_content_type(const char *ct)
+{
+	return ct && strncasecmp(ct, "application/json", 16) == 0 && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
 }

@@ -5,14 +5,11 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "handlers/handlers.h"
 #include "handlers/support.h"
 #include "server/json_fields.h"
 #include "server/util.h"
-
-#define MAX_MESSAGE_CHARS 16000
 
 static void invalid(http_req *r, const char *field, const char *reason, json_t *extra)
 {
@@ -21,19 +18,6 @@ static void invalid(http_req *r, const char *field, const char *reason, json_t *
 		json_object_update(d, extra);
 	json_decref(extra);
 	http_reply_error(r, ERR_INVALID_FIELD, NULL, d);
-}
-
-bool support_message_ok(const char *m, size_t len)
-{
-	size_t k = 0;
-	while (k < len && (m[k] == ' ' || m[k] == '\n' || m[k] == '\t' || m[k] == '\r'))
-		k++;
-	return k < len && utf8_length(m, len) <= MAX_MESSAGE_CHARS && !memchr(m, '\0', len);
-}
-
-bool json_content_type(const char *ct)
-{
-	return ct && strncasecmp(ct, "application/json", 16) == 0 && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
 }
 
 void handler_support_post(http_req *r)

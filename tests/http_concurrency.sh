@@ -22,15 +22,9 @@ done = function(summary, latency, requests)
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
 LUA
-max=$idle
 wrk -t2 -c1000 -d4s --timeout 10s -s "$T/count.lua" "$BASE/cultures/chinese/signals?q=lonely%20in%20my%20WeChat%20group&limit=5" >"$T/wrk.out" 2>&1 &
-wrkpid=$!
-while kill -0 "$wrkpid" 2>/dev/null; do
-  n=$(threads_of "$SERVER_PID")
-  [ "$n" -gt "$max" ] && max=$n
-  sleep 0.2
-done
-wait "$wrkpid" || true
+peak_while $! "$idle" threads_of "$SERVER_PID"
+max=$PEAK
 cat "$T/wrk.out"
 summary=$(grep '^requests=' "$T/wrk.out")
 reqs=$(sed 's/requests=\([0-9]*\).*/\1/' <<<"$summary")

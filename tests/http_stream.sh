@@ -95,7 +95,6 @@ wait_for() {
 }
 streams_closed() { [ "$(stats | jq -r .streams_open)" = 0 ]; }
 fds_at_most() { [ "$(fds_of "$SERVER_PID")" -le "$1" ]; }
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 last_req() { fake_requests | jq -r ".[-1]$1"; }
 
 # ============ server A ============
@@ -240,15 +239,9 @@ jq -cn --argjson n "$NSLOW" '{pieces: [range($n) | "x"], piece_interval_ms: 0}' 
 fake_script "@$T/slow.json"
 fake_clear
 rss0=$(rss_kb "$SERVER_PID")
-peak=$rss0
 curl -sN --limit-rate 20k -m 4 -o "$T/s6.sse" -H 'Content-Type: application/json' --data-binary "$(body)" "$BASE/support" &
-cpid=$!
-while kill -0 "$cpid" 2>/dev/null; do
-  r=$(rss_kb "$SERVER_PID")
-  [ "$r" -gt "$peak" ] && peak=$r
-  sleep 0.2
-done
-wait "$cpid" || true
+peak_while $! "$rss0" rss_kb "$SERVER_PID"
+peak=$PEAK
 got=$(stat -c %s "$T/s6.sse")
 echo "# slow reader: VmRSS before ${rss0} kB, peak ${peak} kB, growth $((peak - rss0)) kB; client read $got bytes in 4 s; ${NSLOW} pieces"
 ok "slow reader: the client got the stream's start" grep -q '^event: delta' "$T/s6.sse"

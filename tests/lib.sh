@@ -123,3 +123,20 @@ schema_ok() {
   printf '%s' "$BODY" >"$T/schema_body.json"
   ok "$1 (schema $2)" node "$SOURCE_ROOT/tests/schema_check.mjs" "$SOURCE_ROOT/openapi/openapi.yaml" "$2" "$T/schema_body.json"
 }
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# peak_while PID START COMMAND...: sets PEAK to the largest number COMMAND
+# prints (and START), sampled every 0.2 s while process PID (a child of this
+# shell: not from a subshell, which could not reap it) runs; waits for PID.
+peak_while() {
+  local pid=$1 max=$2 n
+  shift 2
+  while kill -0 "$pid" 2>/dev/null; do
+    n=$("$@")
+    [ "$n" -gt "$max" ] && max=$n
+    sleep 0.2
+  done
+  wait "$pid" || true
+  PEAK=$max
+}

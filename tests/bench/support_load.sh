@@ -42,16 +42,11 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = [[$body]]
 LUA
 idle=$(threads_of "$SERVER_PID")
-max=$idle
 wrk -t2 -c"$conc" -d"${secs}s" --timeout 10s --latency -s "$T/post.lua" "$BASE/support" >"$T/wrk.out" 2>&1 &
-w=$!
-while kill -0 "$w" 2>/dev/null; do
-  n=$(threads_of "$SERVER_PID"); [ "$n" -gt "$max" ] && max=$n
-  sleep 0.2
-done
-wait "$w" || true
+peak_while $! "$idle" threads_of "$SERVER_PID"
+max=$PEAK
 echo "== $conc concurrent POST /support, backend answering after 1 s, ${secs} s"
 grep -E 'Latency|requests in|Requests/sec|Non-2xx|Socket errors|50%|75%|90%|99%' "$T/wrk.out"
 echo "threads: idle $idle, peak under load $max"
-echo "resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' "/proc/$SERVER_PID/status")"
+echo "resident memory after the run: $(rss_kb "$SERVER_PID") kB"
 serve_stop
