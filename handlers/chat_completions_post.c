@@ -155,6 +155,7 @@ void handler_chat_completions_post(http_req *r)
 		.annotator = ANN_AUTO,
 		.hints = meta_bool(meta, "support_hints", true),
 		.include_prompt = meta_bool(meta, "include_prompt", false),
+		.store = !json_is_false(json_object_get(body, "store")), /* OpenAI's own flag */
 		.format = json_is_true(stream) ? FMT_OPENAI_SSE : FMT_OPENAI,
 		.model_name = mn,
 	};

@@ -22,11 +22,14 @@
 #include <time.h>
 
 #include "server/annotator.h"
+#include "server/log.h"
+#include "server/sha256.h"
 #include "server/app.h"
 #include "server/llm.h"
 #include "server/safety.h"
 #include "server/sse.h"
 #include "server/util.h"
+#include "store/store.h"
 
 #define SUPPORT_MAX_MESSAGE_CHARS 16000
 #define MAX_GIVEN 50
@@ -70,6 +73,11 @@ typedef struct support {
 	size_t acc_len;
 	size_t fwd;           /* streams: bytes of acc sent to the client */
 	bool withheld;        /* streams: unsafe text seen, nothing more forwarded */
+	/* storage */
+	json_t *final;        /* the last reply or event, sent once the record is stored */
+	char token[44];       /* the deletion token, handed to the caller once */
+	bool storing;         /* an insert is running: s lives until it returns */
+	bool closed;          /* the stream closed while storing */
 } support;
 
 static double ms_since(uint64_t t)
@@ -97,6 +105,7 @@ static void support_free(support *s)
 	json_decref(s->annotations);
 	json_decref(s->annotator_meta);
 	json_decref(s->in.body);
+	json_decref(s->final);
 	prompt_clear(&s->prompt);
 	free(s);
 }
@@ -467,6 +476,10 @@ static void on_stream_close(void *ud)
 {
 	support *s = ud;
 	s->st = NULL;
+	if (s->storing) { /* the insert's callback frees s */
+		s->closed = true;
+		return;
+	}
 	support_free(s); /* cancels a backend call still running */
 }
 
@@ -542,29 +555,131 @@ static bool is_full(void *ud)
 
 /* ---- answers ---- */
 
-/* Success: res is NULL for a dry run. Frees s unless it streams. */
-static void answer(support *s, const llm_result *res)
+static void fail(support *s, err_code code, const char *message, json_t *details);
+
+/* Where the storage object goes in each format's last reply or event. */
+static json_t *storage_parent(const support *s, json_t *final)
+{
+	return is_openai(s->in.format) ? json_object_get(final, "culturecare") : final;
+}
+
+/* Sends the last reply or event (s->final). Frees s unless it streams. */
+static void deliver(support *s)
 {
 	http_req *r = s->r;
+	json_t *final = s->final;
+	s->final = NULL;
+	switch (s->in.format) {
+	case FMT_SUPPORT:
+	case FMT_OPENAI:
+		support_free(s);
+		http_reply_json(r, 200, final);
+		return;
+	case FMT_SUPPORT_SSE:
+		stream_event(s, "done", final);
+		stream_end(s, false);
+		return;
+	case FMT_OPENAI_SSE:
+		stream_event(s, NULL, final);
+		stream_raw(s, "data: [DONE]\n\n");
+		stream_end(s, false);
+		return;
+	}
+}
+
+static void on_stored(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+{
+	(void)sqlstate;
+	support *s = ud;
+	s->storing = false;
+	if (s->closed) { /* the client left: the record stays, nobody to tell */
+		support_free(s);
+		return;
+	}
+	json_t *storage;
+	if (st == STORE_OK && PQntuples(res) == 1) {
+		const char *id = is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id;
+		storage = json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", id, "deletion_token", s->token,
+				    "expires_at", PQgetvalue(res, 0, 0));
+	} else {
+		log_json(LOG_ERROR, "reply not stored",
+			 json_pack("{s:s,s:s}", "request_id", http_req_id(s->r), "reason",
+				   st == STORE_UNAVAILABLE ? "database_unavailable" : "insert_failed"));
+		storage = json_pack("{s:b,s:s}", "stored", false, "reason", "unavailable");
+	}
+	explicit_bzero(s->token, sizeof s->token);
+	json_object_set_new(storage_parent(s, s->final), "storage", storage);
+	if (s->st && s->ended) /* the client left meanwhile: the close frees s */
+		return;
+	deliver(s);
+}
+
+/* Stores the reply when the service and the request allow it; returns true
+ * when an insert runs (on_stored then delivers), false to deliver now with
+ * the reason it was not stored. */
+static bool store(support *s, const llm_result *res)
+{
+	const char *why = !s->a->cfg->store_messages ? "disabled" : !s->in.store ? "declined" : NULL;
+	if (!why && !res)
+		why = "dry_run";
+	json_t *parent = storage_parent(s, s->final);
+	if (why) {
+		json_object_set_new(parent, "storage", json_pack("{s:b,s:s}", "stored", false, "reason", why));
+		return false;
+	}
+	char hash[65];
+	char *annotations = json_dumps(s->annotations, JSON_COMPACT);
+	int rc = annotations && random_token(s->token) == 0 ? 0 : -1;
+	if (rc == 0) {
+		sha256_hex(s->token, strlen(s->token), hash);
+		store_record rec = {
+			.id = is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id,
+			.token_sha256_hex = hash,
+			.culture = lexicon_culture_code(s->culture),
+			.strategy = prompt_strategy_name(s->in.strategy),
+			.risk_level = risk_level_name(s->risk.level),
+			.response_mode = s->mode,
+			.model = res->model ? res->model : "",
+			.message = s->in.message,
+			/* streams: what was sent is what the backend sent, unless
+			 * replaced (then res->content is the crisis message) */
+			.reply = res->content ? res->content : s->acc ? s->acc : "",
+			.annotations_json = annotations,
+		};
+		rc = store_record_insert(s->a->pool, &rec, s->a->cfg->retention_days, on_stored, s);
+	}
+	free(annotations);
+	if (rc < 0) {
+		explicit_bzero(s->token, sizeof s->token);
+		json_object_set_new(parent, "storage", json_pack("{s:b,s:s}", "stored", false, "reason", "unavailable"));
+		return false;
+	}
+	s->storing = true;
+	return true;
+}
+
+/* Success: res is NULL for a dry run. Builds the last reply or event,
+ * stores the record if wanted, then delivers. Frees s unless it streams. */
+static void answer(support *s, const llm_result *res)
+{
+	json_t *final = NULL;
 	switch (s->in.format) {
 	case FMT_SUPPORT: {
-		json_t *body = meta_json(s);
+		final = meta_json(s);
 		if (res && s->risk.level >= RISK_HIGH) {
-			json_object_set_new(body, "response", json_string(res->content));
-			json_object_set_new(body, "model", json_string("none"));
+			json_object_set_new(final, "response", json_string(res->content));
+			json_object_set_new(final, "model", json_string("none"));
 		} else if (res) {
-			json_object_set_new(body, "response", json_string(res->content));
-			json_object_set_new(body, "model", json_string(res->model));
-			json_object_set_new(body, "usage", usage_json(res, false));
-			json_object_set_new(body, "backend", backend_json(res));
+			json_object_set_new(final, "response", json_string(res->content));
+			json_object_set_new(final, "model", json_string(res->model));
+			json_object_set_new(final, "usage", usage_json(res, false));
+			json_object_set_new(final, "backend", backend_json(res));
 		} else {
-			json_object_set_new(body, "model", json_string(s->a->cfg->llm_model));
+			json_object_set_new(final, "model", json_string(s->a->cfg->llm_model));
 		}
-		json_object_set_new(body, "dry_run", json_boolean(res == NULL));
-		json_object_set_new(body, "timings_ms", timings_json(s));
-		support_free(s);
-		http_reply_json(r, 200, body);
-		return;
+		json_object_set_new(final, "dry_run", json_boolean(res == NULL));
+		json_object_set_new(final, "timings_ms", timings_json(s));
+		break;
 	}
 	case FMT_OPENAI: {
 		json_t *meta = meta_json(s);
@@ -572,39 +687,39 @@ static void answer(support *s, const llm_result *res)
 		if (res && s->risk.level < RISK_HIGH)
 			json_object_set_new(meta, "backend", backend_json(res));
 		json_object_set_new(meta, "dry_run", json_boolean(res == NULL));
-		json_t *body = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:o,s:o}", "id", s->id, "object",
-					 "chat.completion", "created", (json_int_t)time(NULL), "model", s->in.model_name,
-					 "choices", "index", 0, "message", "role", "assistant", "content",
-					 res ? res->content : "", "finish_reason", "stop", "usage",
-					 res ? usage_json(res, true) : json_pack("{s:i,s:i,s:i}", "prompt_tokens", 0,
-										 "completion_tokens", 0, "total_tokens", 0),
-					 "culturecare", meta);
-		support_free(s);
-		http_reply_json(r, 200, body);
-		return;
+		final = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:o,s:o}", "id", s->id, "object",
+				  "chat.completion", "created", (json_int_t)time(NULL), "model", s->in.model_name,
+				  "choices", "index", 0, "message", "role", "assistant", "content",
+				  res ? res->content : "", "finish_reason", "stop", "usage",
+				  res ? usage_json(res, true) : json_pack("{s:i,s:i,s:i}", "prompt_tokens", 0,
+									  "completion_tokens", 0, "total_tokens", 0),
+				  "culturecare", meta);
+		break;
 	}
 	case FMT_SUPPORT_SSE: {
-		json_t *done = json_pack("{s:o,s:b}", "timings_ms", timings_json(s), "dry_run", res == NULL);
+		final = json_pack("{s:o,s:b}", "timings_ms", timings_json(s), "dry_run", res == NULL);
 		if (res && s->risk.level < RISK_HIGH) {
-			json_object_set_new(done, "model", json_string(res->model));
-			json_object_set_new(done, "usage", usage_json(res, false));
-			json_object_set_new(done, "backend", backend_json(res));
+			json_object_set_new(final, "model", json_string(res->model));
+			json_object_set_new(final, "usage", usage_json(res, false));
+			json_object_set_new(final, "backend", backend_json(res));
 		}
-		stream_event(s, "done", done);
-		stream_end(s, false);
-		return;
+		break;
 	}
 	case FMT_OPENAI_SSE: {
-		json_t *last = openai_chunk_json(s, json_object(), "stop");
+		final = openai_chunk_json(s, json_object(), "stop");
 		if (res)
-			json_object_set_new(last, "usage", usage_json(res, true));
-		json_object_set_new(last, "culturecare", json_pack("{s:o}", "timings_ms", timings_json(s)));
-		stream_event(s, NULL, last);
-		stream_raw(s, "data: [DONE]\n\n");
-		stream_end(s, false);
+			json_object_set_new(final, "usage", usage_json(res, true));
+		json_object_set_new(final, "culturecare", json_pack("{s:o}", "timings_ms", timings_json(s)));
+		break;
+	}
+	}
+	s->final = final;
+	if (!final) {
+		fail(s, ERR_INTERNAL, NULL, NULL);
 		return;
 	}
-	}
+	if (!store(s, res))
+		deliver(s);
 }
 
 /* Failure after validation. Frees s unless it streams. */

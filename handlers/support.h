@@ -31,6 +31,7 @@ typedef struct support_input {
 	enum support_annotator annotator;
 	json_t *given;           /* the caller's annotations, or NULL */
 	bool hints, dry_run, include_prompt;
+	bool store;              /* false: the caller asked not to store this reply */
 	enum support_format format;
 	const char *model_name;  /* OpenAI formats: the model name to report */
 	const char *country;     /* ISO 3166-1 alpha-2 for crisis resources, or NULL */

@@ -42,7 +42,8 @@ void handler_support_post(http_req *r)
 		return;
 	}
 	json_t *message = NULL, *culture = NULL, *strategy = NULL, *annotations = NULL, *annotator = NULL,
-	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL, *country = NULL;
+	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL, *country = NULL,
+	       *store = NULL;
 	const json_field fields[] = {
 		{"message", JF_STRING, true, &message},
 		{"culture", JF_STRING, true, &culture},
@@ -54,6 +55,7 @@ void handler_support_post(http_req *r)
 		{"include_prompt", JF_BOOL, false, &include_prompt},
 		{"stream", JF_BOOL, false, &stream},
 		{"country", JF_STRING, false, &country},
+		{"store", JF_BOOL, false, &store},
 	};
 	const char *field, *reason;
 	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
@@ -72,6 +74,7 @@ void handler_support_post(http_req *r)
 		.hints = hints ? json_is_true(hints) : true,
 		.dry_run = dry_run && json_is_true(dry_run),
 		.include_prompt = include_prompt && json_is_true(include_prompt),
+		.store = !store || json_is_true(store),
 		.format = stream && json_is_true(stream) ? FMT_SUPPORT_SSE : FMT_SUPPORT,
 	};
 	if (country) {

@@ -28,6 +28,8 @@ typedef struct app {
 	bool shutting_down;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t drain;
+	uv_timer_t purge;  /* erases records past RETENTION_DAYS */
+	bool purging;
 	int exit_code;
 } app;
 

@@ -21,7 +21,7 @@ int config_parse_uint(const char *s, unsigned long long min, unsigned long long 
 }
 
 /* One setting: its variable, its flag, how to parse it. */
-enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP };
+enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP, K_BOOL, K_DAYS };
 struct setting {
 	const char *env;
 	const char *flag;
@@ -88,6 +88,27 @@ static const struct setting settings[] = {
 	 "debug, info, warn or error"},
 	{"MIGRATIONS_DIR", "migrations", K_STR, OFF(migrations_dir), NULL, 0, 0,
 	 "read migrations from this folder instead of those built in"},
+	{"STORE_MESSAGES", "store-messages", K_BOOL, OFF(store_messages), "off", 0, 0,
+	 "keep message, reply and annotations (per request: \"store\": false)"},
+	{"RETENTION_DAYS", "retention-days", K_DAYS, OFF(retention_days), "30", 0, 0,
+	 "stored records older than this many days are erased"},
+	{"PURGE_INTERVAL_MS", "purge-interval-ms", K_UINT, OFF(purge_interval_ms), "600000", 100, 86400000,
+	 "how often expired records are erased"},
+	{"AUTH", "auth", K_BOOL, OFF(auth), "on", 0, 0, "require API keys (off: local use only)"},
+	{"CORS_ORIGINS", "cors-origins", K_STR, OFF(cors_origins), "", 0, 0,
+	 "origins allowed to call from a browser, comma-separated"},
+	{"RATE_LIMIT_RPM", "rate-limit-rpm", K_UINT, OFF(rate_limit_rpm), "600", 1, 1000000,
+	 "requests per minute per API key (keys may set their own)"},
+	{"RATE_LIMIT_STREAMS", "rate-limit-streams", K_UINT, OFF(rate_limit_streams), "20", 1, 1000000,
+	 "open streams per API key (keys may set their own)"},
+	{"LLM_MAX_CONCURRENT", "llm-max-concurrent", K_UINT, OFF(llm_max_concurrent), "4096", 1, 1000000,
+	 "backend calls in flight for the whole process"},
+	{"MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", K_UINT, OFF(max_connections_per_ip), "0", 0, 1000000,
+	 "open connections per client address (0: no limit)"},
+	{"REQUEST_TIMEOUT_MS", "request-timeout-ms", K_UINT, OFF(request_timeout_ms), "60000", 1000, 3600000,
+	 "a connection idle this long, or a request this slow to arrive, is closed"},
+	{"MAX_HEADER_BYTES", "max-header-bytes", K_SIZE, OFF(max_header_bytes), "16384", 1024, 1048576,
+	 "request line and headers at most (431 beyond)"},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -115,7 +136,18 @@ const char config_flags_help[] =
 	"                         further backends, comma-separated, tried in order\n"
 	"  --sse-keepalive-ms N   SSE_KEEPALIVE_MS, comment on idle streams (15000)\n"
 	"  --log-level LEVEL      LOG_LEVEL: debug, info, warn, error (info)\n"
-	"  --migrations DIR       MIGRATIONS_DIR, migrations folder instead of the built-in set\n";
+	"  --migrations DIR       MIGRATIONS_DIR, migrations folder instead of the built-in set\n"
+	"  --store-messages on|off  STORE_MESSAGES, keep message, reply and annotations (off)\n"
+	"  --retention-days D     RETENTION_DAYS, erase stored records after D days (30; fractions allowed)\n"
+	"  --purge-interval-ms N  PURGE_INTERVAL_MS, how often the purge runs (600000)\n"
+	"  --auth on|off          AUTH, require API keys (on; off for local use only)\n"
+	"  --cors-origins LIST    CORS_ORIGINS, browser origins allowed, comma-separated (none)\n"
+	"  --rate-limit-rpm N     RATE_LIMIT_RPM, requests per minute per key (600)\n"
+	"  --rate-limit-streams N RATE_LIMIT_STREAMS, open streams per key (20)\n"
+	"  --llm-max-concurrent N LLM_MAX_CONCURRENT, backend calls in flight (4096)\n"
+	"  --max-connections-per-ip N  MAX_CONNECTIONS_PER_IP (0: no limit)\n"
+	"  --request-timeout-ms N REQUEST_TIMEOUT_MS, idle or slow connections closed (60000)\n"
+	"  --max-header-bytes N   MAX_HEADER_BYTES, request line and headers (16384)\n";
 
 static int set_value(config *cfg, const struct setting *s, const char *v, int from_flag)
 {
@@ -147,6 +179,28 @@ static int set_value(config *cfg, const struct setting *s, const char *v, int fr
 		double d = strtod(v, &end);
 		if (!*v || *end || !(d >= 0 && d <= 2)) {
 			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a number from 0 to 2\n", origin, v);
+			return -1;
+		}
+		*(double *)(base + s->offset) = d;
+		return 0;
+	}
+	case K_BOOL: {
+		static const char *const yes[] = {"on", "true", "1", "yes", NULL}, *const no[] = {"off", "false", "0", "no", NULL};
+		for (int k = 0; yes[k]; k++) {
+			if (strcmp(v, yes[k]) == 0 || strcmp(v, no[k]) == 0) {
+				*(bool *)(base + s->offset) = strcmp(v, yes[k]) == 0;
+				return 0;
+			}
+		}
+		fprintf(stderr, "culturecare: invalid %s=\"%s\": expected on or off\n", origin, v);
+		return -1;
+	}
+	case K_DAYS: {
+		char *end;
+		double d = strtod(v, &end);
+		if (!*v || *end || !(d > 0 && d <= 36500)) {
+			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a number of days above 0 (fractions allowed)\n",
+				origin, v);
 			return -1;
 		}
 		*(double *)(base + s->offset) = d;

@@ -34,6 +34,17 @@ typedef struct config {
 	unsigned sse_keepalive_ms;        /* SSE_KEEPALIVE_MS */
 	char *log_level;       /* LOG_LEVEL: debug, info, warn, error */
 	char *migrations_dir;  /* MIGRATIONS_DIR: read migrations from here instead of the embedded set */
+	bool store_messages;   /* STORE_MESSAGES: keep message, reply and annotations */
+	double retention_days; /* RETENTION_DAYS: stored records older than this are erased */
+	unsigned purge_interval_ms; /* PURGE_INTERVAL_MS: how often the purge runs */
+	bool auth;             /* AUTH: API keys required (off only for local use) */
+	char *cors_origins;    /* CORS_ORIGINS: comma-separated allow-list ("" = no CORS) */
+	unsigned rate_limit_rpm;     /* RATE_LIMIT_RPM: requests per minute per key (default for keys without one) */
+	unsigned rate_limit_streams; /* RATE_LIMIT_STREAMS: open streams per key (likewise) */
+	unsigned llm_max_concurrent; /* LLM_MAX_CONCURRENT: backend calls in flight, whole process */
+	unsigned max_connections_per_ip; /* MAX_CONNECTIONS_PER_IP (0 = no limit) */
+	unsigned request_timeout_ms;     /* REQUEST_TIMEOUT_MS: idle connection / slow request limit */
+	size_t max_header_bytes;         /* MAX_HEADER_BYTES: request line and headers */
 } config;
 
 /* Fills cfg from the environment. On error writes one line to stderr naming

@@ -215,7 +215,7 @@ void http_reply_error(http_req *r, err_code code, const char *message, json_t *d
 void http_reply_static(http_req *r, unsigned status, const char *content_type, const void *data, size_t len)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
-	if (resp)
+	if (resp && content_type)
 		MHD_add_response_header(resp, "Content-Type", content_type);
 	set_response(r, status, resp);
 }

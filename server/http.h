@@ -60,7 +60,8 @@ void http_reply_json(http_req *r, unsigned status, json_t *body);
  * means the registry's; details stolen, may be NULL. Never put message text
  * of a user into message or details. */
 void http_reply_error(http_req *r, err_code code, const char *message, json_t *details);
-/* Static data (not copied, must outlive the reply). */
+/* Static data (not copied, must outlive the reply); content_type NULL for
+ * none (204). */
 void http_reply_static(http_req *r, unsigned status, const char *content_type, const void *data, size_t len);
 
 /* ---- streamed replies (Server-Sent Events) ----

@@ -13,6 +13,7 @@ const route routes[] = {
 	{"GET", "/cultures/{code}/signals", handler_culture_signals_get},
 	{"GET", "/openapi.yaml", handler_openapi_get},
 	{"POST", "/support", handler_support_post},
+	{"DELETE", "/support/{id}", handler_support_delete},
 	{"POST", "/v1/chat/completions", handler_chat_completions_post},
 	{"GET", "/v1/models", handler_models_get},
 };

@@ -56,6 +56,31 @@ static void lexicon_reload(void *ud)
 	a->lex_loading = store_lexicon_load(a->pool, on_lexicon, a) == 0;
 }
 
+static void on_purged(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+{
+	app *a = ud;
+	a->purging = false;
+	if (st != STORE_OK) {
+		log_json(LOG_WARN, "purge of expired records failed; it runs again later",
+			 json_pack("{s:s?}", "sqlstate", sqlstate));
+		return;
+	}
+	const char *n = PQcmdTuples((PGresult *)res);
+	if (strcmp(n, "0") != 0)
+		log_json(LOG_INFO, "expired records erased",
+			 json_pack("{s:i,s:f}", "records", atoi(n), "retention_days", a->cfg->retention_days));
+}
+
+/* The retention period is enforced here, on the loop, whether or not this
+ * process stores records itself (an earlier one may have). */
+static void on_purge_timer(uv_timer_t *t)
+{
+	app *a = t->data;
+	if (a->purging || !a->pool || a->shutting_down)
+		return;
+	a->purging = store_records_purge(a->pool, a->cfg->retention_days, on_purged, a) == 0;
+}
+
 static void on_drain_done(uv_timer_t *t)
 {
 	finish(t->data);
@@ -95,6 +120,7 @@ static void begin_shutdown(app *a, int signum)
 	log_json(LOG_INFO, "shutting down", json_pack("{s:s,s:i}", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM",
 						       "in_flight", (int)http_server_inflight(a->http)));
 	http_server_quiesce(a->http);
+	uv_timer_stop(&a->purge);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	http_server_on_idle(a->http, on_idle, a);
@@ -126,6 +152,7 @@ static void finish(app *a)
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->drain, NULL);
+	uv_close((uv_handle_t *)&a->purge, NULL);
 	log_json(LOG_INFO, "stopped", NULL);
 }
 
@@ -201,6 +228,10 @@ int serve_run(config *cfg)
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_timer_init(a.loop, &a.drain);
 	a.drain.data = &a;
+	uv_timer_init(a.loop, &a.purge);
+	a.purge.data = &a;
+	uv_timer_start(&a.purge, on_purge_timer, cfg->purge_interval_ms < 1000 ? cfg->purge_interval_ms : 1000,
+		       cfg->purge_interval_ms);
 	log_json(LOG_INFO, "listening", json_pack("{s:s,s:i,s:i,s:i}", "host", cfg->host, "port",
 						   (int)http_server_port(a.http), "db_pool_size", (int)cfg->db_pool_size,
 						   "schema_version", (int)a.migrations.n));

@@ -1,6 +1,7 @@
 /* Small helpers shared by every layer. */
 #include "server/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,22 +16,62 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void uuid_v4(char out[37])
+/* Fills b with len bytes from the kernel's CSPRNG; -1 if it fails. */
+static int random_bytes(unsigned char *b, size_t len)
 {
-	unsigned char b[16];
 	size_t got = 0;
-	while (got < sizeof b) {
-		ssize_t n = getrandom(b + got, sizeof b - got, 0);
+	while (got < len) {
+		ssize_t n = getrandom(b + got, len - got, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Should not happen on Linux >= 3.17; fall back to time-seeded bytes. */
-			uint64_t t = now_ns();
-			for (size_t i = got; i < sizeof b; i++)
-				b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)rand();
-			break;
+			return -1;
 		}
 		got += (size_t)n;
+	}
+	return 0;
+}
+
+int random_token(char out[44])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char b[33];
+	if (random_bytes(b, 32) < 0)
+		return -1;
+	b[32] = 0;
+	/* 32 bytes = 10 groups of 3 and 2 bytes left: 43 characters, no padding */
+	char *p = out;
+	for (size_t i = 0; i < 33; i += 3) {
+		unsigned v = (unsigned)b[i] << 16 | (unsigned)b[i + 1] << 8 | b[i + 2];
+		*p++ = b64[v >> 18 & 63];
+		*p++ = b64[v >> 12 & 63];
+		*p++ = b64[v >> 6 & 63];
+		if (i + 3 < 33)
+			*p++ = b64[v & 63];
+	}
+	out[43] = '\0';
+	return 0;
+}
+
+bool uuid_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
+void uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	if (random_bytes(b, sizeof b) < 0) {
+		/* Should not happen on Linux >= 3.17; ids are not secrets, so
+		 * time-seeded bytes will do. */
+		uint64_t t = now_ns();
+		for (size_t i = 0; i < sizeof b; i++)
+			b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)rand();
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);

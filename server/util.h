@@ -11,6 +11,13 @@ uint64_t now_ns(void);
 /* Writes a random (version 4) UUID, 36 chars + NUL, into out[37]. */
 void uuid_v4(char out[37]);
 
+/* True for 36 characters of UUID form (hex digits and four dashes). */
+bool uuid_valid(const char *s);
+
+/* A secret: 32 random bytes from the kernel, base64url, 43 chars + NUL.
+ * Returns -1 when no randomness is available (never a weaker secret). */
+int random_token(char out[44]);
+
 /* True if s is an acceptable client-sent request id: 1..128 chars of
  * [A-Za-z0-9._-]. */
 bool request_id_valid(const char *s);

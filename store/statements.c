@@ -7,6 +7,9 @@ extern const store_stmt store_stmt_culture_codes;
 extern const store_stmt store_stmt_culture_signals;
 extern const store_stmt store_stmt_lexicon_load;
 extern const store_stmt store_stmt_safety_load;
+extern const store_stmt store_stmt_record_insert;
+extern const store_stmt store_stmt_record_delete;
+extern const store_stmt store_stmt_records_purge;
 
 const store_stmt *const store_statements[] = {
 	&store_stmt_schema_state,
@@ -15,5 +18,8 @@ const store_stmt *const store_statements[] = {
 	&store_stmt_culture_signals,
 	&store_stmt_lexicon_load,
 	&store_stmt_safety_load,
+	&store_stmt_record_insert,
+	&store_stmt_record_delete,
+	&store_stmt_records_purge,
 	NULL,
 };

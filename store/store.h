@@ -42,4 +42,21 @@ int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud);
 typedef void (*store_safety_cb)(void *ud, safety *s);
 int store_safety_load(store_pool *p, store_safety_cb cb, void *ud);
 
+/* A reply to store; every field a NUL-terminated string. */
+typedef struct store_record {
+	const char *id, *token_sha256_hex, *culture, *strategy, *risk_level, *response_mode, *model;
+	const char *message, *reply, *annotations_json;
+} store_record;
+
+/* Inserts a record; the result's one value is when it expires (UTC,
+ * ISO 8601). */
+int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_cb cb, void *ud);
+
+/* Erases the record with this id and deletion token hash; the command
+ * status says how many rows went (PQcmdTuples: "1" or "0"). */
+int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud);
+
+/* Erases every record older than the retention period. */
+int store_records_purge(store_pool *p, double retention_days, store_cb cb, void *ud);
+
 #endif

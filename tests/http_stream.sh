@@ -29,23 +29,6 @@ body() {
     '{message: $m, culture: "jewish", strategy: "redditor", annotator: "corpus", stream: true} + $extra'
 }
 
-# sse_events FILE: the events of a captured stream as a JSON array, in order:
-# {"event", "data"} per event (data parsed when it is JSON; an event without
-# a name is "message") and {"comment"} per comment line. An event that was
-# not terminated by a blank line is not counted (SSE).
-sse_events() {
-  tr -d '\r' <"$1" | jq -R -s '
-    reduce (split("\n")[]) as $l ({out: [], ev: null, data: null};
-      if $l == "" then
-        (if .data != null then .out += [{event: (.ev // "message"), data: (.data as $d | try ($d|fromjson) catch $d)}] else . end)
-        | .ev = null | .data = null
-      elif ($l|startswith(":")) then .out += [{comment: ($l[1:]|ltrimstr(" "))}]
-      elif ($l|startswith("event:")) then .ev = ($l[6:]|ltrimstr(" "))
-      elif ($l|startswith("data:")) then .data = ((if .data == null then "" else .data + "\n" end) + ($l[5:]|ltrimstr(" ")))
-      else . end)
-    | .out'
-}
-
 # stream NAME [EXTRA [curl args...]]: POST /support streamed; the raw stream
 # in $T/NAME.sse; sets STATUS, CURL_RC, HEADERS and EV (sse_events).
 stream() {

@@ -1,4 +1,5 @@
 /* Unit tests for server/util.c and config_parse_uint. */
+#include <ctype.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -229,8 +230,43 @@ static void test_config_parse_uint(void)
 	CHECK_INT_EQ(config_parse_uint("\t-0", 0, 10, &w), -1);
 }
 
+static void test_uuid_valid_and_token(void)
+{
+	char u[37];
+	uuid_v4(u);
+	CHECK(uuid_valid(u));
+	CHECK(uuid_valid("7C9E6679-7425-40DE-944B-E07FC1F90AE7"));
+	CHECK(!uuid_valid("7c9e6679-7425-40de-944b-e07fc1f90ae"));   /* short */
+	CHECK(!uuid_valid("7c9e6679-7425-40de-944b-e07fc1f90ae7a")); /* long */
+	CHECK(!uuid_valid("7c9e6679x7425-40de-944b-e07fc1f90ae7"));  /* dash missing */
+	CHECK(!uuid_valid("7c9e6679-7425-40de-944b-e07fc1f90aeg"));  /* not hex */
+	CHECK(!uuid_valid(""));
+
+	char a[44], b[44];
+	CHECK_INT_EQ(random_token(a), 0);
+	CHECK_INT_EQ(random_token(b), 0);
+	CHECK_INT_EQ((long long)strlen(a), 43);
+	CHECK(strcmp(a, b) != 0);
+	bool alphabet = true;
+	for (int i = 0; i < 43; i++)
+		alphabet = alphabet && (isalnum((unsigned char)a[i]) || a[i] == '-' || a[i] == '_');
+	CHECK(alphabet);
+	/* every base64url digit turns up over many tokens (all 256 bits used) */
+	bool seen[128] = {0};
+	for (int k = 0; k < 200; k++) {
+		CHECK_INT_EQ(random_token(a), 0);
+		for (int i = 0; i < 43; i++)
+			seen[(unsigned char)a[i] & 127] = true;
+	}
+	int distinct = 0;
+	for (int c = 0; c < 128; c++)
+		distinct += seen[c];
+	CHECK_INT_EQ(distinct, 64);
+}
+
 int main(void)
 {
+	test_uuid_valid_and_token();
 	test_request_id_valid();
 	test_uuid_v4();
 	test_utf8_valid();

@@ -1,0 +1,49 @@
+/* Stored replies: insert, erase by id and deletion token, and the purge of
+ * records past the retention period. */
+#include <stdio.h>
+
+#include "store/store.h"
+
+const store_stmt store_stmt_record_insert = {
+	"record_insert",
+	"INSERT INTO support_records (id, token_sha256, culture, strategy, risk_level, response_mode, model,"
+	" message, reply, annotations)"
+	" VALUES ($1::uuid, decode($2, 'hex'), $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
+	" RETURNING to_char((created_at + $11::float8 * interval '1 day') AT TIME ZONE 'UTC',"
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+};
+
+/* The caller checks that id is a UUID. */
+const store_stmt store_stmt_record_delete = {
+	"record_delete",
+	"DELETE FROM support_records WHERE id = $1::uuid AND token_sha256 = decode($2, 'hex')",
+};
+
+const store_stmt store_stmt_records_purge = {
+	"records_purge",
+	"DELETE FROM support_records WHERE created_at < now() - $1::float8 * interval '1 day'",
+};
+
+int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_cb cb, void *ud)
+{
+	char days[32];
+	snprintf(days, sizeof days, "%.9g", retention_days);
+	const char *v[] = {rec->id,	   rec->token_sha256_hex, rec->culture, rec->strategy,
+			   rec->risk_level, rec->response_mode, rec->model,  rec->message,
+			   rec->reply,	    rec->annotations_json, days};
+	return store_pool_query(p, &store_stmt_record_insert, 11, v, cb, ud);
+}
+
+int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud)
+{
+	const char *v[] = {id, token_sha256_hex};
+	return store_pool_query(p, &store_stmt_record_delete, 2, v, cb, ud);
+}
+
+int store_records_purge(store_pool *p, double retention_days, store_cb cb, void *ud)
+{
+	char days[32];
+	snprintf(days, sizeof days, "%.9g", retention_days);
+	const char *v[] = {days};
+	return store_pool_query(p, &store_stmt_records_purge, 1, v, cb, ud);
+}
