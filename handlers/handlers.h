@@ -10,6 +10,7 @@ void handler_culture_signals_get(http_req *r);
 void handler_openapi_get(http_req *r);
 void handler_support_post(http_req *r);
 void handler_support_delete(http_req *r);
+void handler_records_get(http_req *r);
 void handler_chat_completions_post(http_req *r);
 void handler_models_get(http_req *r);
 

@@ -26,6 +26,8 @@ static void on_schema(void *ud, const PGresult *res, store_status st, const char
 		not_ready(r, "safety_not_loaded", "The safety rules are not loaded in memory yet.");
 	else if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && !a->lex)
 		not_ready(r, "corpus_not_loaded", "The corpus is not loaded in memory yet.");
+	else if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && a->cfg->auth && !access_loaded(a->access))
+		not_ready(r, "keys_not_loaded", "The API keys are not loaded in memory yet.");
 	else if (s == SCHEMA_CURRENT || s == SCHEMA_NEWER)
 		http_reply_json(r, 200, json_pack("{s:s,s:i}", "status", "ready", "schema_version",
 						   (int)a->migrations.n));

@@ -78,6 +78,8 @@ typedef struct support {
 	char token[44];       /* the deletion token, handed to the caller once */
 	bool storing;         /* an insert is running: s lives until it returns */
 	bool closed;          /* the stream closed while storing */
+	access_principal who; /* the API key's limits (AUTH on) */
+	bool stream_counted;  /* holds one of the key's stream slots */
 } support;
 
 static double ms_since(uint64_t t)
@@ -98,6 +100,8 @@ static void support_free(support *s)
 		llm_cancel(s->call);
 	if (s->keepalive)
 		uv_close((uv_handle_t *)s->keepalive, on_keepalive_closed);
+	if (s->stream_counted)
+		access_stream_close(&s->who);
 	lexicon_result_clear(&s->match);
 	lexicon_unref(s->lex);
 	safety_unref(s->sf);
@@ -127,6 +131,8 @@ static const char *openai_type(err_code code)
 	switch (code) {
 	case ERR_RATE_LIMITED:
 		return "rate_limit_error";
+	case ERR_OVERLOADED:
+		return "server_error";
 	case ERR_INTERNAL:
 	case ERR_BACKEND_FAILED:
 	case ERR_BACKEND_TIMEOUT:
@@ -827,6 +833,12 @@ static prompt_annotation *to_prompt(json_t *list, const char *label_key, size_t 
 
 static void generate(support *s)
 {
+	if (!s->in.dry_run && llm_client_active(s->a->llm) >= s->a->cfg->llm_max_concurrent) {
+		/* LLM_MAX_CONCURRENT: the whole process's backend calls */
+		http_req_add_header(s->r, "Retry-After", "1");
+		fail(s, ERR_OVERLOADED, NULL, json_pack("{s:i}", "max_concurrent", (int)s->a->cfg->llm_max_concurrent));
+		return;
+	}
 	size_t nd = 0, ns = 0, nh = 0;
 	prompt_annotation *d = NULL, *sg = NULL;
 	prompt_hint *hints = NULL;
@@ -935,6 +947,11 @@ static void annotate(support *s)
 		generate(s);
 		return;
 	}
+	if (llm_client_active(s->a->llm) >= s->a->cfg->llm_max_concurrent) {
+		use_corpus(s, "corpus", "too many backend calls at once");
+		generate(s);
+		return;
+	}
 	prompt ap = {0};
 	llm_handlers h = {.on_done = on_annotated};
 	if (annotator_build_prompt(s->in.message, lexicon_culture_display_name(s->culture), &ap) == 0)
@@ -992,11 +1009,25 @@ void support_start(http_req *r, support_input *in)
 				    json_pack("{s:s}", "reason", "safety_not_loaded"));
 		return;
 	}
+	const access_principal *who = http_req_principal(r);
+	if (who && is_stream(in->format) && !access_stream_open(who)) {
+		json_decref(in->body);
+		http_req_add_header(r, "Retry-After", "1");
+		support_reply_error(r, in->format, ERR_RATE_LIMITED, "This API key has as many streams open as it may.",
+				    json_pack("{s:i}", "max_streams", (int)who->max_streams));
+		return;
+	}
 	support *s = calloc(1, sizeof *s);
 	if (!s) {
+		if (who && is_stream(in->format))
+			access_stream_close(who);
 		json_decref(in->body);
 		support_reply_error(r, in->format, ERR_INTERNAL, NULL, NULL);
 		return;
+	}
+	if (who && is_stream(in->format)) {
+		s->who = *who;
+		s->stream_counted = true;
 	}
 	s->t0 = now_ns();
 	s->r = r;

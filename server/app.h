@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "server/access.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/llm.h"
@@ -22,6 +23,8 @@ typedef struct app {
 	llm_client *llm;
 	lexicon *lex;      /* the corpus in memory; NULL until loaded */
 	safety *safety;    /* risk rules, crisis resources and messages; NULL until loaded */
+	access_table *access;    /* API keys and their limits */
+	bool keys_loading, keys_stale;
 	bool safety_loading;
 	bool lex_loading;  /* a load is running */
 	bool lex_stale;    /* the corpus changed while it ran: load again */

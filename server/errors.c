@@ -16,6 +16,12 @@ static const err_info registry[ERR__COUNT] = {
 	[ERR_RATE_LIMITED] = {"rate_limited", 429, "Too many requests."},
 	[ERR_BACKEND_FAILED] = {"backend_failed", 502, "The model backend failed."},
 	[ERR_BACKEND_TIMEOUT] = {"backend_timeout", 504, "The model backend timed out."},
+	[ERR_UNAUTHORIZED] = {"unauthorized", 401, "A valid API key is required: Authorization: Bearer <key>."},
+	[ERR_FORBIDDEN] = {"forbidden", 403, "This API key lacks the scope this operation needs."},
+	[ERR_ORIGIN_NOT_ALLOWED] = {"origin_not_allowed", 403, "This origin may not call the service from a browser."},
+	[ERR_OVERLOADED] = {"overloaded", 503, "Too many replies are being written right now; retry shortly."},
+	[ERR_TOO_MANY_CONNECTIONS] = {"too_many_connections", 429, "Too many open connections from this address."},
+	[ERR_REQUEST_TIMEOUT] = {"request_timeout", 408, "The request took too long to arrive."},
 };
 
 const err_info *err_lookup(err_code code)

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,10 +23,23 @@
 #include "server/router.h"
 #include "server/util.h"
 
+/* Open connections of one client address (MAX_CONNECTIONS_PER_IP). */
+typedef struct ip_count {
+	unsigned char addr[16];
+	unsigned n;
+	struct ip_count *next;
+} ip_count;
+#define IP_BUCKETS 1024
+
 struct http_server {
 	uv_loop_t *loop;
 	const config *cfg;
 	void *app;
+	http_gate gate;
+	void *gate_ud;
+	char **cors;  /* allowed origins (NULL-terminated), or NULL */
+	bool cors_any;
+	ip_count *ips[IP_BUCKETS];
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
 	uv_timer_t timer;
@@ -56,6 +71,13 @@ struct http_req {
 	struct MHD_Response *response;
 	unsigned status;
 	http_stream *stream; /* a streamed reply, or NULL */
+	enum router_result match;
+	char allow[64];
+	char *extra[HTTP_MAX_EXTRA_HEADERS][2]; /* headers for the reply */
+	int nextra;
+	void *principal;     /* set by the gate; freed with the request */
+	char principal_label[16]; /* for the request log (an API key prefix) */
+	ip_count *ip;        /* this connection's address count */
 };
 
 /* A streamed reply: bytes written by the application wait in buf until
@@ -113,8 +135,43 @@ static void req_free(http_req *r)
 	}
 	if (r->response)
 		MHD_destroy_response(r->response);
+	for (int i = 0; i < r->nextra; i++) {
+		free(r->extra[i][0]);
+		free(r->extra[i][1]);
+	}
+	free(r->principal);
 	free(r->body);
 	free(r);
+}
+
+void http_req_add_header(http_req *r, const char *name, const char *value)
+{
+	if (r->response) {
+		MHD_add_response_header(r->response, name, value);
+		return;
+	}
+	if (r->nextra >= HTTP_MAX_EXTRA_HEADERS)
+		return;
+	r->extra[r->nextra][0] = strdup(name);
+	r->extra[r->nextra][1] = strdup(value);
+	r->nextra++;
+}
+
+void http_req_set_principal(http_req *r, void *p, const char *label)
+{
+	free(r->principal);
+	r->principal = p;
+	snprintf(r->principal_label, sizeof r->principal_label, "%s", label ? label : "");
+}
+
+void *http_req_principal(const http_req *r)
+{
+	return r->principal;
+}
+
+const char *http_req_route(const http_req *r)
+{
+	return r->route ? r->route->pattern : NULL;
 }
 
 void *http_req_app(http_req *r)
@@ -171,6 +228,9 @@ static void set_response(http_req *r, unsigned status, struct MHD_Response *resp
 			return;
 	}
 	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+	for (int i = 0; i < r->nextra; i++)
+		if (r->extra[i][0] && r->extra[i][1])
+			MHD_add_response_header(resp, r->extra[i][0], r->extra[i][1]);
 	if (!MHD_get_response_header(resp, "Cache-Control"))
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	r->response = resp;
@@ -257,14 +317,14 @@ static void dispatch(http_req *r, const char *url)
 				 json_pack("{s:I}", "max_bytes", (json_int_t)r->srv->cfg->max_body_bytes));
 		return;
 	}
-	char allow[64];
-	switch (router_match(r->method, url, &r->route, r->params, &r->nparams, allow, sizeof allow)) {
+	(void)url;
+	switch (r->match) {
 	case ROUTE_FOUND:
 		r->state = REQ_RUNNING;
 		r->route->handler(r);
 		return;
 	case ROUTE_WRONG_METHOD:
-		reply_method_not_allowed(r, allow);
+		reply_method_not_allowed(r, r->allow);
 		return;
 	case ROUTE_NOT_FOUND:
 		http_reply_error(r, ERR_NOT_FOUND, "No such route.", NULL);
@@ -280,6 +340,154 @@ static enum MHD_Result queue(http_req *r)
 	return ret;
 }
 
+/* ---- CORS ---- */
+
+static bool cors_allowed(const http_server *s, const char *origin)
+{
+	if (s->cors_any)
+		return true;
+	for (char **o = s->cors; o && *o; o++)
+		if (strcasecmp(*o, origin) == 0)
+			return true;
+	return false;
+}
+
+/* Parses CORS_ORIGINS (comma-separated; "*" for any origin). */
+static void cors_parse(http_server *s, const char *list)
+{
+	if (!list || !*list)
+		return;
+	size_t n = 1;
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	s->cors = calloc(n + 1, sizeof *s->cors);
+	size_t k = 0;
+	for (const char *p = list; s->cors && *p;) {
+		size_t len = strcspn(p, ",");
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		size_t l = len;
+		while (l && (p[l - 1] == ' ' || p[l - 1] == '/'))
+			l--; /* "https://a.example/" is the origin "https://a.example" */
+		if (l == 1 && *p == '*')
+			s->cors_any = true;
+		else if (l)
+			s->cors[k++] = strndup(p, l);
+		p += len + (p[len] == ',');
+	}
+}
+
+#define CORS_METHODS "GET, POST, DELETE, OPTIONS"
+#define CORS_HEADERS "Authorization, Content-Type, X-Request-Id, X-Deletion-Token"
+
+/* A browser's preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method): answered here for any path. An origin
+ * outside the list gets 403 and no CORS headers, so the browser refuses. */
+static void cors_preflight(http_server *s, http_req *r, const char *origin)
+{
+	if (!cors_allowed(s, origin)) {
+		http_reply_error(r, ERR_ORIGIN_NOT_ALLOWED, NULL, NULL);
+		return;
+	}
+	http_req_add_header(r, "Access-Control-Allow-Origin", origin);
+	http_req_add_header(r, "Vary", "Origin");
+	http_req_add_header(r, "Access-Control-Allow-Methods", CORS_METHODS);
+	http_req_add_header(r, "Access-Control-Allow-Headers", CORS_HEADERS);
+	http_req_add_header(r, "Access-Control-Max-Age", "600");
+	http_reply_static(r, 204, NULL, "", 0);
+}
+
+/* ---- connections per client address ---- */
+
+static void addr_key(const struct sockaddr *sa, unsigned char out[16])
+{
+	memset(out, 0, 16);
+	if (sa && sa->sa_family == AF_INET)
+		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa && sa->sa_family == AF_INET6)
+		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	http_server *s = cls;
+	if (!s->cfg->max_connections_per_ip)
+		return;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		unsigned char key[16];
+		addr_key(ci ? ci->client_addr : NULL, key);
+		unsigned h = 0;
+		for (int i = 0; i < 16; i++)
+			h = h * 31 + key[i];
+		ip_count **head = &s->ips[h % IP_BUCKETS], *e = *head;
+		while (e && memcmp(e->addr, key, 16) != 0)
+			e = e->next;
+		if (!e && (e = calloc(1, sizeof *e))) {
+			memcpy(e->addr, key, 16);
+			e->next = *head;
+			*head = e;
+		}
+		if (e)
+			e->n++;
+		*socket_context = e;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		ip_count *e = *socket_context;
+		*socket_context = NULL;
+		if (--e->n > 0)
+			return;
+		unsigned h = 0;
+		for (int i = 0; i < 16; i++)
+			h = h * 31 + e->addr[i];
+		for (ip_count **p = &s->ips[h % IP_BUCKETS]; *p; p = &(*p)->next) {
+			if (*p == e) {
+				*p = e->next;
+				free(e);
+				break;
+			}
+		}
+	}
+}
+
+/* Checks made once the headers are in, before any body is read: CORS,
+ * connections per address, and the application's gate (keys, limits).
+ * Returns true when the request has been answered. */
+static bool before_body(http_server *s, http_req *r)
+{
+	const char *origin = http_req_header(r, "Origin");
+	if (origin && (s->cors || s->cors_any)) {
+		if (strcmp(r->method, "OPTIONS") == 0 && http_req_header(r, "Access-Control-Request-Method")) {
+			cors_preflight(s, r, origin);
+			return true;
+		}
+		if (cors_allowed(s, origin)) {
+			http_req_add_header(r, "Access-Control-Allow-Origin", origin);
+			http_req_add_header(r, "Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+		}
+		http_req_add_header(r, "Vary", "Origin");
+	}
+	if (s->cfg->max_connections_per_ip) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		const ip_count *e = ci ? ci->socket_context : NULL;
+		if (e && e->n > s->cfg->max_connections_per_ip) {
+			http_reply_error(r, ERR_TOO_MANY_CONNECTIONS, NULL,
+					 json_pack("{s:i}", "max_connections_per_ip", (int)s->cfg->max_connections_per_ip));
+			http_req_add_header(r, "Retry-After", "1");
+			http_req_add_header(r, "Connection", "close");
+			return true;
+		}
+	}
+	if (r->match == ROUTE_FOUND && r->route->scope && s->gate && !s->gate(r, r->route->scope, s->gate_ud)) {
+		if (r->state != REQ_REPLIED)
+			http_reply_error(r, ERR_INTERNAL, NULL, NULL);
+		return true;
+	}
+	return false;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_size, void **con_cls)
@@ -291,6 +499,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		r->match = router_match(r->method, url, &r->route, r->params, &r->nparams, r->allow, sizeof r->allow);
+		if (before_body(s, r))
+			return queue(r);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		unsigned long long n;
 		if (cl && config_parse_uint(cl, 0, ~0ull, &n) == 0 && n > s->cfg->max_body_bytes) {
@@ -301,6 +512,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		if (r->state == REQ_READING &&
+		    now_ns() - r->start_ns > (uint64_t)s->cfg->request_timeout_ms * 1000000u) {
+			/* A body trickling in past REQUEST_TIMEOUT_MS: close the
+			 * connection (libmicrohttpd cannot answer in the middle of
+			 * a body); the request log says 408. */
+			r->status = 408;
+			return MHD_NO;
+		}
 		if (!r->too_large) {
 			if (r->body_len + *upload_size > s->cfg->max_body_bytes) {
 				r->too_large = true;
@@ -347,6 +566,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			      "duration_ms", ms);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		json_object_set_new(f, "terminated", json_integer(toe));
+	if (r->principal_label[0])
+		json_object_set_new(f, "key", json_string(r->principal_label));
 	log_json(LOG_INFO, "request", f);
 	req_free(r);
 	s->inflight--;
@@ -360,6 +581,26 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	buf[strcspn(buf, "\n")] = '\0';
 	log_json(LOG_WARN, "http", json_pack("{s:s}", "detail", buf));
+}
+
+static void free_server(http_server *s)
+{
+	for (char **o = s->cors; o && *o; o++)
+		free(*o);
+	free(s->cors);
+	for (size_t i = 0; i < IP_BUCKETS; i++) {
+		for (ip_count *e = s->ips[i], *next; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(s);
+}
+
+void http_server_set_gate(http_server *s, http_gate gate, void *ud)
+{
+	s->gate = gate;
+	s->gate_ud = ud;
 }
 
 http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, char *err, size_t errlen)
@@ -382,6 +623,7 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, ch
 	s->loop = loop;
 	s->cfg = cfg;
 	s->app = app;
+	cors_parse(s, cfg->cors_origins);
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -389,15 +631,18 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, ch
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->request_timeout_ms + 999) / 1000),
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				/* the request line and headers must fit in the
+				 * connection's memory; bodies are read in pieces */
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes + (size_t)2048,
 				MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not available)", cfg->host, cfg->port);
-		free(s);
+		free_server(s);
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -444,7 +689,7 @@ static void on_handle_closed(uv_handle_t *h)
 		return;
 	void (*done)(void *) = s->stopped_cb;
 	void *ud = s->stopped_ud;
-	free(s);
+	free_server(s);
 	if (done)
 		done(ud);
 }

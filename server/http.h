@@ -27,6 +27,12 @@ typedef void (*http_handler)(http_req *r);
  * Returns NULL with a message in err. */
 http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, char *err, size_t errlen);
 
+/* A check run once a request's headers are in, before its body is read,
+ * for routes that name a scope: returns true to go on, or replies (an
+ * error) and returns false. */
+typedef bool (*http_gate)(http_req *r, const char *scope, void *ud);
+void http_server_set_gate(http_server *s, http_gate gate, void *ud);
+
 /* The port actually bound (useful with PORT=0). */
 unsigned http_server_port(const http_server *s);
 
@@ -53,6 +59,17 @@ const char *http_req_param(const http_req *r, int i);
 const char *http_req_query(http_req *r, const char *key);
 const char *http_req_header(http_req *r, const char *name);
 const char *http_req_body(const http_req *r, size_t *len);
+/* The matched route's pattern, or NULL. */
+const char *http_req_route(const http_req *r);
+
+/* A header for the reply (copied; at most HTTP_MAX_EXTRA_HEADERS before
+ * the reply, any number once it is set). */
+#define HTTP_MAX_EXTRA_HEADERS 8
+void http_req_add_header(http_req *r, const char *name, const char *value);
+/* Who the request acts for (malloc'd; freed with the request), and a
+ * label safe to log for it (copied, at most 15 bytes). */
+void http_req_set_principal(http_req *r, void *p, const char *label);
+void *http_req_principal(const http_req *r);
 
 /* Replies; exactly one per request. body is stolen. */
 void http_reply_json(http_req *r, unsigned status, json_t *body);

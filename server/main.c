@@ -1,4 +1,5 @@
 /* culturecare: the command line. Subcommands serve, migrate, import. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "server/config.h"
 #include "server/db.h"
 #include "store/import.h"
+#include "store/keys.h"
 #include "store/migrate.h"
 
 static const char usage_main[] =
@@ -18,6 +20,7 @@ static const char usage_main[] =
 	"  serve     run the HTTP service\n"
 	"  migrate   apply missing database migrations\n"
 	"  import    load CultureCare JSONL files into the database\n"
+	"  keys      create, revoke and list API keys\n"
 	"\n"
 	"Run `culturecare COMMAND --help` for a command's options.\n";
 
@@ -45,6 +48,20 @@ static const char usage_import[] =
 	"Loads CultureCare JSONL files. Each file is imported atomically: a bad\n"
 	"line imports nothing of its file and the error names file, line and\n"
 	"field. Importing the same file again changes nothing.\n"
+	"\n"
+	"options:\n";
+
+static const char usage_keys[] =
+	"usage: culturecare keys create --scope SCOPES [--name NAME] [--rpm N] [--streams N]\n"
+	"       culturecare keys revoke ID|PREFIX\n"
+	"       culturecare keys list\n"
+	"\n"
+	"create prints a new API key, alone on stdout; it is shown only then (the\n"
+	"database keeps its SHA-256). SCOPES: support, annotate, admin, comma-\n"
+	"separated (admin allows everything). --rpm and --streams set the key's\n"
+	"own limits (default RATE_LIMIT_RPM, RATE_LIMIT_STREAMS). revoke refuses\n"
+	"the key from then on; running services reload their keys at once.\n"
+	"Clients send keys as `Authorization: Bearer KEY`.\n"
 	"\n"
 	"options:\n";
 
@@ -139,6 +156,67 @@ static int cmd_import(config *cfg, char **files, int nfiles)
 	return failed ? 1 : 0;
 }
 
+/* Takes --scope, --name, --rpm, --streams out of argv (they are not config
+ * flags); returns -1 on a bad value. */
+struct keys_opts {
+	const char *scope, *name;
+	unsigned rpm, streams;
+};
+static int take_keys_opts(int *argc, char **argv, struct keys_opts *o)
+{
+	static const char *const names[] = {"--scope", "--name", "--rpm", "--streams"};
+	int w = 2;
+	for (int i = 2; i < *argc; i++) {
+		int k = -1;
+		const char *v = NULL;
+		for (int n = 0; n < 4 && k < 0; n++) {
+			size_t l = strlen(names[n]);
+			if (strncmp(argv[i], names[n], l) == 0 && (argv[i][l] == '=' || argv[i][l] == '\0')) {
+				k = n;
+				v = argv[i][l] == '=' ? argv[i] + l + 1 : i + 1 < *argc ? argv[++i] : NULL;
+			}
+		}
+		if (k < 0) {
+			argv[w++] = argv[i];
+			continue;
+		}
+		unsigned long long u = 0;
+		if (!v || (k >= 2 && config_parse_uint(v, 1, 1000000, &u) < 0)) {
+			fprintf(stderr, "culturecare keys: %s needs %s\n", names[k], k >= 2 ? "a number from 1 to 1000000" : "a value");
+			return -1;
+		}
+		if (k == 0)
+			o->scope = v;
+		else if (k == 1)
+			o->name = v;
+		else if (k == 2)
+			o->rpm = (unsigned)u;
+		else
+			o->streams = (unsigned)u;
+	}
+	*argc = w;
+	return 0;
+}
+
+static int cmd_keys(config *cfg, char **args, int nargs, const struct keys_opts *o)
+{
+	const char *sub = nargs > 0 ? args[0] : "";
+	bool create = strcmp(sub, "create") == 0, revoke = strcmp(sub, "revoke") == 0, list = strcmp(sub, "list") == 0;
+	if (!(create && nargs == 1) && !(revoke && nargs == 2) && !(list && nargs == 1)) {
+		fputs(usage_keys, stderr);
+		return 2;
+	}
+	char err[512];
+	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
+	if (!pg) {
+		fprintf(stderr, "culturecare keys: cannot connect to the database: %s\n", err);
+		return 1;
+	}
+	int rc = create ? keys_create(pg, o->name, o->scope, o->rpm, o->streams) : revoke ? keys_revoke(pg, args[1]) : keys_list(pg);
+	PQfinish(pg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -151,6 +229,7 @@ int main(int argc, char **argv)
 	const char *usage = strcmp(cmd, "serve") == 0     ? usage_serve
 			    : strcmp(cmd, "migrate") == 0 ? usage_migrate
 			    : strcmp(cmd, "import") == 0  ? usage_import
+			    : strcmp(cmd, "keys") == 0	  ? usage_keys
 							  : NULL;
 	if (!usage) {
 		fprintf(stderr, "culturecare: unknown command %s\n\n%s", cmd, usage_main);
@@ -164,9 +243,15 @@ int main(int argc, char **argv)
 	char **pos = NULL;
 	int npos = 0;
 	int rc;
-	int pr = parse_args(&cfg, argc, argv, usage, strcmp(cmd, "import") == 0 ? &pos : NULL, &npos);
+	struct keys_opts ko = {0};
+	bool keys = strcmp(cmd, "keys") == 0;
+	int pr = keys && take_keys_opts(&argc, argv, &ko) < 0
+			 ? -1
+			 : parse_args(&cfg, argc, argv, usage, strcmp(cmd, "import") == 0 || keys ? &pos : NULL, &npos);
 	if (pr != 0)
 		rc = pr > 0 ? 0 : 2;
+	else if (keys)
+		rc = cmd_keys(&cfg, pos, npos, &ko);
 	else if (strcmp(cmd, "serve") == 0)
 		rc = serve_run(&cfg);
 	else if (strcmp(cmd, "migrate") == 0)

@@ -7,15 +7,16 @@
 #include "handlers/handlers.h"
 
 const route routes[] = {
-	{"GET", "/healthz", handler_healthz_get},
-	{"GET", "/readyz", handler_readyz_get},
-	{"GET", "/cultures", handler_cultures_get},
-	{"GET", "/cultures/{code}/signals", handler_culture_signals_get},
-	{"GET", "/openapi.yaml", handler_openapi_get},
-	{"POST", "/support", handler_support_post},
-	{"DELETE", "/support/{id}", handler_support_delete},
-	{"POST", "/v1/chat/completions", handler_chat_completions_post},
-	{"GET", "/v1/models", handler_models_get},
+	{"GET", "/healthz", handler_healthz_get, NULL},
+	{"GET", "/readyz", handler_readyz_get, NULL},
+	{"GET", "/cultures", handler_cultures_get, "any"},
+	{"GET", "/cultures/{code}/signals", handler_culture_signals_get, "any"},
+	{"GET", "/openapi.yaml", handler_openapi_get, "any"},
+	{"POST", "/support", handler_support_post, "support"},
+	{"DELETE", "/support/{id}", handler_support_delete, "support"},
+	{"GET", "/records", handler_records_get, "annotate"},
+	{"POST", "/v1/chat/completions", handler_chat_completions_post, "support"},
+	{"GET", "/v1/models", handler_models_get, "support"},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 

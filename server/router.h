@@ -9,6 +9,8 @@ typedef struct route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/cultures/{code}/signals" */
 	http_handler handler;
+	const char *scope;   /* the API key scope it needs: support, annotate,
+			      * admin, any (any valid key); NULL: public */
 } route;
 
 extern const route routes[];

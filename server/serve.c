@@ -8,6 +8,7 @@
 
 #include "server/app.h"
 #include "server/db.h"
+#include "server/gate.h"
 #include "server/log.h"
 #include "store/store.h"
 
@@ -54,6 +55,50 @@ static void lexicon_reload(void *ud)
 	if (!a->pool || a->shutting_down)
 		return;
 	a->lex_loading = store_lexicon_load(a->pool, on_lexicon, a) == 0;
+}
+
+static void keys_reload(void *ud);
+
+static void on_keys(void *ud, access_key *keys, size_t n, bool ok)
+{
+	app *a = ud;
+	a->keys_loading = false;
+	if (!ok) {
+		log_json(LOG_WARN, "API keys could not be loaded; the previous set stays", NULL);
+	} else {
+		bool first = !access_loaded(a->access);
+		access_set_keys(a->access, keys, n);
+		log_json(first ? LOG_INFO : LOG_DEBUG, "API keys loaded", json_pack("{s:i}", "keys", (int)n));
+	}
+	if (a->keys_stale) {
+		a->keys_stale = false;
+		keys_reload(a);
+	}
+}
+
+/* At start-up, on NOTIFY culturecare, 'keys' (keys create / revoke) and
+ * when the listening connection comes back. */
+static void keys_reload(void *ud)
+{
+	app *a = ud;
+	if (a->keys_loading) {
+		a->keys_stale = true;
+		return;
+	}
+	if (!a->pool || a->shutting_down)
+		return;
+	a->keys_loading = store_keys_load(a->pool, on_keys, a) == 0;
+}
+
+/* One channel, culturecare; the payload says what changed: corpus (an
+ * import) or keys. NULL: the subscription (re)started, reload both. */
+static void on_notify(void *ud, const char *payload)
+{
+	app *a = ud;
+	if (!payload || strcmp(payload, "corpus") == 0)
+		lexicon_reload(a);
+	if ((!payload || strcmp(payload, "keys") == 0) && a->cfg->auth)
+		keys_reload(a);
 }
 
 static void on_purged(void *ud, const PGresult *res, store_status st, const char *sqlstate)
@@ -149,6 +194,8 @@ static void finish(app *a)
 	a->lex = NULL;
 	safety_unref(a->safety);
 	a->safety = NULL;
+	access_free(a->access);
+	a->access = NULL;
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->drain, NULL);
@@ -210,7 +257,10 @@ int serve_run(config *cfg)
 		migrations_free(&a.migrations);
 		return 1;
 	}
-	store_pool_listen(a.pool, "culturecare_corpus", lexicon_reload, &a);
+	a.access = access_new(cfg->rate_limit_rpm, cfg->rate_limit_streams);
+	store_pool_listen(a.pool, "culturecare", on_notify, &a);
+	if (!cfg->auth)
+		log_json(LOG_WARN, "AUTH=off: every request is let through without an API key; use this only locally", NULL);
 	a.http = http_server_start(a.loop, cfg, &a, err, sizeof err);
 	if (!a.http) {
 		fprintf(stderr, "culturecare serve: %s\n", err);
@@ -221,6 +271,7 @@ int serve_run(config *cfg)
 		migrations_free(&a.migrations);
 		return 1;
 	}
+	http_server_set_gate(a.http, app_gate, &a);
 	uv_signal_init(a.loop, &a.sigterm);
 	uv_signal_init(a.loop, &a.sigint);
 	a.sigterm.data = a.sigint.data = &a;

@@ -42,48 +42,12 @@ const store_stmt store_stmt_culture_codes = {
 	"SELECT coalesce(json_agg(code ORDER BY code), '[]'::json) FROM cultures",
 };
 
-typedef struct call {
-	store_json_cb cb;
-	void *ud;
-} call;
-
-/* Both statements answer one JSON value in one row. */
-static void on_json(void *ud, const PGresult *res, store_status st, const char *sqlstate)
-{
-	call *c = ud;
-	json_t *v = NULL;
-	if (st == STORE_OK && PQntuples(res) == 1) {
-		v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-		if (!v)
-			st = STORE_FAILED;
-	} else if (st == STORE_OK) {
-		st = STORE_FAILED;
-	}
-	c->cb(c->ud, v, st);
-	json_decref(v);
-	free(c);
-}
-
-static int run_json(store_pool *p, const store_stmt *stmt, store_json_cb cb, void *ud)
-{
-	call *c = malloc(sizeof *c);
-	if (!c)
-		return -1;
-	c->cb = cb;
-	c->ud = ud;
-	if (store_pool_query(p, stmt, 0, NULL, on_json, c) < 0) {
-		free(c);
-		return -1;
-	}
-	return 0;
-}
-
 int store_cultures_list(store_pool *p, store_json_cb cb, void *ud)
 {
-	return run_json(p, &store_stmt_cultures_list, cb, ud);
+	return store_json_query(p, &store_stmt_cultures_list, 0, NULL, cb, ud);
 }
 
 int store_culture_codes(store_pool *p, store_json_cb cb, void *ud)
 {
-	return run_json(p, &store_stmt_culture_codes, cb, ud);
+	return store_json_query(p, &store_stmt_culture_codes, 0, NULL, cb, ud);
 }

@@ -431,7 +431,7 @@ int import_file(PGconn *pg, const char *path, import_counts *counts)
 		}
 	}
 	if (counts->inserted + counts->replaced > 0 &&
-	    run(pg, "SELECT pg_notify('culturecare_corpus', 'import')", 0, NULL, NULL, path) < 0)
+	    run(pg, "SELECT pg_notify('culturecare', 'corpus')", 0, NULL, NULL, path) < 0)
 		goto rollback;
 	if (run(pg, "COMMIT", 0, NULL, NULL, path) < 0)
 		goto rollback;

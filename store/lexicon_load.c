@@ -1,6 +1,6 @@
 /* Loads the in-memory lexicon (store/lexicon.h) from the corpus tables in
  * one statement. serve.c runs it at start-up and whenever an import
- * announces a change (NOTIFY culturecare_corpus). */
+ * announces a change (NOTIFY culturecare, 'corpus'). */
 #include <stdlib.h>
 #include <string.h>
 

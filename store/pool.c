@@ -69,7 +69,7 @@ struct store_pool {
 	void *closed_ud;
 	store_stmt listen_stmt; /* "LISTEN channel", when listening */
 	char listen_sql[96];
-	void (*on_event)(void *);
+	void (*on_event)(void *, const char *);
 	void *event_ud;
 };
 
@@ -331,13 +331,13 @@ static void conn_read(conn *c)
 		return;
 	}
 	PGnotify *n;
-	bool notified = false;
-	while ((n = PQnotifies(c->pg)) != NULL) {
+	while (c->pg && (n = PQnotifies(c->pg)) != NULL) {
+		char what[64];
+		snprintf(what, sizeof what, "%s", n->extra ? n->extra : "");
 		PQfreemem(n);
-		notified = true;
+		if (c->pool->on_event)
+			c->pool->on_event(c->pool->event_ud, what);
 	}
-	if (notified && c->pool->on_event)
-		c->pool->on_event(c->pool->event_ud);
 	if (!c->pg)
 		return;
 	if (c->state == C_IDLE) {
@@ -614,7 +614,7 @@ static void on_listening(void *ud, const PGresult *res, store_status st, const c
 {
 	store_pool *p = ud;
 	if (st == STORE_OK && p->on_event && !p->closing)
-		p->on_event(p->event_ud);
+		p->on_event(p->event_ud, NULL);
 }
 
 /* Sends LISTEN on c (idle). Returns 0 when sent. */
@@ -632,7 +632,7 @@ static int listen_start(conn *c)
 	return 0;
 }
 
-void store_pool_listen(store_pool *p, const char *channel, void (*on_event)(void *ud), void *ud)
+void store_pool_listen(store_pool *p, const char *channel, void (*on_event)(void *ud, const char *payload), void *ud)
 {
 	for (const char *s = channel; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))

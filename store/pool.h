@@ -43,10 +43,11 @@ int store_pool_query(store_pool *p, const store_stmt *stmt, int nparams,
 		     const char *const *values, store_cb cb, void *ud);
 
 /* Subscribes to a notification channel (a lower-case identifier) on the
- * first connection. on_event runs when a notification arrives and each time
- * that connection (re)subscribes, since notifications sent while it was down
- * are lost: both mean "reload what depends on the channel". */
-void store_pool_listen(store_pool *p, const char *channel, void (*on_event)(void *ud), void *ud);
+ * first connection. on_event runs with the payload for each notification
+ * that arrives, and with NULL each time that connection (re)subscribes,
+ * since notifications sent while it was down are lost ("reload
+ * everything that depends on the channel"). */
+void store_pool_listen(store_pool *p, const char *channel, void (*on_event)(void *ud, const char *payload), void *ud);
 
 /* True if at least one connection is up. */
 bool store_pool_connected(const store_pool *p);

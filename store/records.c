@@ -1,6 +1,7 @@
 /* Stored replies: insert, erase by id and deletion token, and the purge of
  * records past the retention period. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store/store.h"
 
@@ -23,6 +24,25 @@ const store_stmt store_stmt_records_purge = {
 	"records_purge",
 	"DELETE FROM support_records WHERE created_at < now() - $1::float8 * interval '1 day'",
 };
+
+/* Newest first; $2 continues after a record (keyset pagination). */
+const store_stmt store_stmt_records_list = {
+	"records_list",
+	"SELECT coalesce(json_agg(json_build_object('id', id, 'created_at', created_at, 'culture', culture,"
+	" 'strategy', strategy, 'risk_level', risk_level, 'response_mode', response_mode, 'model', model,"
+	" 'message', message, 'reply', reply, 'annotations', annotations) ORDER BY created_at DESC, id DESC), '[]')"
+	" FROM (SELECT * FROM support_records r WHERE $2::uuid IS NULL OR (r.created_at, r.id) <"
+	"  (SELECT created_at, id FROM support_records WHERE id = $2::uuid)"
+	"  ORDER BY created_at DESC, id DESC LIMIT $1::int) t",
+};
+
+int store_records_list(store_pool *p, unsigned limit, const char *before_id, store_json_cb cb, void *ud)
+{
+	char lim[16];
+	snprintf(lim, sizeof lim, "%u", limit);
+	const char *v[] = {lim, before_id};
+	return store_json_query(p, &store_stmt_records_list, 2, v, cb, ud);
+}
 
 int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_cb cb, void *ud)
 {

@@ -6,6 +6,7 @@
 #define CC_STORE_H
 #include <jansson.h>
 
+#include "server/access.h"
 #include "server/safety.h"
 #include "store/lexicon.h"
 #include "store/pool.h"
@@ -21,6 +22,11 @@ int store_schema_state(store_pool *p, store_cb cb, void *ud);
  * returns. */
 typedef void (*store_json_cb)(void *ud, json_t *value, store_status st);
 int store_cultures_list(store_pool *p, store_json_cb cb, void *ud);
+
+/* Runs a statement that answers one JSON value in one row; cb gets it
+ * parsed (STORE_FAILED when it is not JSON). */
+int store_json_query(store_pool *p, const store_stmt *stmt, int nparams, const char *const *values,
+		     store_json_cb cb, void *ud);
 
 /* Codes of all cultures, a JSON array of strings. */
 int store_culture_codes(store_pool *p, store_json_cb cb, void *ud);
@@ -41,6 +47,15 @@ int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud);
  * cb; NULL when loading failed). */
 typedef void (*store_safety_cb)(void *ud, safety *s);
 int store_safety_load(store_pool *p, store_safety_cb cb, void *ud);
+
+/* Loads the active API keys; keys (taken by cb) is NULL and ok false when
+ * the query failed. */
+typedef void (*store_keys_cb)(void *ud, access_key *keys, size_t n, bool ok);
+int store_keys_load(store_pool *p, store_keys_cb cb, void *ud);
+
+/* Stored replies for annotation, newest first: a JSON array. before_id
+ * (a record UUID, or NULL) continues a listing after that record. */
+int store_records_list(store_pool *p, unsigned limit, const char *before_id, store_json_cb cb, void *ud);
 
 /* A reply to store; every field a NUL-terminated string. */
 typedef struct store_record {

@@ -73,6 +73,25 @@ crisis=$(awk -F'\t' '$1 == "en" && $2 == "imminent" { print $4; exit }' "$SOURCE
 post "$(jq -cn --arg m "$crisis $MARK-crisis" '{message: $m, culture: "german"}')"
 eq "crisis: stored in crisis mode" "$(jb .storage.stored),$(rows "response_mode = 'crisis'")" "true,1"
 
+# ---- what annotation tools read: GET /records ----
+req GET "/records?limit=100"
+eq "records: 200" "$STATUS" 200
+all=$(jb '.records|length')
+eq "records: every stored reply" "$all" "$(rows)"
+ok "records: newest first" jqok '[.records[].created_at] as $t | $t == ($t|sort|reverse)' <<<"$BODY"
+ok "records: the message, the reply and the annotations" jqok "[.records[] | select(.id == \"$ID\") | (.message|endswith(\"$MARK-one\")) and (.reply|length > 0) and (.annotations|type == \"object\")] == [true]" <<<"$BODY"
+schema_ok "records page" RecordList
+req GET "/records?limit=2"
+eq "records: limit" "$(jb '.records|length')" 2
+first=$(jb '[.records[].id]|join(",")')
+req GET "/records?limit=100&before=$(jb .next_before)"
+eq "records: the next page has the rest" "$(jb '.records|length')" "$((all - 2))"
+ok "records: no overlap" test -z "$(comm -12 <(tr , '\n' <<<"$first" | sort) <(jb '.records[].id' | sort))"
+req GET "/records?limit=0"
+eq "records: limit 0 is 422" "$STATUS" 422
+req GET "/records?before=x"
+eq "records: a bad cursor is 422" "$STATUS" 422
+
 # ---- deletion ----
 del() { req DELETE "/support/$1" ${2:+-H "X-Deletion-Token: $2"}; }
 before=$(rows)
@@ -96,6 +115,8 @@ eq "no table holds the message any more" "$(dump | grep -c -- "$MARK-one" || tru
 eq "the others stay" "$(rows)" "$((before - 1))"
 del "$ID" "$TOKEN"
 eq "deleting again: 404" "$STATUS" 404
+req GET "/records?limit=100"
+eq "erased records are gone from /records" "$(jb "[.records[] | select(.id == \"$ID\")] | length")" 0
 
 # the database away: the person still gets the reply, unstored
 pg_stop >/dev/null
