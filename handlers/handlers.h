@@ -11,5 +11,6 @@ void handler_openapi_get(http_req *r);
 void handler_support_post(http_req *r);
 void handler_chat_completions_post(http_req *r);
 void handler_models_get(http_req *r);
+void handler_metrics_get(http_req *r);
 
 #endif
