@@ -6,7 +6,8 @@ ensure_packages() {
               libjansson-dev libuv1-dev libpq-dev postgresql postgresql-client curl)
   case "${1:-run}" in
     # prometheus for promtool (tests/http_metrics.sh checks /metrics with it;
-    # about 10 s to install, 96 MB)
+    # about 10 s to install, 96 MB; on a systemd machine the package also
+    # enables its own prometheus service, which the tests do not need)
     test) want+=(jq wrk valgrind bc procps prometheus) ;;
   esac
   local missing=()
