@@ -5,7 +5,10 @@ ensure_packages() {
   local want=(gcc meson ninja-build pkg-config libmicrohttpd-dev libcurl4-openssl-dev
               libjansson-dev libuv1-dev libpq-dev postgresql postgresql-client curl)
   case "${1:-run}" in
-    test) want+=(jq wrk valgrind bc procps) ;;
+    # prometheus for promtool (tests/http_metrics.sh checks /metrics with it;
+    # about 10 s to install, 96 MB; on a systemd machine the package also
+    # enables its own prometheus service, which the tests do not need)
+    test) want+=(jq wrk valgrind bc procps prometheus) ;;
   esac
   local missing=()
   for p in "${want[@]}"; do

@@ -13,5 +13,6 @@ void handler_support_delete(http_req *r);
 void handler_records_get(http_req *r);
 void handler_chat_completions_post(http_req *r);
 void handler_models_get(http_req *r);
+void handler_metrics_get(http_req *r);
 
 #endif

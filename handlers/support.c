@@ -26,6 +26,7 @@
 #include "server/sha256.h"
 #include "server/app.h"
 #include "server/llm.h"
+#include "server/metrics.h"
 #include "server/safety.h"
 #include "server/sse.h"
 #include "server/util.h"
@@ -784,6 +785,7 @@ static void on_generated(void *ud, const llm_result *res)
 		llm_result safe = *res;
 		safe.content = safety_crisis_message(s->sf, s->risk.lang);
 		s->mode = "replaced";
+		metrics_reply_replaced();
 		if (s->st && s->in.format == FMT_SUPPORT_SSE)
 			stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
 		else if (s->st) {
@@ -1045,6 +1047,7 @@ void support_start(http_req *r, support_input *in)
 		s->risk.categories = RISK_CAT_SELF;
 		snprintf(s->risk.lang, sizeof s->risk.lang, "en");
 	}
+	metrics_risk_assessed(s->risk.level);
 	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
 		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
 		  : s->risk.level == RISK_LOW	 ? "check_in"

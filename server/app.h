@@ -20,6 +20,7 @@ typedef struct app {
 	migration_set migrations; /* what the code expects of the schema */
 	store_pool *pool;
 	http_server *http;
+	http_server *metrics_http; /* the METRICS_PORT listener, or NULL */
 	llm_client *llm;
 	lexicon *lex;      /* the corpus in memory; NULL until loaded */
 	safety *safety;    /* risk rules, crisis resources and messages; NULL until loaded */

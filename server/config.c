@@ -21,7 +21,7 @@ int config_parse_uint(const char *s, unsigned long long min, unsigned long long 
 }
 
 /* One setting: its variable, its flag, how to parse it. */
-enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP, K_BOOL, K_DAYS };
+enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP, K_BOOL, K_DAYS, K_OPT_PORT /* int, -1 when unset */ };
 struct setting {
 	const char *env;
 	const char *flag;
@@ -84,6 +84,10 @@ static const struct setting settings[] = {
 	 "their keys, comma-separated (empty: none)"},
 	{"SSE_KEEPALIVE_MS", "sse-keepalive-ms", K_UINT, OFF(sse_keepalive_ms), "15000", 100, 3600000,
 	 "comment line sent on idle streams this often"},
+	{"METRICS_PORT", "metrics-port", K_OPT_PORT, OFF(metrics_port), NULL, 0, 65535,
+	 "serve /metrics only on this port (0: any free port; unset: on PORT)"},
+	{"METRICS_HOST", "metrics-host", K_STR, OFF(metrics_host), "127.0.0.1", 0, 0,
+	 "address of the METRICS_PORT listener"},
 	{"LOG_LEVEL", "log-level", K_LEVEL, OFF(log_level), "info", 0, 0,
 	 "debug, info, warn or error"},
 	{"MIGRATIONS_DIR", "migrations", K_STR, OFF(migrations_dir), NULL, 0, 0,
@@ -135,6 +139,8 @@ const char config_flags_help[] =
 	"  --llm-fallback-urls URLS, --llm-fallback-models M, --llm-fallback-api-keys K\n"
 	"                         further backends, comma-separated, tried in order\n"
 	"  --sse-keepalive-ms N   SSE_KEEPALIVE_MS, comment on idle streams (15000)\n"
+	"  --metrics-port N       METRICS_PORT, serve /metrics only on this port (unset: on PORT)\n"
+	"  --metrics-host ADDR    METRICS_HOST, address of that listener (127.0.0.1)\n"
 	"  --log-level LEVEL      LOG_LEVEL: debug, info, warn, error (info)\n"
 	"  --migrations DIR       MIGRATIONS_DIR, migrations folder instead of the built-in set\n"
 	"  --store-messages on|off  STORE_MESSAGES, keep message, reply and annotations (off)\n"
@@ -208,6 +214,11 @@ static int set_value(config *cfg, const struct setting *s, const char *v, int fr
 	}
 	case K_UINT:
 	case K_SIZE:
+	case K_OPT_PORT:
+		if (s->kind == K_OPT_PORT && !*v) {
+			*(int *)(base + s->offset) = -1;
+			return 0;
+		}
 		if (config_parse_uint(v, s->min, s->max, &u) < 0) {
 			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected an integer from %llu to %llu\n",
 				origin, v, s->min, s->max);
@@ -215,6 +226,8 @@ static int set_value(config *cfg, const struct setting *s, const char *v, int fr
 		}
 		if (s->kind == K_UINT)
 			*(unsigned *)(base + s->offset) = (unsigned)u;
+		else if (s->kind == K_OPT_PORT)
+			*(int *)(base + s->offset) = (int)u;
 		else
 			*(size_t *)(base + s->offset) = (size_t)u;
 		return 0;
@@ -232,6 +245,8 @@ int config_from_env(config *cfg)
 			v = NULL; /* empty counts as unset for numbers */
 		if (!v)
 			v = s->def;
+		if (!v && s->kind == K_OPT_PORT)
+			*(int *)((char *)cfg + s->offset) = -1;
 		if (!v)
 			continue;
 		if (set_value(cfg, s, v, 0) < 0)

@@ -32,6 +32,8 @@ typedef struct config {
 	char *llm_fallback_models;        /* LLM_FALLBACK_MODELS */
 	char *llm_fallback_api_keys;      /* LLM_FALLBACK_API_KEYS */
 	unsigned sse_keepalive_ms;        /* SSE_KEEPALIVE_MS */
+	char *metrics_host;    /* METRICS_HOST */
+	int metrics_port;      /* METRICS_PORT: -1 (unset) = /metrics on PORT */
 	char *log_level;       /* LOG_LEVEL: debug, info, warn, error */
 	char *migrations_dir;  /* MIGRATIONS_DIR: read migrations from here instead of the embedded set */
 	bool store_messages;   /* STORE_MESSAGES: keep message, reply and annotations */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/router.h"
 #include "server/util.h"
 
@@ -40,6 +41,7 @@ struct http_server {
 	char **cors;  /* allowed origins (NULL-terminated), or NULL */
 	bool cors_any;
 	ip_count *ips[IP_BUCKETS];
+	http_routes which;
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
 	uv_timer_t timer;
@@ -126,6 +128,7 @@ static void req_free(http_req *r)
 		return;
 	if (r->stream) {
 		http_stream *st = r->stream;
+		metrics_stream_closed();
 		st->closed = true;
 		st->r = NULL;
 		if (st->on_close)
@@ -280,6 +283,16 @@ void http_reply_static(http_req *r, unsigned status, const char *content_type, c
 	set_response(r, status, resp);
 }
 
+void http_reply_buffer(http_req *r, unsigned status, const char *content_type, char *data, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (resp)
+		MHD_add_response_header(resp, "Content-Type", content_type);
+	else
+		free(data);
+	set_response(r, status, resp);
+}
+
 static void reply_method_not_allowed(http_req *r, const char *allow)
 {
 	const err_info *e = err_lookup(ERR_METHOD_NOT_ALLOWED);
@@ -307,6 +320,7 @@ static http_req *req_new(http_server *s, struct MHD_Connection *conn, const char
 	else
 		uuid_v4(r->request_id);
 	s->inflight++;
+	metrics_http_begin();
 	return r;
 }
 
@@ -499,7 +513,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		r->match = router_match(r->method, url, &r->route, r->params, &r->nparams, r->allow, sizeof r->allow);
+		r->match = router_match(s->which, r->method, url, &r->route, r->params, &r->nparams, r->allow, sizeof r->allow);
 		if (before_body(s, r))
 			return queue(r);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -561,6 +575,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	double ms = (double)(now_ns() - r->start_ns) / 1e6;
+	metrics_http_end(r->route, r->method, r->status, ms / 1e3);
 	json_t *f = json_pack("{s:s,s:s,s:s,s:i,s:f}", "request_id", r->request_id, "method", r->method,
 			      "route", r->route ? r->route->pattern : "-", "status", (int)r->status,
 			      "duration_ms", ms);
@@ -603,15 +618,16 @@ void http_server_set_gate(http_server *s, http_gate gate, void *ud)
 	s->gate_ud = ud;
 }
 
-http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, char *err, size_t errlen)
+http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *host, unsigned port,
+			       http_routes which, void *app, char *err, size_t errlen)
 {
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
-	char port[16];
-	snprintf(port, sizeof port, "%u", cfg->port);
-	int gai = getaddrinfo(cfg->host, port, &hints, &ai);
+	char service[16];
+	snprintf(service, sizeof service, "%u", port);
+	int gai = getaddrinfo(host, service, &hints, &ai);
 	if (gai != 0 || !ai) {
-		snprintf(err, errlen, "invalid HOST \"%s\": %s", cfg->host, gai_strerror(gai));
+		snprintf(err, errlen, "invalid address \"%s\": %s", host, gai_strerror(gai));
 		return NULL;
 	}
 	http_server *s = calloc(1, sizeof *s);
@@ -624,10 +640,11 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, ch
 	s->cfg = cfg;
 	s->app = app;
 	cors_parse(s, cfg->cors_origins);
+	s->which = which;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, s,
+	s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_access, s,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -641,12 +658,12 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, ch
 				MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->d) {
-		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not available)", cfg->host, cfg->port);
+		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not available)", host, port);
 		free_server(s);
 		return NULL;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : cfg->port;
+	s->port = info ? info->port : port;
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
 	uv_poll_init(loop, &s->poll, info->epoll_fd);
 	s->poll.data = s;
@@ -755,6 +772,7 @@ http_stream *http_reply_stream(http_req *r, unsigned status, const char *content
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
 	r->stream = st;
+	metrics_stream_opened();
 	set_response(r, status, resp);
 	return st;
 }

@@ -23,9 +23,14 @@ typedef void (*http_handler)(http_req *r);
 
 #define HTTP_MAX_PARAMS 4
 
-/* Starts listening on cfg->host:cfg->port. app is handed to handlers.
- * Returns NULL with a message in err. */
-http_server *http_server_start(uv_loop_t *loop, const config *cfg, void *app, char *err, size_t errlen);
+/* Which routes of the table a listener serves: all, all but /metrics (when
+ * a listener of its own serves it), or /metrics only. */
+typedef enum http_routes { HTTP_ROUTES_ALL, HTTP_ROUTES_API, HTTP_ROUTES_METRICS } http_routes;
+
+/* Starts listening on host:port (the limits come from cfg). app is handed
+ * to handlers. Returns NULL with a message in err. */
+http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *host, unsigned port,
+			       http_routes which, void *app, char *err, size_t errlen);
 
 /* A check run once a request's headers are in, before its body is read,
  * for routes that name a scope: returns true to go on, or replies (an
@@ -80,6 +85,8 @@ void http_reply_error(http_req *r, err_code code, const char *message, json_t *d
 /* Static data (not copied, must outlive the reply); content_type NULL for
  * none (204). */
 void http_reply_static(http_req *r, unsigned status, const char *content_type, const void *data, size_t len);
+/* A malloc'd buffer, stolen (freed once sent). */
+void http_reply_buffer(http_req *r, unsigned status, const char *content_type, char *data, size_t len);
 
 /* ---- streamed replies (Server-Sent Events) ----
  * A stream replaces the one reply of a request. Writes are buffered until

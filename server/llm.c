@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/sse.h"
 #include "server/util.h"
 
@@ -363,6 +364,8 @@ static void finish(llm_call *call, llm_result *res, json_t *doc)
 	res->attempts = call->attempts;
 	if (!res->model)
 		res->model = call->model_seen ? call->model_seen : c->backends[call->backend].model;
+	metrics_backend_call(call->backend, (int)res->outcome, res->ms / 1e3,
+			     call->stream && res->first_piece_ms >= 0 ? res->first_piece_ms / 1e3 : -1);
 	if (res->outcome != LLM_OK && res->outcome != LLM_CANCELLED)
 		log_json(LOG_WARN, "backend call failed",
 			 json_pack("{s:s,s:i,s:i,s:i,s:f}", "reason", res->reason ? res->reason : "", "upstream_status",
@@ -399,10 +402,33 @@ static unsigned backoff_ms(const llm_client *c, unsigned tries)
 	return (unsigned)(d / 2 + (d / 2) * ((double)r / 4294967295.0));
 }
 
+/* What went wrong with one attempt, for the metrics. */
+static enum metrics_backend_error error_kind(const llm_call *call, const llm_result *res)
+{
+	switch (res->outcome) {
+	case LLM_TIMEOUT:
+		if (call->timed_out) /* the call timer: a stream went silent */
+			return call->delivered ? BE_IDLE_TIMEOUT : BE_FIRST_TOKEN_TIMEOUT;
+		return BE_TIMEOUT;
+	case LLM_CONNECT:
+		return BE_CONNECT;
+	case LLM_HTTP_ERROR:
+		return res->http_status == 429	 ? BE_RATE_LIMITED
+		       : res->http_status >= 500 ? BE_HTTP_5XX
+		       : res->http_status >= 400 ? BE_HTTP_4XX
+						 : BE_HTTP_OTHER;
+	case LLM_CANCELLED:
+		return BE_CANCELLED;
+	default:
+		return BE_INVALID_REPLY;
+	}
+}
+
 /* After a failed attempt: wait and retry, fall over, or give up. */
 static void attempt_failed(llm_call *call, llm_result *res)
 {
 	llm_client *c = call->client;
+	metrics_backend_error(error_kind(call, res));
 	uint64_t now = now_ns();
 	bool can_retry = !call->delivered && !c->closing && (retryable(res->outcome, res->http_status) ||
 							     (res->outcome == LLM_TIMEOUT && call->stream && !call->delivered &&
@@ -421,6 +447,7 @@ static void attempt_failed(llm_call *call, llm_result *res)
 					   (int)res->http_status, "backend", (int)call->backend, "wait_ms", (int)wait));
 			attempt_clear(call);
 			call->phase = PH_WAITING;
+			metrics_backend_retry();
 			arm(call, wait);
 			return;
 		}
@@ -432,6 +459,7 @@ static void attempt_failed(llm_call *call, llm_result *res)
 		attempt_clear(call);
 		call->backend++;
 		call->tries_here = 0;
+		metrics_backend_fallback();
 		attempt_start(call);
 		return;
 	}
@@ -538,6 +566,7 @@ static void attempt_start(llm_call *call)
 	if (now >= call->deadline_ns) {
 		fail.outcome = LLM_TIMEOUT;
 		fail.reason = "timed out";
+		metrics_backend_error(BE_TIMEOUT);
 		finish(call, &fail, NULL);
 		return;
 	}
@@ -553,6 +582,7 @@ static void attempt_start(llm_call *call)
 	call->body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 	json_decref(req);
 	if (!call->body || !(call->easy = curl_easy_init())) {
+		metrics_backend_error(BE_CONNECT);
 		finish(call, &fail, NULL);
 		return;
 	}
@@ -579,6 +609,7 @@ static void attempt_start(llm_call *call)
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		call->easy = NULL;
+		metrics_backend_error(BE_CONNECT);
 		finish(call, &fail, NULL);
 		return;
 	}
@@ -756,8 +787,13 @@ void llm_resume(llm_call *call)
 
 void llm_cancel(llm_call *call)
 {
-	if (call)
-		call_free(call);
+	if (!call)
+		return;
+	/* Only the support pipeline cancels, when its client has left. */
+	metrics_backend_error(BE_CLIENT_GONE);
+	metrics_backend_call(call->backend, METRICS_CLIENT_GONE, (double)(now_ns() - call->start_ns) / 1e9,
+			     call->stream && call->first_piece_ns ? (double)(call->first_piece_ns - call->start_ns) / 1e9 : -1);
+	call_free(call);
 }
 
 unsigned llm_client_active(const llm_client *c)
@@ -781,6 +817,7 @@ void llm_client_close(llm_client *c)
 		llm_call *call = c->calls;
 		llm_result res = {.outcome = LLM_CANCELLED, .prompt_tokens = -1, .completion_tokens = -1,
 				  .reason = "shutting down"};
+		metrics_backend_error(BE_CANCELLED);
 		finish(call, &res, NULL);
 	}
 	uv_timer_stop(&c->timer);

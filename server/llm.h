@@ -64,7 +64,7 @@ llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool jso
 /* Streams: the consumer can take more again. */
 void llm_resume(llm_call *call);
 
-/* Abandons a call: no handler runs after this. */
+/* Abandons a call because its client left: no handler runs after this. */
 void llm_cancel(llm_call *call);
 
 /* Cancels every call (on_done runs with LLM_CANCELLED), frees the client

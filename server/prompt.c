@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/util.h"
+
 /* ---- strategies ---- */
 
 static const char *const api_names[STRAT__COUNT] = {
@@ -148,69 +150,6 @@ const char *const prompt_guidelines[PROMPT_NGUIDELINES] = {
 #define NONE_FOUND " none found"
 #define UNKNOWN_LABEL "unspecified"
 
-/* ---- a small growable string; errors are sticky ---- */
-
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-} sbuf;
-
-static void sb_addn(sbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_add(sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if ((size_t)n < sizeof small) {
-		sb_addn(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->failed = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_addn(b, big, (size_t)n);
-	free(big);
-}
-
 /* Starts a new paragraph unless the buffer is empty. */
 static void sb_para(sbuf *b)
 {
@@ -218,29 +157,11 @@ static void sb_para(sbuf *b)
 		sb_add(b, "\n\n");
 }
 
-/* Hands the string over (the caller owns it), or NULL after a failure. */
-static char *sb_take(sbuf *b)
-{
-	if (b->failed || !b->p) {
-		free(b->p);
-		b->p = NULL;
-		return NULL;
-	}
-	char *p = b->p;
-	b->p = NULL;
-	return p;
-}
-
 /* ---- vocabulary lookup ---- */
 
 static bool ascii_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
 /* True if s, with spaces around it trimmed, equals name ignoring ASCII case. */
@@ -288,7 +209,7 @@ static bool culture_needed(prompt_strategy s)
 
 static bool starts_with_vowel(const char *s)
 {
-	char c = ascii_lower(*s);
+	char c = (char)ascii_lower(*s);
 	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
 

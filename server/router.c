@@ -17,8 +17,17 @@ const route routes[] = {
 	{"GET", "/records", handler_records_get, "annotate"},
 	{"POST", "/v1/chat/completions", handler_chat_completions_post, "support"},
 	{"GET", "/v1/models", handler_models_get, "support"},
+	{"GET", "/metrics", handler_metrics_get, NULL},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
+_Static_assert(sizeof routes / sizeof routes[0] <= ROUTES_MAX, "ROUTES_MAX is too small for the table");
+
+/* /metrics goes to the metrics listener when there is one, the rest to the
+ * API's. */
+static bool served(const route *rt, http_routes which)
+{
+	return which == HTTP_ROUTES_ALL || (rt->handler == handler_metrics_get) == (which == HTTP_ROUTES_METRICS);
+}
 
 /* Matches one pattern; fills params. */
 static int match(const char *pattern, const char *path, char params[][128], int *nparams)
@@ -50,28 +59,30 @@ static int match(const char *pattern, const char *path, char params[][128], int 
 	return 1;
 }
 
-enum router_result router_match(const char *method, const char *path, const route **out,
+enum router_result router_match(http_routes which, const char *method, const char *path, const route **out,
 				char params[][128], int *nparams, char *allow, size_t allow_len)
 {
 	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
-	bool path_known = false;
+	const route *known = NULL;
 	char methods[64] = "";
 	for (size_t i = 0; i < routes_count; i++) {
-		if (!match(routes[i].pattern, path, params, nparams))
+		if (!served(&routes[i], which) || !match(routes[i].pattern, path, params, nparams))
 			continue;
 		if (strcmp(routes[i].method, m) == 0) {
 			*out = &routes[i];
 			return ROUTE_FOUND;
 		}
-		path_known = true;
+		if (!known)
+			known = &routes[i];
 		if (!strstr(methods, routes[i].method)) {
 			size_t l = strlen(methods);
 			snprintf(methods + l, sizeof methods - l, "%s%s%s", l ? ", " : "", routes[i].method,
 				 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
 		}
 	}
-	if (!path_known)
+	if (!known)
 		return ROUTE_NOT_FOUND;
+	*out = known;
 	snprintf(allow, allow_len, "%s", methods);
 	return ROUTE_WRONG_METHOD;
 }

@@ -13,16 +13,20 @@ typedef struct route {
 			      * admin, any (any valid key); NULL: public */
 } route;
 
+/* The table's size at most (fixed arrays of the metrics are this long). */
+#define ROUTES_MAX 16
+
 extern const route routes[];
 extern const size_t routes_count;
 
 enum router_result { ROUTE_FOUND, ROUTE_WRONG_METHOD, ROUTE_NOT_FOUND };
 
-/* Matches path against the table. On ROUTE_FOUND sets *out and copies path
- * parameters into params (each at most param_size bytes; longer ones do not
- * match). On ROUTE_WRONG_METHOD writes the allowed methods ("GET, HEAD")
- * into allow. HEAD matches GET routes. */
-enum router_result router_match(const char *method, const char *path, const route **out,
+/* Matches path against the routes a listener serves (which). On ROUTE_FOUND
+ * sets *out and copies path parameters into params (each at most param_size
+ * bytes; longer ones do not match). On ROUTE_WRONG_METHOD sets *out to the
+ * first route of that path (for logs and metrics: a known path) and writes
+ * the allowed methods ("GET, HEAD") into allow. HEAD matches GET routes. */
+enum router_result router_match(http_routes which, const char *method, const char *path, const route **out,
 				char params[][128], int *nparams, char *allow, size_t allow_len);
 
 #endif

@@ -10,6 +10,7 @@
 #include "server/db.h"
 #include "server/gate.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "store/store.h"
 
 static void finish(app *a);
@@ -184,6 +185,10 @@ static void finish(app *a)
 		http_server_stop(a->http, NULL, NULL);
 		a->http = NULL;
 	}
+	if (a->metrics_http) {
+		http_server_stop(a->metrics_http, NULL, NULL);
+		a->metrics_http = NULL;
+	}
 	if (a->pool) {
 		store_pool_close(a->pool, NULL, NULL);
 		a->pool = NULL;
@@ -226,11 +231,32 @@ static int check_schema(app *a)
 	return 0;
 }
 
+/* The API listener, and the metrics listener when METRICS_PORT is set:
+ * /metrics is then served there only, so that it can stay off the network
+ * the API faces. */
+static int start_listeners(app *a, char *err, size_t errlen)
+{
+	const config *cfg = a->cfg;
+	bool own = cfg->metrics_port >= 0;
+	a->http = http_server_start(a->loop, cfg, cfg->host, cfg->port, own ? HTTP_ROUTES_API : HTTP_ROUTES_ALL, a,
+				    err, errlen);
+	if (!a->http || !own)
+		return a->http ? 0 : -1;
+	a->metrics_http = http_server_start(a->loop, cfg, cfg->metrics_host, (unsigned)cfg->metrics_port,
+					    HTTP_ROUTES_METRICS, a, err, errlen);
+	if (a->metrics_http)
+		return 0;
+	http_server_stop(a->http, NULL, NULL);
+	a->http = NULL;
+	return -1;
+}
+
 int serve_run(config *cfg)
 {
 	app a = {0};
 	a.cfg = cfg;
 	log_set_level(cfg->log_level);
+	metrics_init();
 	char err[512];
 	if (migrations_load(cfg->migrations_dir, &a.migrations, err, sizeof err) < 0) {
 		fprintf(stderr, "culturecare serve: %s\n", err);
@@ -261,8 +287,7 @@ int serve_run(config *cfg)
 	store_pool_listen(a.pool, "culturecare", on_notify, &a);
 	if (!cfg->auth)
 		log_json(LOG_WARN, "AUTH=off: every request is let through without an API key; use this only locally", NULL);
-	a.http = http_server_start(a.loop, cfg, &a, err, sizeof err);
-	if (!a.http) {
+	if (start_listeners(&a, err, sizeof err) < 0) {
 		fprintf(stderr, "culturecare serve: %s\n", err);
 		store_pool_close(a.pool, NULL, NULL);
 		llm_client_close(a.llm);
@@ -283,9 +308,12 @@ int serve_run(config *cfg)
 	a.purge.data = &a;
 	uv_timer_start(&a.purge, on_purge_timer, cfg->purge_interval_ms < 1000 ? cfg->purge_interval_ms : 1000,
 		       cfg->purge_interval_ms);
-	log_json(LOG_INFO, "listening", json_pack("{s:s,s:i,s:i,s:i}", "host", cfg->host, "port",
-						   (int)http_server_port(a.http), "db_pool_size", (int)cfg->db_pool_size,
-						   "schema_version", (int)a.migrations.n));
+	json_t *f = json_pack("{s:s,s:i,s:i,s:i}", "host", cfg->host, "port", (int)http_server_port(a.http),
+			      "db_pool_size", (int)cfg->db_pool_size, "schema_version", (int)a.migrations.n);
+	if (a.metrics_http)
+		json_object_update_new(f, json_pack("{s:s,s:i}", "metrics_host", cfg->metrics_host, "metrics_port",
+						    (int)http_server_port(a.metrics_http)));
+	log_json(LOG_INFO, "listening", f);
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	int rc = uv_loop_close(a.loop);
 	if (rc != 0)

@@ -38,6 +38,19 @@ static inline int ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* A growable string; a failed allocation is sticky (later additions do
+ * nothing and sb_take returns NULL). Start from {0}. */
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+} sbuf;
+void sb_addn(sbuf *b, const char *s, size_t n);
+void sb_add(sbuf *b, const char *s);
+void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the string over (the caller owns it), or NULL after a failure. */
+char *sb_take(sbuf *b);
+
 /* Reads a whole file; returns a NUL-terminated malloc'd buffer (caller frees)
  * or NULL with errno set. */
 char *read_file(const char *path, size_t *len);

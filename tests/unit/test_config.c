@@ -10,7 +10,7 @@
 static const char *const vars[] = {
 	"HOST", "PORT", "DATABASE_URL", "DB_POOL_SIZE", "DB_TIMEOUT_MS", "MAX_BODY_BYTES",
 	"MAX_CONNECTIONS", "SHUTDOWN_DRAIN_MS", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
-	"LOG_LEVEL", "MIGRATIONS_DIR",
+	"LOG_LEVEL", "MIGRATIONS_DIR", "METRICS_PORT", "METRICS_HOST",
 };
 
 static void clean_env(void)
@@ -81,6 +81,8 @@ static void test_defaults(void)
 	CHECK(cfg.llm_api_key == NULL);
 	CHECK_STR_EQ(cfg.llm_model, "llama3.1:8b");
 	CHECK_STR_EQ(cfg.log_level, "info");
+	CHECK_INT_EQ(cfg.metrics_port, -1); /* unset: /metrics on PORT */
+	CHECK_STR_EQ(cfg.metrics_host, "127.0.0.1");
 	CHECK(cfg.migrations_dir == NULL);
 	config_clear(&cfg);
 	CHECK(cfg.host == NULL && cfg.llm_base_url == NULL && cfg.log_level == NULL);
@@ -188,6 +190,16 @@ static void test_flags(void)
 	char *a2[] = {"culturecare", "--port", "9001", "serve"};
 	CHECK_INT_EQ(apply(&cfg, 4, a2, 1), 2);
 	CHECK_INT_EQ(cfg.port, 9001);
+
+	/* METRICS_PORT: 0 is a port (any free one), empty is unset again */
+	char *am[] = {"culturecare", "--metrics-port=0"};
+	CHECK_INT_EQ(apply(&cfg, 2, am, 1), 1);
+	CHECK_INT_EQ(cfg.metrics_port, 0);
+	char *am2[] = {"culturecare", "--metrics-port="};
+	CHECK_INT_EQ(apply(&cfg, 2, am2, 1), 1);
+	CHECK_INT_EQ(cfg.metrics_port, -1);
+	char *am3[] = {"culturecare", "--metrics-port=65536"};
+	CHECK_INT_EQ(apply(&cfg, 2, am3, 1), -1);
 
 	char *a3[] = {"culturecare", "--nope"};
 	CHECK_INT_EQ(apply(&cfg, 2, a3, 1), 0);

@@ -17,7 +17,7 @@ static enum router_result run(const char *method, const char *path, struct match
 {
 	memset(m, 0, sizeof *m);
 	m->nparams = -1;
-	m->res = router_match(method, path, &m->route, m->params, &m->nparams, m->allow, sizeof m->allow);
+	m->res = router_match(HTTP_ROUTES_ALL, method, path, &m->route, m->params, &m->nparams, m->allow, sizeof m->allow);
 	return m->res;
 }
 
@@ -124,10 +124,34 @@ static void test_params(void)
 	CHECK_INT_EQ(run("POST", path, &m), ROUTE_NOT_FOUND);
 }
 
+/* With a metrics listener /metrics is served there only. */
+static void test_route_sets(void)
+{
+	const route *metrics = find_route("GET", "/metrics"), *rt = NULL;
+	char params[HTTP_MAX_PARAMS][128], allow[64];
+	int n;
+	CHECK(metrics != NULL);
+	CHECK_INT_EQ(router_match(HTTP_ROUTES_ALL, "GET", "/metrics", &rt, params, &n, allow, sizeof allow), ROUTE_FOUND);
+	CHECK(rt == metrics);
+	CHECK_INT_EQ(router_match(HTTP_ROUTES_API, "GET", "/metrics", &rt, params, &n, allow, sizeof allow),
+		     ROUTE_NOT_FOUND);
+	CHECK_INT_EQ(router_match(HTTP_ROUTES_METRICS, "GET", "/metrics", &rt, params, &n, allow, sizeof allow),
+		     ROUTE_FOUND);
+	CHECK_INT_EQ(router_match(HTTP_ROUTES_METRICS, "GET", "/healthz", &rt, params, &n, allow, sizeof allow),
+		     ROUTE_NOT_FOUND);
+	CHECK_INT_EQ(router_match(HTTP_ROUTES_API, "GET", "/healthz", &rt, params, &n, allow, sizeof allow), ROUTE_FOUND);
+	/* a known path with another method names its route (for logs, metrics) */
+	rt = NULL;
+	CHECK_INT_EQ(router_match(HTTP_ROUTES_API, "POST", "/cultures", &rt, params, &n, allow, sizeof allow),
+		     ROUTE_WRONG_METHOD);
+	CHECK(rt == find_route("GET", "/cultures"));
+}
+
 int main(void)
 {
 	test_table();
 	test_static_paths();
 	test_params();
+	test_route_sets();
 	return check_done();
 }
