@@ -23,6 +23,7 @@
 
 #include "server/annotator.h"
 #include "server/log.h"
+#include "server/risk_model.h"
 #include "server/sha256.h"
 #include "server/app.h"
 #include "server/llm.h"
@@ -80,6 +81,8 @@ typedef struct support {
 	bool storing;         /* an insert is running: s lives until it returns */
 	bool closed;          /* the stream closed while storing */
 	access_principal who; /* the API key's limits (AUTH on) */
+	const char *model_check; /* RISK_MODEL_CHECK: what the model's opinion did */
+	risk_level model_level;
 	bool stream_counted;  /* holds one of the key's stream slots */
 } support;
 
@@ -373,7 +376,15 @@ static json_t *safety_of(const support *s)
 {
 	bool resources = s->risk.level >= RISK_MODERATE ||
 			 (s->risk.categories & (RISK_CAT_HARM_OTHERS | RISK_CAT_ABUSE | RISK_CAT_THIRD_PERSON));
-	return safety_json(&s->risk, s->mode, resources ? safety_resources_for(s->sf, s->in.country) : json_array());
+	json_t *j = safety_json(&s->risk, s->mode, resources ? safety_resources_for(s->sf, s->in.country) : json_array());
+	if (s->model_check) {
+		json_t *mc = json_pack("{s:s}", "outcome", s->model_check);
+		if (strcmp(s->model_check, "failed") != 0 && strcmp(s->model_check, "skipped") != 0 &&
+		    strcmp(s->model_check, "not_needed") != 0)
+			json_object_set_new(mc, "model_level", json_string(risk_level_name(s->model_level)));
+		json_object_set_new(j, "model_check", mc);
+	}
+	return j;
 }
 
 static json_t *meta_json(const support *s)
@@ -965,6 +976,39 @@ static void annotate(support *s)
 	}
 }
 
+static void after_risk(support *s);
+
+/* RISK_MODEL_CHECK: the model's grade, combined with the rules' (the
+ * higher wins; a failed call keeps the rules' level). */
+static void on_risk_checked(void *ud, const llm_result *res)
+{
+	support *s = ud;
+	s->call = NULL;
+	if (res->outcome == LLM_CANCELLED) {
+		fail_backend(s, res);
+		return;
+	}
+	risk_level l;
+	unsigned cats;
+	if (res->outcome == LLM_OK && risk_model_parse(res->content, &l, &cats) == 0) {
+		s->model_level = l;
+		s->model_check = risk_model_combine(&s->risk, l, cats);
+	} else {
+		s->model_check = "failed";
+	}
+	after_risk(s);
+}
+
+static int check_risk_with_model(support *s)
+{
+	prompt p = {0};
+	llm_handlers h = {.on_done = on_risk_checked};
+	if (risk_model_prompt(s->in.message, &p) == 0)
+		s->call = llm_start(s->a->llm, p.system, p.user, true, false, &h, s);
+	prompt_clear(&p);
+	return s->call ? 0 : -1;
+}
+
 /* High or imminent risk: the fixed crisis message in the message's
  * language with the resources; no model call, no role-play. */
 static void crisis(support *s)
@@ -1047,6 +1091,23 @@ void support_start(http_req *r, support_input *in)
 		s->risk.categories = RISK_CAT_SELF;
 		snprintf(s->risk.lang, sizeof s->risk.lang, "en");
 	}
+	if (a->cfg->risk_model_check) {
+		if (s->risk.level >= RISK_HIGH)
+			s->model_check = "not_needed";
+		else if (in->dry_run || llm_client_active(a->llm) >= a->cfg->llm_max_concurrent)
+			s->model_check = "skipped";
+		else if (check_risk_with_model(s) == 0)
+			return; /* on_risk_checked goes on */
+		else
+			s->model_check = "failed";
+	}
+	after_risk(s);
+}
+
+/* Everything after the risk level is known. */
+static void after_risk(support *s)
+{
+	const support_input *in = &s->in;
 	metrics_risk_assessed(s->risk.level);
 	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
 		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
@@ -1059,7 +1120,7 @@ void support_start(http_req *r, support_input *in)
 	uint64_t t = now_ns();
 	lexicon_opts o;
 	lexicon_opts_default(&o);
-	if (lexicon_match(s->lex, c, in->message, in->message_len, &o, &s->match) < 0) {
+	if (lexicon_match(s->lex, s->culture, in->message, in->message_len, &o, &s->match) < 0) {
 		fail(s, ERR_INTERNAL, NULL, NULL);
 		return;
 	}

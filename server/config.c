@@ -98,6 +98,8 @@ static const struct setting settings[] = {
 	 "stored records older than this many days are erased"},
 	{"PURGE_INTERVAL_MS", "purge-interval-ms", K_UINT, OFF(purge_interval_ms), "600000", 100, 86400000,
 	 "how often expired records are erased"},
+	{"RISK_MODEL_CHECK", "risk-model-check", K_BOOL, OFF(risk_model_check), "off", 0, 0,
+	 "also ask the model to grade risk; the higher level wins"},
 	{"AUTH", "auth", K_BOOL, OFF(auth), "on", 0, 0, "require API keys (off: local use only)"},
 	{"CORS_ORIGINS", "cors-origins", K_STR, OFF(cors_origins), "", 0, 0,
 	 "origins allowed to call from a browser, comma-separated"},
@@ -147,6 +149,7 @@ const char config_flags_help[] =
 	"  --retention-days D     RETENTION_DAYS, erase stored records after D days (30; fractions allowed)\n"
 	"  --purge-interval-ms N  PURGE_INTERVAL_MS, how often the purge runs (600000)\n"
 	"  --auth on|off          AUTH, require API keys (on; off for local use only)\n"
+	"  --risk-model-check on|off  RISK_MODEL_CHECK, the model's second opinion on risk (off)\n"
 	"  --cors-origins LIST    CORS_ORIGINS, browser origins allowed, comma-separated (none)\n"
 	"  --rate-limit-rpm N     RATE_LIMIT_RPM, requests per minute per key (600)\n"
 	"  --rate-limit-streams N RATE_LIMIT_STREAMS, open streams per key (20)\n"

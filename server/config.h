@@ -40,6 +40,7 @@ typedef struct config {
 	double retention_days; /* RETENTION_DAYS: stored records older than this are erased */
 	unsigned purge_interval_ms; /* PURGE_INTERVAL_MS: how often the purge runs */
 	bool auth;             /* AUTH: API keys required (off only for local use) */
+	bool risk_model_check; /* RISK_MODEL_CHECK: ask the model for a second opinion on risk */
 	char *cors_origins;    /* CORS_ORIGINS: comma-separated allow-list ("" = no CORS) */
 	unsigned rate_limit_rpm;     /* RATE_LIMIT_RPM: requests per minute per key (default for keys without one) */
 	unsigned rate_limit_streams; /* RATE_LIMIT_STREAMS: open streams per key (likewise) */
