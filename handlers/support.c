@@ -785,11 +785,28 @@ static void fail_backend(support *s, const llm_result *res)
 	}
 }
 
+/* The request log line: which backend and model wrote the reply, and how
+ * long each step took (no text, no risk level). */
+static void log_backend(support *s, const llm_result *res)
+{
+	json_t *f = json_pack("{s:i,s:s,s:i,s:f,s:f,s:f}", "backend", (int)res->backend, "model",
+			      res->model ? res->model : s->a->cfg->llm_model, "attempts", (int)res->attempts,
+			      "store_ms", s->ms_store, "annotator_ms", s->ms_annotator, "backend_ms", res->ms);
+	if (res->first_piece_ms >= 0)
+		json_object_set_new(f, "first_piece_ms", json_real(res->first_piece_ms));
+	const char *k;
+	json_t *v;
+	json_object_foreach(f, k, v)
+		http_req_log(s->r, k, json_incref(v));
+	json_decref(f);
+}
+
 static void on_generated(void *ud, const llm_result *res)
 {
 	support *s = ud;
 	s->call = NULL;
 	s->ms_backend = res->ms;
+	log_backend(s, res);
 	if (res->outcome == LLM_OK && (s->withheld || (res->content && safety_reply_unsafe(s->sf, res->content)))) {
 		/* The reply gave method details or encouraged self-harm: the
 		 * person gets the crisis message instead. */

@@ -79,6 +79,7 @@ struct http_req {
 	int nextra;
 	void *principal;     /* set by the gate; freed with the request */
 	char principal_label[16]; /* for the request log (an API key prefix) */
+	json_t *log_fields;  /* more for the request log (http_req_log) */
 	ip_count *ip;        /* this connection's address count */
 };
 
@@ -143,8 +144,16 @@ static void req_free(http_req *r)
 		free(r->extra[i][1]);
 	}
 	free(r->principal);
+	json_decref(r->log_fields);
 	free(r->body);
 	free(r);
+}
+
+void http_req_log(http_req *r, const char *key, json_t *value)
+{
+	if (!r->log_fields)
+		r->log_fields = json_object();
+	json_object_set_new(r->log_fields, key, value);
 }
 
 void http_req_add_header(http_req *r, const char *name, const char *value)
@@ -583,6 +592,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		json_object_set_new(f, "terminated", json_integer(toe));
 	if (r->principal_label[0])
 		json_object_set_new(f, "key", json_string(r->principal_label));
+	if (r->log_fields)
+		json_object_update(f, r->log_fields);
 	log_json(LOG_INFO, "request", f);
 	req_free(r);
 	s->inflight--;

@@ -71,6 +71,9 @@ const char *http_req_route(const http_req *r);
  * the reply, any number once it is set). */
 #define HTTP_MAX_EXTRA_HEADERS 8
 void http_req_add_header(http_req *r, const char *name, const char *value);
+/* A field for the request's log line (value stolen). Never message text:
+ * counts, durations, names from fixed sets. */
+void http_req_log(http_req *r, const char *key, json_t *value);
 /* Who the request acts for (malloc'd; freed with the request), and a
  * label safe to log for it (copied, at most 15 bytes). */
 void http_req_set_principal(http_req *r, void *p, const char *label);

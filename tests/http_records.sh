@@ -141,6 +141,11 @@ ok "the purge logged a count" grep -q '"msg":"expired records erased"' "$SERVER_
 serve_stop
 eq "clean exit" "$SERVER_RC" 0
 
+# ---- the request log: one line per request, with backend, model, durations ----
+line=$(grep '"msg":"request"' "$SERVER_LOG" | grep '"route":"/support"' | grep '"status":200' | tail -1)
+ok "a /support log line names backend and model" jqok '(.backend == 0) and (.model | type == "string") and (.attempts == 1)' <<<"$line"
+ok "and the durations of each step" jqok '[.duration_ms, .store_ms, .annotator_ms, .backend_ms] | all(type == "number")' <<<"$line"
+
 # ---- nothing of the texts or tokens in the logs ----
 eq "no message text in stdout/stderr" "$(grep -c -- "$MARK" "$SERVER_LOG" || true)" 0
 eq "no deletion token in stdout/stderr" "$(grep -c -- "$TOKEN" "$SERVER_LOG" || true)" 0
