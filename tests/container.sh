@@ -197,7 +197,7 @@ fake() { # PATH [curl args]: a request to the fake, from inside the service's ne
   shift
   nsenter -t "$app_pid" -n curl -s -m 5 "$@" "http://127.0.0.1:18000$path"
 }
-for _ in $(seq 1 100); do grep -q port "$T/fake.out" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -qs port "$T/fake.out" && break; sleep 0.05; done
 ok "fake backend listening in the service's network" grep -q '"port": 18000' "$T/fake.out"
 
 run -d --name cc-nginx --network cc -p 127.0.0.1::80 \
