@@ -1,6 +1,8 @@
 # Sourced by deploy/run.sh and tests/run.sh: installs the Debian packages the
 # project needs when some are missing (as root), or says which to install.
-#   ensure_packages build|run|test
+#   ensure_packages build|run|test|container
+# container: what tests/container.sh needs to build and run the images
+# (rootful podman with runc, a Debian base by debootstrap, compose config).
 ensure_packages() {
   local want=(gcc meson ninja-build pkg-config libmicrohttpd-dev libcurl4-openssl-dev
               libjansson-dev libuv1-dev libpq-dev postgresql postgresql-client curl)
@@ -9,6 +11,7 @@ ensure_packages() {
     # about 10 s to install, 96 MB; on a systemd machine the package also
     # enables its own prometheus service, which the tests do not need)
     test) want+=(jq wrk valgrind bc procps prometheus) ;;
+    container) want+=(jq podman runc netavark aardvark-dns iptables debootstrap python3-yaml docker-compose) ;;
   esac
   local missing=()
   for p in "${want[@]}"; do

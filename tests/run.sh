@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with warnings as errors,
 # runs all suites; then again under AddressSanitizer and UBSan; the unit
-# tests and the API suite under valgrind; lints the OpenAPI contract.
+# tests and the API suite under valgrind; lints the OpenAPI contract; builds
+# the container image and runs the stack under podman (tests/container.sh).
 # Ends with one line "N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . deploy/deps.sh
 ensure_packages test || exit 1
+# The container step's tools, only where they can be installed (else it skips).
+if [ "$(id -u)" = 0 ]; then
+  ensure_packages container || echo "note: the container test's packages could not be installed"
+fi
 
 passed=0
 failed=0
@@ -94,6 +99,15 @@ if command -v npm >/dev/null; then
   fi
 else
   echo "SKIP - OpenAPI lint: node/npx not installed"
+fi
+
+echo "== containers: the image, the stack through nginx, compose and Kubernetes files"
+if FAKE_LLM="$root/build-test/tests/fake_llm" bash tests/container.sh >"$log" 2>&1; then rc=0; else rc=$?; fi
+grep '^# ' "$log"
+if [ "$rc" = 77 ]; then
+  echo "SKIP - tests/container.sh: $(sed -n 's/^SKIP: //p' "$log" | head -n 1)"
+else
+  step "tests/container.sh ($(tail -n 1 "$log"))" test "$rc" = 0 || grep -v '^ok - ' "$log" | tail -n 40
 fi
 
 echo "$passed passed, $failed failed"

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Structure checks of the deployment files (used by tests/container.sh).
+
+    check_manifests.py COMPOSE_YAML K8S_DIR
+
+COMPOSE_YAML: deploy/compose.yaml, or what `docker compose config` made of
+it. K8S_DIR: deploy/k8s. Every YAML must parse; each Kubernetes object must
+have the fields the API server requires, and the files must agree with each
+other (selectors, names, timings). Prints one line per problem; exits 1 if
+there is any."""
+import os
+import sys
+
+import yaml
+
+problems = []
+
+
+def need(cond, what):
+    if not cond:
+        problems.append(what)
+    return cond
+
+
+def dig(obj, *path):
+    for key in path:
+        if isinstance(obj, dict):
+            obj = obj.get(key)
+        elif isinstance(obj, list) and isinstance(key, int) and key < len(obj):
+            obj = obj[key]
+        else:
+            return None
+    return obj
+
+
+def check_compose(path):
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+    services = doc.get("services") or {}
+    for name in ("postgres", "migrate", "culturecare", "nginx", "ollama"):
+        need(name in services, f"compose: no service {name}")
+    published = sorted(n for n, s in services.items() if s.get("ports"))
+    need(published == ["nginx"], f"compose: published ports on {published}, expected nginx only")
+    need("ollama" in (dig(services, "ollama", "profiles") or []), "compose: ollama is not in profile ollama")
+    deps = dig(services, "culturecare", "depends_on") or {}
+    need(dig(deps, "migrate", "condition") == "service_completed_successfully",
+         "compose: culturecare does not wait for migrate to complete")
+    need(dig(deps, "postgres", "condition") == "service_healthy",
+         "compose: culturecare does not wait for a healthy postgres")
+    need("pg_isready" in str(dig(services, "postgres", "healthcheck", "test")),
+         "compose: postgres healthcheck is not pg_isready")
+    pg_volumes = [str(v) for v in dig(services, "postgres", "volumes") or []]
+    need(any(v.startswith("pgdata:") or "'source': 'pgdata'" in v for v in pg_volumes)
+         and "pgdata" in (doc.get("volumes") or {}), "compose: postgres data is not on the named volume pgdata")
+    env = dig(services, "culturecare", "environment") or {}
+    if isinstance(env, list):
+        env = dict(e.split("=", 1) for e in env)
+    need("AUTH" in env, "compose: culturecare has no AUTH setting")
+    need("migrate" in str(dig(services, "migrate", "command")) and "import" in str(dig(services, "migrate", "command")),
+         "compose: migrate does not run migrate and import")
+
+
+def meta_name(doc):
+    return dig(doc, "metadata", "name")
+
+
+def check_pod(where, spec):
+    containers = dig(spec, "containers")
+    if not need(isinstance(containers, list) and containers, f"{where}: no containers"):
+        return
+    for c in containers:
+        need(c.get("name") and c.get("image"), f"{where}: a container without name or image")
+        need(dig(c, "securityContext", "readOnlyRootFilesystem") is True, f"{where}: root filesystem not read-only")
+        need(dig(c, "securityContext", "allowPrivilegeEscalation") is False, f"{where}: privilege escalation allowed")
+        need(dig(c, "resources", "requests") and dig(c, "resources", "limits"), f"{where}: no resource requests and limits")
+    need(dig(spec, "securityContext", "runAsNonRoot") is True, f"{where}: runAsNonRoot not set")
+
+
+def check_k8s(folder):
+    docs = {}
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        with open(os.path.join(folder, name)) as f:
+            docs[name] = [d for d in yaml.safe_load_all(f) if d is not None]
+    kust = docs.pop("kustomization.yaml", [None])[0]
+    if need(kust, "k8s: no kustomization.yaml"):
+        listed = kust.get("resources") or []
+        for r in listed:
+            need(r in docs, f"kustomization: {r} does not exist")
+        for name in docs:
+            need(name in listed, f"kustomization: {name} is not listed")
+    objects = [(n, d) for n, ds in docs.items() for d in ds]
+    by_kind = {}
+    for file, d in objects:
+        where = f"{file}: {d.get('kind')}/{meta_name(d)}"
+        need(d.get("apiVersion") and d.get("kind") and meta_name(d), f"{file}: apiVersion, kind or metadata.name missing")
+        by_kind.setdefault(d.get("kind"), []).append((where, d))
+    config = {}
+    for _, d in by_kind.get("ConfigMap", []):
+        config.update(d.get("data") or {})
+    for where, d in by_kind.get("ConfigMap", []) + by_kind.get("Secret", []):
+        for field in ("data", "stringData"):
+            for k, v in (d.get(field) or {}).items():
+                need(isinstance(v, str), f"{where}: {field}.{k} is not a string")
+    deployments = {}
+    for where, d in by_kind.get("Deployment", []):
+        deployments[meta_name(d)] = d
+        spec = d.get("spec") or {}
+        sel = dig(spec, "selector", "matchLabels") or {}
+        labels = dig(spec, "template", "metadata", "labels") or {}
+        need(sel and all(labels.get(k) == v for k, v in sel.items()), f"{where}: selector does not match the pod labels")
+        need(spec.get("replicas") == 3, f"{where}: replicas is not 3")
+        need(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") == 0, f"{where}: maxUnavailable is not 0")
+        pod = dig(spec, "template", "spec") or {}
+        check_pod(where, pod)
+        c = dig(pod, "containers", 0) or {}
+        need(dig(c, "readinessProbe", "httpGet", "path") == "/readyz", f"{where}: readiness probe is not /readyz")
+        need(dig(c, "livenessProbe", "httpGet", "path") == "/healthz", f"{where}: liveness probe is not /healthz")
+        pre = dig(c, "lifecycle", "preStop", "exec", "command") or []
+        pause = int(pre[-1]) if pre and pre[0] == "sleep" else 0
+        need(pause > 0, f"{where}: no preStop sleep")
+        drain_ms = int(config.get("SHUTDOWN_DRAIN_MS", "10000"))
+        grace = pod.get("terminationGracePeriodSeconds", 30)
+        need(grace * 1000 > drain_ms + pause * 1000,
+             f"{where}: terminationGracePeriodSeconds {grace} s not above preStop {pause} s + drain {drain_ms} ms")
+    for where, d in by_kind.get("Service", []):
+        ports = dig(d, "spec", "ports") or []
+        need(ports and all("port" in p for p in ports), f"{where}: ports without port")
+        sel = dig(d, "spec", "selector") or {}
+        need(any(all(dig(dep, "spec", "template", "metadata", "labels", k) == v for k, v in sel.items())
+                 for dep in deployments.values()) and sel, f"{where}: selector matches no Deployment")
+    for where, d in by_kind.get("HorizontalPodAutoscaler", []):
+        need(d.get("apiVersion") == "autoscaling/v2", f"{where}: not autoscaling/v2")
+        ref = dig(d, "spec", "scaleTargetRef") or {}
+        need(ref.get("kind") == "Deployment" and ref.get("name") in deployments, f"{where}: scaleTargetRef names no Deployment")
+        need(dig(d, "spec", "maxReplicas"), f"{where}: no maxReplicas")
+        need(any(dig(m, "resource", "name") == "cpu" for m in dig(d, "spec", "metrics") or []), f"{where}: no CPU metric")
+    for where, d in by_kind.get("Job", []):
+        pod = dig(d, "spec", "template", "spec") or {}
+        need(pod.get("restartPolicy") in ("Never", "OnFailure"), f"{where}: restartPolicy must be Never or OnFailure")
+        check_pod(where, pod)
+        need("migrate" in str(pod) and "import" in str(pod), f"{where}: does not migrate and import")
+    for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "Job", "ConfigMap", "Secret"):
+        need(kind in by_kind, f"k8s: no {kind}")
+
+
+check_compose(sys.argv[1])
+check_k8s(sys.argv[2])
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
