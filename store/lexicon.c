@@ -613,6 +613,15 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 	const uint32_t *hl = t->hitlist, *shared = t->shared, *wtri_off = t->wtri_off;
 	uint32_t *hsum = t->hsum;
 	double *hbound = t->hbound, topb = -1;
+	/* A start whose numerator is below need has a bound below floor
+	 * whatever its own trigrams ((double)num / den <= (double)num / ntri,
+	 * division being correctly rounded); it gets bound 0 without a
+	 * division, which changes nothing: only bounds >= floor are used. */
+	size_t need = floor > 0 ? (size_t)(floor * (double)ntri) : 0;
+	while (need > 0 && (double)(need - 1) / (double)ntri >= floor)
+		need--;
+	while (need <= ntri && (double)need / (double)ntri < floor)
+		need++;
 	size_t maxw = nwords + 1, top = 0, sum = 0, end = 0;
 	for (size_t h = 0; h < nhit; h++) {
 		size_t s = hl[h];
@@ -620,8 +629,8 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 			sum -= shared[hl[h - 1]];
 		for (; end < nhit && hl[end] - s < maxw; end++)
 			sum += shared[hl[end]];
-		size_t own = wtri_off[s + 1] - wtri_off[s] - shared[s];
-		double b = (double)(sum < ntri ? sum : ntri) / (double)(ntri + own);
+		size_t num = sum < ntri ? sum : ntri, own = wtri_off[s + 1] - wtri_off[s] - shared[s];
+		double b = num < need ? 0 : (double)num / (double)(ntri + own);
 		hsum[h] = (uint32_t)sum;
 		hbound[h] = b;
 		if (b > topb) {
