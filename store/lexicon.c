@@ -426,7 +426,11 @@ typedef struct text {
 	/* scoring scratch */
 	uint32_t *inp;  /* per id: == pstamp when the phrase has it */
 	uint32_t *seen; /* per id: == wstamp when the window has it */
-	uint32_t *hit;  /* per word: == pstamp when it shares a trigram with the phrase */
+	/* per word, one bit: it shares a trigram with the phrase. A bitmap
+	 * rather than a stamp per word so that listing the hit words in text
+	 * order costs a word-sized step per 64 words (see score()). */
+	uint64_t *hitbits;
+	size_t nhitbits; /* 64-bit words in hitbits */
 	uint32_t *hitlist;
 	uint32_t *shared; /* per hit word: trigrams shared with the phrase */
 	uint32_t *hsum;   /* per hitlist entry: shared trigrams of the words of its longest window */
@@ -447,7 +451,7 @@ static void text_free(text *t)
 	free(t->tw);
 	free(t->inp);
 	free(t->seen);
-	free(t->hit);
+	free(t->hitbits);
 	free(t->hitlist);
 	free(t->shared);
 	free(t->hsum);
@@ -488,13 +492,14 @@ static int text_init(text *t, const char *s, size_t len)
 	t->tw_off = calloc(total + 1, sizeof *t->tw_off);
 	t->inp = calloc(total, sizeof *t->inp);
 	t->seen = calloc(total, sizeof *t->seen);
-	t->hit = calloc(t->nwords + 1, sizeof *t->hit);
+	t->nhitbits = t->nwords / 64 + 1;
+	t->hitbits = malloc(t->nhitbits * sizeof *t->hitbits);
 	t->hitlist = malloc((t->nwords + 1) * sizeof *t->hitlist);
 	t->shared = malloc((t->nwords + 1) * sizeof *t->shared);
 	t->hsum = malloc((t->nwords + 1) * sizeof *t->hsum);
 	t->hbound = malloc((t->nwords + 1) * sizeof *t->hbound);
 	if (!t->wtri_off || !t->wtri || !t->utri || !t->hkeys || !t->hids || !t->tw_off || !t->inp || !t->seen ||
-	    !t->hit || !t->hitlist || !t->shared || !t->hsum || !t->hbound)
+	    !t->hitbits || !t->hitlist || !t->shared || !t->hsum || !t->hbound)
 		return -1;
 	/* Ids in order of first appearance; each word's ids without repeats. */
 	size_t n = 0;
@@ -538,6 +543,21 @@ static int text_init(text *t, const char *s, size_t len)
 	return 0;
 }
 
+/* Index of the lowest set bit of x (x != 0). */
+static unsigned lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return (unsigned)__builtin_ctzll(x);
+#else
+	unsigned n = 0;
+	while (!(x & 1)) {
+		x >>= 1;
+		n++;
+	}
+	return n;
+#endif
+}
+
 static uint32_t next_stamp(uint32_t *stamp, uint32_t *arr, size_t n)
 {
 	if (++*stamp == 0) {
@@ -556,10 +576,10 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 	if (ntri == 0 || t->nwords == 0)
 		return 0;
 	uint32_t ps = next_stamp(&t->pstamp, t->inp, t->nutri);
-	if (ps == 1)
-		memset(t->hit, 0, t->nwords * sizeof *t->hit);
+	uint64_t *bits = t->hitbits;
+	memset(bits, 0, t->nhitbits * sizeof *bits);
 	/* the words sharing trigrams with the phrase, and how many */
-	size_t nhit = 0, lo = SIZE_MAX, hi = 0;
+	size_t nhit = 0;
 	for (size_t i = 0; i < ntri; i++) {
 		uint32_t id = text_lookup(t, tri[i]);
 		if (id == NONE)
@@ -567,48 +587,58 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 		t->inp[id] = ps;
 		for (uint32_t k = t->tw_off[id]; k < t->tw_off[id + 1]; k++) {
 			uint32_t w = t->tw[k];
-			if (t->hit[w] != ps) {
-				t->hit[w] = ps;
+			uint64_t bit = (uint64_t)1 << (w & 63);
+			if (!(bits[w >> 6] & bit)) {
+				bits[w >> 6] |= bit;
 				t->shared[w] = 0;
-				t->hitlist[nhit++] = w;
-				lo = w < lo ? w : lo;
-				hi = w > hi ? w : hi;
+				nhit++;
 			}
 			t->shared[w]++;
 		}
 	}
 	if (nhit == 0)
 		return 0;
-	/* in text order */
-	if (hi - lo < 16 * nhit) {
-		nhit = 0;
-		for (size_t w = lo; w <= hi; w++)
-			if (t->hit[w] == ps)
-				t->hitlist[nhit++] = (uint32_t)w;
-	} else {
-		qsort(t->hitlist, nhit, sizeof *t->hitlist, cmp_u32);
-	}
+	/* in text order, straight from the bitmap */
+	nhit = 0;
+	for (size_t b = 0; b < t->nhitbits; b++)
+		for (uint64_t x = bits[b]; x; x &= x - 1)
+			t->hitlist[nhit++] = (uint32_t)(64 * b + (size_t)lowest_bit(x));
 	/* Bounds: the trigrams a window shares with the phrase are at most ntri
 	 * and at most the sum of its words' shared counts; its trigrams that
 	 * are not the phrase's (uni - inter) are at least those of its first
 	 * word and never fewer as it grows. So no window starting at s is above
 	 * min(ntri, sum) / (ntri + not shared by word s). */
+	/* (Local copies of the arrays and of the best bound: the stores to
+	 * hsum and hbound would otherwise make the compiler reload them.) */
+	const uint32_t *hl = t->hitlist, *shared = t->shared, *wtri_off = t->wtri_off;
+	uint32_t *hsum = t->hsum;
+	double *hbound = t->hbound, topb = -1;
+	/* A start whose numerator is below need has a bound below floor
+	 * whatever its own trigrams ((double)num / den <= (double)num / ntri,
+	 * division being correctly rounded); it gets bound 0 without a
+	 * division, which changes nothing: only bounds >= floor are used. */
+	size_t need = floor > 0 ? (size_t)(floor * (double)ntri) : 0;
+	while (need > 0 && (double)(need - 1) / (double)ntri >= floor)
+		need--;
+	while (need <= ntri && (double)need / (double)ntri < floor)
+		need++;
 	size_t maxw = nwords + 1, top = 0, sum = 0, end = 0;
 	for (size_t h = 0; h < nhit; h++) {
-		size_t s = t->hitlist[h];
+		size_t s = hl[h];
 		if (h > 0)
-			sum -= t->shared[t->hitlist[h - 1]];
-		else
-			end = 0;
-		for (; end < nhit && t->hitlist[end] - s < maxw; end++)
-			sum += t->shared[t->hitlist[end]];
-		size_t own = t->wtri_off[s + 1] - t->wtri_off[s] - t->shared[s];
-		t->hsum[h] = (uint32_t)sum;
-		t->hbound[h] = (double)(sum < ntri ? sum : ntri) / (double)(ntri + own);
-		if (t->hbound[h] > t->hbound[top])
+			sum -= shared[hl[h - 1]];
+		for (; end < nhit && hl[end] - s < maxw; end++)
+			sum += shared[hl[end]];
+		size_t num = sum < ntri ? sum : ntri, own = wtri_off[s + 1] - wtri_off[s] - shared[s];
+		double b = num < need ? 0 : (double)num / (double)(ntri + own);
+		hsum[h] = (uint32_t)sum;
+		hbound[h] = b;
+		if (b > topb) {
+			topb = b;
 			top = h;
+		}
 	}
-	if (t->hbound[top] < floor)
+	if (topb < floor)
 		return 0;
 	/* the most promising start first */
 	uint32_t tw = t->hitlist[0], tsum = t->hsum[0];
@@ -636,7 +666,7 @@ static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, do
 						inter++;
 				}
 			}
-			if (t->hit[e] == ps) {
+			if (bits[e >> 6] >> (e & 63) & 1) {
 				rest -= t->shared[e];
 				double j = (double)inter / (double)(ntri + uni - inter);
 				if (j > best)
@@ -1474,18 +1504,22 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 
 	/* shared trigrams per unit */
 	size_t ntouched = 0;
+	bool want_all = kmax_sig && kmax_dis;
 	if (c->ikeys && (kmax_sig || kmax_dis))
 		for (size_t id = 0; id < t.nutri; id++) {
 			uint32_t tri = t.utri[id];
 			for (uint32_t i = hash_tri(tri) & c->imask; c->ikeys[i]; i = (i + 1) & c->imask) {
 				if (c->ikeys[i] != tri)
 					continue;
-				for (uint32_t k = c->ioff[i]; k < c->ioff[i] + c->ilen[i]; k++) {
-					uint32_t u = c->ipost[k];
-					if (!(kmax_sig && kmax_dis) && (u >= c->ng ? !kmax_dis : !kmax_sig))
-						continue;
-					if (count[u]++ == 0)
-						touched[ntouched++] = u;
+				const uint32_t *post = c->ipost + c->ioff[i], *post_end = post + c->ilen[i];
+				if (want_all) { /* the common case, without the test per entry */
+					for (; post < post_end; post++)
+						if (count[*post]++ == 0)
+							touched[ntouched++] = *post;
+				} else {
+					for (; post < post_end; post++)
+						if ((*post < c->ng ? kmax_sig : kmax_dis) && count[*post]++ == 0)
+							touched[ntouched++] = *post;
 				}
 				break;
 			}
