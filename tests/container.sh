@@ -232,6 +232,11 @@ contains "the client's X-Request-Id reaches the service and comes back" "$(tr -d
 sleep 0.2
 contains "the service logs the request id nginx passed" "$("${P[@]}" logs culturecare 2>/dev/null)" '"request_id":"cc-container-check-1"'
 eq "/metrics is closed to the public" "$(code "$N/metrics")" 403
+qmark="QUERY-PRIVATE-$RANDOM$RANDOM"
+eq "a signal search through nginx" "$(code -H "$AUTHZ" "$N/cultures/german/signals?q=$qmark")" 200
+sleep 0.2
+eq "nginx's access log has the path, never the query text" "$("${P[@]}" logs cc-nginx 2>&1 | grep -c "$qmark")" 0
+contains "but it logs the path" "$("${P[@]}" logs cc-nginx 2>&1)" "GET /cultures/german/signals HTTP/1.1"
 head -c 70000 /dev/zero | tr '\0' a >"$T/big"
 eq "a body over 64k is refused by nginx" "$(code -H "$AUTHZ" -H 'Content-Type: application/json' --data-binary @"$T/big" "$N/support")" 413
 
