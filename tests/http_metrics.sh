@@ -36,6 +36,12 @@ val() { jq -rs --arg n "$2" "map(select(.name == \$n and (${3:-true})) | .value)
 # delta METRIC [CONDITION]: how much it moved from scrape "before" to "after".
 delta() { jq -rn --argjson a "$(val after "$@")" --argjson b "$(val before "$@")" '$a - $b'; }
 
+# /readyz needs one database connection; wait (5 s at most) for all four,
+# which a slow start (sanitizers, a loaded machine) may not have yet
+for _ in $(seq 1 50); do
+  curl -s -m 5 "$BASE/metrics" | grep -q '^culturecare_db_pool_connections{state="idle"} 4$' && break
+  sleep 0.1
+done
 ok "the first scrape parses strictly" scrape before
 eq "200 text/plain version 0.0.4" "$(sed -n 1p "$T/before.headers" | tr -d '\r' | cut -d' ' -f2) $(tr -d '\r' <"$T/before.headers" | sed -n 's/^Content-Type: //ip')" \
   "200 text/plain; version=0.0.4; charset=utf-8"

@@ -95,8 +95,9 @@ eq "records: a bad cursor is 422" "$STATUS" 422
 # ---- deletion ----
 del() { req DELETE "/support/$1" ${2:+-H "X-Deletion-Token: $2"}; }
 before=$(rows)
-del "$ID" "${TOKEN%?}A"
-eq "wrong token: 404" "$STATUS" 404
+other=$([ "${TOKEN:0:1}" = A ] && echo B || echo A)${TOKEN:1}
+del "$ID" "$other"
+eq "a token one character off: 404" "$STATUS" 404
 del "$ID" "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-43)"
 eq "another token: 404" "$STATUS" 404
 del "$ID"
