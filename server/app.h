@@ -19,6 +19,7 @@ typedef struct app {
 	const config *cfg;
 	migration_set migrations; /* what the code expects of the schema */
 	store_pool *pool;
+	store_pool *listen_pool; /* DATABASE_LISTEN_URL's one connection, or NULL */
 	http_server *http;
 	http_server *metrics_http; /* the METRICS_PORT listener, or NULL */
 	llm_client *llm;

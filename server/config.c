@@ -38,6 +38,8 @@ static const struct setting settings[] = {
 	{"PORT", "port", K_UINT, OFF(port), "8080", 0, 65535, "TCP port (0: any free port)"},
 	{"DATABASE_URL", "database-url", K_STR, OFF(database_url), "", 0, 0,
 	 "libpq connection string or URI (empty: libpq defaults, PG* variables)"},
+	{"DATABASE_LISTEN_URL", "database-listen-url", K_STR, OFF(database_listen_url), "", 0, 0,
+	 "a direct (session) connection for change notifications, when DATABASE_URL goes through a pooler"},
 	{"DB_POOL_SIZE", "db-pool-size", K_UINT, OFF(db_pool_size), "4", 1, 256,
 	 "database connections held open"},
 	{"DB_TIMEOUT_MS", "db-timeout-ms", K_UINT, OFF(db_timeout_ms), "5000", 10, 600000,
@@ -122,6 +124,8 @@ const char config_flags_help[] =
 	"  --host ADDR            HOST, address to listen on (127.0.0.1)\n"
 	"  --port N               PORT (8080; 0 picks a free port, logged at start)\n"
 	"  --database-url URL     DATABASE_URL, libpq connection string or URI\n"
+	"  --database-listen-url URL  DATABASE_LISTEN_URL, a session connection for LISTEN\n"
+	"                         (default: the pool's first connection)\n"
 	"  --db-pool-size N       DB_POOL_SIZE, database connections (4)\n"
 	"  --db-timeout-ms N      DB_TIMEOUT_MS, longest wait for a query (5000)\n"
 	"  --max-body-bytes N     MAX_BODY_BYTES, largest request body (65536)\n"

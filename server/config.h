@@ -9,6 +9,7 @@ typedef struct config {
 	char *host;            /* HOST */
 	unsigned port;         /* PORT */
 	char *database_url;    /* DATABASE_URL (libpq conninfo or URI; "" = libpq defaults) */
+	char *database_listen_url; /* DATABASE_LISTEN_URL: a session connection for LISTEN ("" = the pool's first) */
 	unsigned db_pool_size; /* DB_POOL_SIZE */
 	unsigned db_timeout_ms; /* DB_TIMEOUT_MS: longest wait for a query, queue included */
 	size_t max_body_bytes; /* MAX_BODY_BYTES */

@@ -14,7 +14,7 @@ PGconn *db_connect_blocking(const char *database_url, unsigned timeout_s, char *
 		keys[n] = "dbname";
 		vals[n++] = database_url;
 	}
-	keys[n] = "application_name";
+	keys[n] = "fallback_application_name"; /* unless the URL names one */
 	vals[n++] = "culturecare";
 	keys[n] = "connect_timeout";
 	vals[n++] = timeout;

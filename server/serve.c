@@ -193,6 +193,10 @@ static void finish(app *a)
 		store_pool_close(a->pool, NULL, NULL);
 		a->pool = NULL;
 	}
+	if (a->listen_pool) {
+		store_pool_close(a->listen_pool, NULL, NULL);
+		a->listen_pool = NULL;
+	}
 	llm_client_close(a->llm);
 	a->llm = NULL;
 	lexicon_unref(a->lex);
@@ -284,7 +288,6 @@ int serve_run(config *cfg)
 		return 1;
 	}
 	a.access = access_new(cfg->rate_limit_rpm, cfg->rate_limit_streams);
-	store_pool_listen(a.pool, "culturecare", on_notify, &a);
 	if (!cfg->auth)
 		log_json(LOG_WARN, "AUTH=off: every request is let through without an API key; use this only locally", NULL);
 	if (start_listeners(&a, err, sizeof err) < 0) {
@@ -297,6 +300,12 @@ int serve_run(config *cfg)
 		return 1;
 	}
 	http_server_set_gate(a.http, app_gate, &a);
+	/* LISTEN needs a connection that stays one server session: through a
+	 * transaction pooler it would be lost, so it may have its own URL. */
+	static const store_stmt *const no_statements[] = {NULL};
+	if (cfg->database_listen_url && *cfg->database_listen_url)
+		a.listen_pool = store_pool_new(a.loop, cfg->database_listen_url, 1, cfg->db_timeout_ms, no_statements);
+	store_pool_listen(a.listen_pool ? a.listen_pool : a.pool, "culturecare", on_notify, &a);
 	uv_signal_init(a.loop, &a.sigterm);
 	uv_signal_init(a.loop, &a.sigint);
 	a.sigterm.data = a.sigint.data = &a;

@@ -238,7 +238,7 @@ static void conn_connect(conn *c)
 		keys[n] = "dbname";
 		vals[n++] = p->conninfo;
 	}
-	keys[n] = "application_name";
+	keys[n] = "fallback_application_name"; /* unless the URL names one */
 	vals[n++] = "culturecare";
 	keys[n] = "options";
 	vals[n++] = p->options;

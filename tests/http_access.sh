@@ -196,6 +196,16 @@ ok "still running" kill -0 "$SERVER_PID"
 serve_stop
 eq "clean exit" "$SERVER_RC" 0
 
+# ---- DATABASE_LISTEN_URL: notifications on a connection of their own ----
+DATABASE_LISTEN_URL="$DATABASE_URL application_name=cc-listen" serve_up_auth
+listeners() { psql "$DATABASE_URL" -Atc "SELECT string_agg(application_name, ',') FROM pg_stat_activity WHERE query = 'LISTEN culturecare'"; }
+for _ in $(seq 1 50); do [ -n "$(listeners)" ] && break; sleep 0.1; done
+eq "LISTEN runs on the DATABASE_LISTEN_URL connection only" "$(listeners)" cc-listen
+LATE=$(cc keys create --scope support --name late 2>/dev/null)
+post_until 200 "$LATE"
+eq "a key made now works: the notification came through it" "$STATUS" 200
+serve_stop
+
 # ---- AUTH=off is a loud choice ----
 serve_up
 ok "AUTH=off logs a warning" grep -q '"level":"warn".*AUTH=off' "$SERVER_LOG"
