@@ -34,6 +34,7 @@ typedef struct app {
 	uv_signal_t sigterm, sigint;
 	uv_timer_t drain;
 	uv_timer_t purge;  /* erases records past RETENTION_DAYS */
+	uv_timer_t keys_refresh; /* reloads the keys now and then, besides NOTIFY */
 	bool purging;
 	int exit_code;
 } app;

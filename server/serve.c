@@ -102,6 +102,14 @@ static void on_notify(void *ud, const char *payload)
 		keys_reload(a);
 }
 
+/* Notifications are the fast way; this catches what they cannot: a
+ * DATABASE_URL on a replica that had not replayed the change yet when the
+ * notification came. */
+static void on_keys_refresh(uv_timer_t *t)
+{
+	keys_reload(t->data);
+}
+
 static void on_purged(void *ud, const PGresult *res, store_status st, const char *sqlstate)
 {
 	app *a = ud;
@@ -167,6 +175,7 @@ static void begin_shutdown(app *a, int signum)
 						       "in_flight", (int)http_server_inflight(a->http)));
 	http_server_quiesce(a->http);
 	uv_timer_stop(&a->purge);
+	uv_timer_stop(&a->keys_refresh);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	http_server_on_idle(a->http, on_idle, a);
@@ -209,6 +218,7 @@ static void finish(app *a)
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_close((uv_handle_t *)&a->drain, NULL);
 	uv_close((uv_handle_t *)&a->purge, NULL);
+	uv_close((uv_handle_t *)&a->keys_refresh, NULL);
 	log_json(LOG_INFO, "stopped", NULL);
 }
 
@@ -313,6 +323,10 @@ int serve_run(config *cfg)
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_timer_init(a.loop, &a.drain);
 	a.drain.data = &a;
+	uv_timer_init(a.loop, &a.keys_refresh);
+	a.keys_refresh.data = &a;
+	if (cfg->auth)
+		uv_timer_start(&a.keys_refresh, on_keys_refresh, 30000, 30000);
 	uv_timer_init(a.loop, &a.purge);
 	a.purge.data = &a;
 	uv_timer_start(&a.purge, on_purge_timer, cfg->purge_interval_ms < 1000 ? cfg->purge_interval_ms : 1000,
