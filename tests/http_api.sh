@@ -103,6 +103,12 @@ routes=$(grep -o '{"[A-Z]*", "/[^"]*"' "$SOURCE_ROOT/server/router.c" | sed 's/{
 spec=$(awk '/^paths:/{p=1;next} /^[a-z]/{p=0} p && /^  \/.*:$/{path=$1; sub(":$","",path)} p && /^    (get|post|put|patch|delete):/{m=$1; sub(":","",m); print path, toupper(m)}' \
   "$SOURCE_ROOT/openapi/openapi.yaml" | sort)
 eq "every route is in the contract and every path of the contract is routed" "$routes" "$spec"
+# ... and agree on which routes need no API key (scope NULL / security: [])
+public=$(grep -o '{"[A-Z]*", "/[^"]*", [a-z_]*, NULL}' "$SOURCE_ROOT/server/router.c" | sed 's/{"\([A-Z]*\)", "\([^"]*\)".*/\2 \1/' | sort)
+spec_public=$(awk '/^paths:/{p=1;next} /^[a-z]/{p=0} p && /^  \/.*:$/{path=$1; sub(":$","",path)} p && /^    (get|post|put|patch|delete):/{m=toupper($1); sub(":","",m)} p && /^      security: \[\]/{print path, m}' \
+  "$SOURCE_ROOT/openapi/openapi.yaml" | sort)
+eq "the routes without a key are those the contract marks public" "$public" "$spec_public"
+ok "and they are healthz, readyz and metrics" test "$(tr '\n' ' ' <<<"$public")" = "/healthz GET /metrics GET /readyz GET "
 codes=$(grep -o '\[ERR_[A-Z_]*\] = {"[a-z_]*"' "$SOURCE_ROOT/server/errors.c" | sed 's/.*{"//;s/"//' | sort | tr '\n' ' ')
 for c in $codes; do
   ok "error code $c is in the contract" grep -q -- "- $c\$" "$SOURCE_ROOT/openapi/openapi.yaml"
