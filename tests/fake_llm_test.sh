@@ -362,7 +362,9 @@ eq "unread stream, then read: done" "$(wait_stat streams_open 0)/$(last_req '[(.
 	'0/["number",null]'
 
 # ---- 500 concurrent streams ----
-control "{\"piece_interval_ms\":20,\"content\":\"$(seq -s ' ' 20)\"}"
+# 2 s per stream (20 pieces, 100 ms apart): long enough for both curls to
+# open all of theirs even on a loaded machine
+control "{\"piece_interval_ms\":100,\"content\":\"$(seq -s ' ' 20)\"}"
 mkdir "$T/streams"
 # streams FIRST LAST: one curl running streams FIRST..LAST in parallel
 # (curl runs at most 300 transfers at once).
@@ -396,7 +398,7 @@ eq "500 streams: all 200, transfers complete" "$(cat "$T/codes1" "$T/codes2" | s
 eq "500 streams: each ends with [DONE]" "$(grep -L 'data: \[DONE\]' "$T"/streams/* | wc -l)" 0
 eq "500 streams: 20 pieces each" "$(cat "$T"/streams/* | grep -c '"delta":{"content"')" 10000
 eq "500 streams: one sample joined" "$(cp "$T/streams/250" "$T/sse"; joined)" "$(seq -s ' ' 20)"
-fast "500 streams: both batches open at once (max $maxopen of 500)" test "$maxopen" -gt 250
+fast "500 streams: (nearly) all open at once (max $maxopen)" test "$maxopen" -ge 450
 ok "500 streams: concurrent, not one after the other ($took ms)" test "$took" -lt 10000
 eq "500 streams: threads unchanged" "$max" "$IDLE"
 eq "500 streams: none left open" "$(wait_stat streams_open 0)" 0
