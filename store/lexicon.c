@@ -35,7 +35,10 @@
  * of trigrams it shares with the whole message, an upper bound of its
  * similarity (shared / |T(p)|). Phrases are scored in decreasing order of
  * that bound until it falls below the threshold or below the worst of the
- * best K found so far. Scoring only considers windows that start and end at
+ * best K found so far. Before a phrase is scored, a second bound counts its
+ * trigrams per block of nearby words and takes the best run of blocks one
+ * window can overlap (see window_bound()); a phrase whose bound is below
+ * the bar it must clear is not scored at all. Scoring only considers windows that start and end at
  * words sharing a trigram with the phrase (any other window is no better),
  * and skips those that provably cannot beat the best window so far or the
  * bar the phrase must clear (see score()); the result is the exact maximum
@@ -436,7 +439,19 @@ typedef struct text {
 	uint32_t *hsum;   /* per hitlist entry: shared trigrams of the words of its longest window */
 	double *hbound;   /* per hitlist entry: bound of the windows starting there */
 	uint32_t pstamp, wstamp;
+	/* Word blocks, for window_bound(): the words are cut into nblk blocks
+	 * of bsize consecutive words (the last may be shorter), and blk holds
+	 * per trigram id BLK_LANES 64-bit words whose bytes, in memory order,
+	 * are one per block: 1 when the trigram occurs in a word of block b,
+	 * else 0. */
+	uint64_t *blk;
+	size_t bsize, nblk;
+	uint32_t *pids; /* scratch: the ids of a phrase's trigrams (phrase_ids()) */
 } text;
+
+/* 64-bit words of block flags per trigram id: at most 8 * BLK_LANES blocks. */
+#define BLK_LANES 4
+#define MAX_BLOCKS (8 * BLK_LANES)
 
 static void text_free(text *t)
 {
@@ -456,6 +471,8 @@ static void text_free(text *t)
 	free(t->shared);
 	free(t->hsum);
 	free(t->hbound);
+	free(t->blk);
+	free(t->pids);
 }
 
 static uint32_t text_lookup(const text *t, uint32_t tri)
@@ -498,8 +515,9 @@ static int text_init(text *t, const char *s, size_t len)
 	t->shared = malloc((t->nwords + 1) * sizeof *t->shared);
 	t->hsum = malloc((t->nwords + 1) * sizeof *t->hsum);
 	t->hbound = malloc((t->nwords + 1) * sizeof *t->hbound);
+	t->pids = malloc(total * sizeof *t->pids);
 	if (!t->wtri_off || !t->wtri || !t->utri || !t->hkeys || !t->hids || !t->tw_off || !t->inp || !t->seen ||
-	    !t->hitbits || !t->hitlist || !t->shared || !t->hsum || !t->hbound)
+	    !t->hitbits || !t->hitlist || !t->shared || !t->hsum || !t->hbound || !t->pids)
 		return -1;
 	/* Ids in order of first appearance; each word's ids without repeats. */
 	size_t n = 0;
@@ -540,7 +558,83 @@ static int text_init(text *t, const char *s, size_t len)
 		}
 	memset(t->inp, 0, total * sizeof *t->inp);
 	memset(t->seen, 0, total * sizeof *t->seen);
+	/* word blocks: as small as MAX_BLOCKS allows */
+	t->bsize = t->nwords <= MAX_BLOCKS ? 1 : (t->nwords + MAX_BLOCKS - 1) / MAX_BLOCKS;
+	t->nblk = (t->nwords + t->bsize - 1) / t->bsize;
+	t->blk = calloc(t->nutri * BLK_LANES + 1, sizeof *t->blk);
+	if (!t->blk)
+		return -1;
+	for (size_t w = 0; w < t->nwords; w++) {
+		size_t b = w / t->bsize;
+		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++)
+			((unsigned char *)(t->blk + (size_t)t->wtri[k] * BLK_LANES))[b] = 1;
+	}
 	return 0;
+}
+
+/* The ids in t of the phrase trigrams tri (ntri, unique) that occur in t,
+ * into t->pids; returns how many (distinct ids, so at most t->nutri). */
+static size_t phrase_ids(text *t, const uint32_t *tri, size_t ntri)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ntri; i++) {
+		uint32_t id = text_lookup(t, tri[i]);
+		if (id != NONE)
+			t->pids[n++] = id;
+	}
+	return n;
+}
+
+/* An upper bound of score() for a phrase of ntri trigrams and nwords words
+ * whose trigrams occurring in t have the ids ids[0 .. nids), cheap enough
+ * to decide whether score() is worth running.
+ *
+ * Why it is safe. score() is the maximum over windows W of at most
+ * nwords + 1 consecutive words of inter / (ntri + uni - inter), where
+ * inter = |T(p) ∩ T(W)| and uni = |T(W)| >= inter, so each term is at most
+ * inter / ntri. Every trigram of W occurs in a word of W, hence in one of
+ * the blocks W overlaps; so inter is at most the sum over those blocks of
+ * cnt[b], the number of the phrase's trigrams occurring in block b. A run
+ * of L consecutive words starting at offset r (0 <= r < bsize) into its
+ * first block overlaps (r + L - 1) / bsize + 1 <= (L + bsize - 2) / bsize + 1
+ * = span consecutive blocks, so inter is at most the best sum of span
+ * adjacent cnt[b] (the sum of all of them when there are fewer blocks), and
+ * at most nids. The result, that count over ntri, is therefore >= every
+ * term of the maximum: for reals inter / (ntri + uni - inter) <=
+ * num / ntri, and correctly rounded division keeps that order. A caller
+ * that skips score() when the bound is below its floor thus skips only
+ * phrases whose score would have been below the floor too.
+ *
+ * The counts are summed a byte per block: adding the ids' blk words as
+ * 64-bit integers adds their bytes one by one as long as no byte carries,
+ * which at most 255 ids of 0/1 bytes cannot do; so byte b of the sum is
+ * cnt[b], whatever the byte order. A phrase with more ids than that (a
+ * long one) gets the bound of the whole message, nids / ntri. */
+static double window_bound(const text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t nwords)
+{
+	if (nids == 0 || ntri == 0)
+		return 0;
+	size_t span = (nwords + 1 + t->bsize - 2) / t->bsize + 1;
+	if (span >= t->nblk || nids > 255)
+		return (double)nids / (double)ntri;
+	uint64_t acc[BLK_LANES] = {0};
+	for (size_t i = 0; i < nids; i++) {
+		const uint64_t *f = t->blk + (size_t)ids[i] * BLK_LANES;
+		for (size_t j = 0; j < BLK_LANES; j++)
+			acc[j] += f[j];
+	}
+	const unsigned char *cnt = (const unsigned char *)acc;
+	size_t sum = 0, best = 0;
+	for (size_t b = 0; b < t->nblk; b++) {
+		sum += cnt[b];
+		if (b >= span)
+			sum -= cnt[b - span];
+		if (sum > best)
+			best = sum;
+	}
+	if (best > nids)
+		best = nids;
+	return (double)best / (double)ntri;
 }
 
 /* Index of the lowest set bit of x (x != 0). */
@@ -567,23 +661,22 @@ static uint32_t next_stamp(uint32_t *stamp, uint32_t *arr, size_t n)
 	return *stamp;
 }
 
-/* The windowed trigram similarity of phrase trigrams tri (ntri, sorted
- * unique, of nwords words) against t (without the CJK substring rule).
+/* The windowed trigram similarity of a phrase of ntri trigrams (unique)
+ * and nwords words against t (without the CJK substring rule); ids
+ * (nids): the ids of its trigrams that occur in t (phrase_ids()).
  * Windows that cannot reach floor are skipped: a result below floor may be
  * lower than the true similarity (which is then below floor too). */
-static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, double floor)
+static double score(text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t nwords, double floor)
 {
-	if (ntri == 0 || t->nwords == 0)
+	if (ntri == 0 || nids == 0 || t->nwords == 0)
 		return 0;
 	uint32_t ps = next_stamp(&t->pstamp, t->inp, t->nutri);
 	uint64_t *bits = t->hitbits;
 	memset(bits, 0, t->nhitbits * sizeof *bits);
 	/* the words sharing trigrams with the phrase, and how many */
 	size_t nhit = 0;
-	for (size_t i = 0; i < ntri; i++) {
-		uint32_t id = text_lookup(t, tri[i]);
-		if (id == NONE)
-			continue;
+	for (size_t i = 0; i < nids; i++) {
+		uint32_t id = ids[i];
 		t->inp[id] = ps;
 		for (uint32_t k = t->tw_off[id]; k < t->tw_off[id + 1]; k++) {
 			uint32_t w = t->tw[k];
@@ -1339,9 +1432,17 @@ static size_t select_top(const lexicon_culture *c, text *t, cand *heap, size_t n
 			break;
 		const unit *u = x.id < c->ng ? &c->g[x.id].u : &c->d[x.id - c->ng].u;
 		scored s = {x.id < c->ng ? x.id : (uint32_t)(x.id - c->ng), 1.0};
-		if (!x.exact)
-			s.sim = score(t, c->tri + u->tri_off, u->ntri, u->nwords,
-				      nt == k && top[k - 1].sim > threshold ? top[k - 1].sim : threshold);
+		if (!x.exact) {
+			/* A similarity below floor is dropped below (below the
+			 * threshold, or not better than the K-th), so when the
+			 * window bound is below it, score() cannot change the
+			 * result. */
+			double floor = nt == k && top[k - 1].sim > threshold ? top[k - 1].sim : threshold;
+			size_t nids = phrase_ids(t, c->tri + u->tri_off, u->ntri);
+			if (window_bound(t, t->pids, nids, u->ntri, u->nwords) < floor)
+				continue;
+			s.sim = score(t, t->pids, nids, u->ntri, u->nwords, floor);
+		}
 		if (!(s.sim >= threshold) || s.sim <= 0)
 			continue;
 		if (nt == k && order(c, &s, &top[k - 1]) >= 0)
@@ -1640,7 +1741,7 @@ double lexicon_word_similarity(const char *phrase, const char *text_)
 		if (p.cjk && cjk_substring(&t, p.norm, p.normlen))
 			sim = 1.0;
 		else
-			sim = score(&t, p.tri, p.ntri, p.nwords, 0);
+			sim = score(&t, t.pids, phrase_ids(&t, p.tri, p.ntri), p.ntri, p.nwords, 0);
 	}
 	text_free(&t);
 	prep_buf_free(&b);
