@@ -413,8 +413,12 @@ static int prepare(prep_buf *b, const char *s, prepared *p)
 
 /* ---- a text, analysed ---- */
 
+/* The arrays of a text live in three allocations: norm (with spans), mem
+ * (all the arrays sized by the text's trigram occurrences and words) and
+ * blk (sized once the distinct trigrams are known). */
 typedef struct text {
 	char *norm;
+	void *mem;
 	size_t normlen;
 	size_t nwords;
 	uint32_t *spans;
@@ -456,23 +460,17 @@ typedef struct text {
 static void text_free(text *t)
 {
 	free(t->norm);
-	free(t->spans);
-	free(t->wtri_off);
-	free(t->wtri);
-	free(t->utri);
-	free(t->hkeys);
-	free(t->hids);
-	free(t->tw_off);
-	free(t->tw);
-	free(t->inp);
-	free(t->seen);
-	free(t->hitbits);
-	free(t->hitlist);
-	free(t->shared);
-	free(t->hsum);
-	free(t->hbound);
+	free(t->mem);
 	free(t->blk);
-	free(t->pids);
+}
+
+/* Reserves n elements of size elem at *size (kept a multiple of 8, the
+ * largest alignment needed); returns their offset. */
+static size_t carve(size_t *size, size_t n, size_t elem)
+{
+	size_t off = *size;
+	*size += (n * elem + 7) & ~(size_t)7;
+	return off;
 }
 
 static uint32_t text_lookup(const text *t, uint32_t tri)
@@ -490,36 +488,63 @@ static int text_init(text *t, const char *s, size_t len)
 		len = 0;
 	if (len > MAX_TEXT)
 		len = MAX_TEXT;
-	t->norm = malloc(norm_room(len));
-	t->spans = malloc(2 * span_room(len) * sizeof *t->spans);
-	if (!t->norm || !t->spans)
+	size_t size = 0;
+	carve(&size, norm_room(len), 1); /* norm, at 0 */
+	size_t o_spans = carve(&size, 2 * span_room(len), sizeof *t->spans);
+	t->norm = malloc(size);
+	if (!t->norm)
 		return -1;
+	t->spans = (uint32_t *)(void *)(t->norm + o_spans);
 	bool cjk;
 	t->nwords = normalize(s ? s : "", len, t->norm, &t->normlen, t->spans, &cjk);
-	size_t total = t->normlen + 1; /* >= trigram occurrences */
+	size_t total = t->normlen + 1; /* >= trigram occurrences, hence >= ids */
 	size_t cap = 16;
 	while (cap < 2 * total)
 		cap *= 2;
 	t->hmask = (uint32_t)(cap - 1);
-	t->wtri_off = malloc((t->nwords + 1) * sizeof *t->wtri_off);
-	t->wtri = malloc(total * sizeof *t->wtri);
-	t->utri = malloc(total * sizeof *t->utri);
-	t->hkeys = calloc(cap, sizeof *t->hkeys);
-	t->hids = malloc(cap * sizeof *t->hids);
-	t->tw_off = calloc(total + 1, sizeof *t->tw_off);
-	t->inp = calloc(total, sizeof *t->inp);
-	t->seen = calloc(total, sizeof *t->seen);
 	t->nhitbits = t->nwords / 64 + 1;
-	t->hitbits = malloc(t->nhitbits * sizeof *t->hitbits);
-	t->hitlist = malloc((t->nwords + 1) * sizeof *t->hitlist);
-	t->shared = malloc((t->nwords + 1) * sizeof *t->shared);
-	t->hsum = malloc((t->nwords + 1) * sizeof *t->hsum);
-	t->hbound = malloc((t->nwords + 1) * sizeof *t->hbound);
-	t->pids = malloc(total * sizeof *t->pids);
-	if (!t->wtri_off || !t->wtri || !t->utri || !t->hkeys || !t->hids || !t->tw_off || !t->inp || !t->seen ||
-	    !t->hitbits || !t->hitlist || !t->shared || !t->hsum || !t->hbound || !t->pids)
+	size_t words = t->nwords + 1;
+	/* 8-byte elements first: every offset stays aligned for them */
+	size = 0;
+	size_t o_hitbits = carve(&size, t->nhitbits, sizeof *t->hitbits);
+	size_t o_hbound = carve(&size, words, sizeof *t->hbound);
+	size_t o_wtri_off = carve(&size, words, sizeof *t->wtri_off);
+	size_t o_wtri = carve(&size, total, sizeof *t->wtri);
+	size_t o_utri = carve(&size, total, sizeof *t->utri);
+	size_t o_hkeys = carve(&size, cap, sizeof *t->hkeys);
+	size_t o_hids = carve(&size, cap, sizeof *t->hids);
+	size_t o_tw_off = carve(&size, total + 1, sizeof *t->tw_off);
+	size_t o_tw = carve(&size, total + 1, sizeof *t->tw);
+	size_t o_inp = carve(&size, total, sizeof *t->inp);
+	size_t o_seen = carve(&size, total, sizeof *t->seen);
+	size_t o_hitlist = carve(&size, words, sizeof *t->hitlist);
+	size_t o_shared = carve(&size, words, sizeof *t->shared);
+	size_t o_hsum = carve(&size, words, sizeof *t->hsum);
+	size_t o_pids = carve(&size, total, sizeof *t->pids);
+	char *mem = t->mem = malloc(size);
+	if (!mem)
 		return -1;
-	/* Ids in order of first appearance; each word's ids without repeats. */
+	t->hitbits = (uint64_t *)(void *)(mem + o_hitbits);
+	t->hbound = (double *)(void *)(mem + o_hbound);
+	t->wtri_off = (uint32_t *)(void *)(mem + o_wtri_off);
+	t->wtri = (uint32_t *)(void *)(mem + o_wtri);
+	t->utri = (uint32_t *)(void *)(mem + o_utri);
+	t->hkeys = (uint32_t *)(void *)(mem + o_hkeys);
+	t->hids = (uint32_t *)(void *)(mem + o_hids);
+	t->tw_off = (uint32_t *)(void *)(mem + o_tw_off);
+	t->tw = (uint32_t *)(void *)(mem + o_tw);
+	t->inp = (uint32_t *)(void *)(mem + o_inp);
+	t->seen = (uint32_t *)(void *)(mem + o_seen);
+	t->hitlist = (uint32_t *)(void *)(mem + o_hitlist);
+	t->shared = (uint32_t *)(void *)(mem + o_shared);
+	t->hsum = (uint32_t *)(void *)(mem + o_hsum);
+	t->pids = (uint32_t *)(void *)(mem + o_pids);
+	/* Only the hash needs clearing up front: the arrays per id are set
+	 * when the id is made, and only the first nutri entries are used. */
+	memset(t->hkeys, 0, cap * sizeof *t->hkeys);
+	/* Ids in order of first appearance; each word's ids without repeats
+	 * (seen: the last word + 1 that had the id); tw_off[id] counts the
+	 * words of id. */
 	size_t n = 0;
 	for (size_t w = 0; w < t->nwords; w++) {
 		const unsigned char *word = (const unsigned char *)t->norm + t->spans[2 * w];
@@ -536,28 +561,27 @@ static int text_init(text *t, const char *s, size_t len)
 				t->hkeys[i] = tri;
 				t->hids[i] = id;
 				t->utri[id] = tri;
+				t->seen[id] = 0;
+				t->tw_off[id] = 0;
 			}
 			if (t->seen[id] != w + 1) {
 				t->seen[id] = (uint32_t)(w + 1);
 				t->wtri[n++] = id;
-				t->tw_off[id + 1]++;
+				t->tw_off[id]++;
 			}
 		}
 	}
 	t->wtri_off[t->nwords] = (uint32_t)n;
-	for (size_t id = 0; id < t->nutri; id++)
-		t->tw_off[id + 1] += t->tw_off[id];
-	t->tw = malloc((n + 1) * sizeof *t->tw);
-	if (!t->tw)
-		return -1;
-	/* inp as fill cursors, then cleared */
-	for (size_t w = 0; w < t->nwords; w++)
-		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++) {
-			uint32_t id = t->wtri[k];
-			t->tw[t->tw_off[id] + t->inp[id]++] = (uint32_t)w;
-		}
-	memset(t->inp, 0, total * sizeof *t->inp);
-	memset(t->seen, 0, total * sizeof *t->seen);
+	/* tw_off[id]: the end of id's words in tw; filling from the last word
+	 * back moves it to their start and leaves each list in text order */
+	for (size_t id = 1; id < t->nutri; id++)
+		t->tw_off[id] += t->tw_off[id - 1];
+	t->tw_off[t->nutri] = (uint32_t)n;
+	for (size_t w = t->nwords; w-- > 0;)
+		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++)
+			t->tw[--t->tw_off[t->wtri[k]]] = (uint32_t)w;
+	memset(t->inp, 0, t->nutri * sizeof *t->inp);
+	memset(t->seen, 0, t->nutri * sizeof *t->seen);
 	/* word blocks: as small as MAX_BLOCKS allows */
 	t->bsize = t->nwords <= MAX_BLOCKS ? 1 : (t->nwords + MAX_BLOCKS - 1) / MAX_BLOCKS;
 	t->nblk = (t->nwords + t->bsize - 1) / t->bsize;
