@@ -464,13 +464,38 @@ static void text_free(text *t)
 	free(t->blk);
 }
 
-/* Reserves n elements of size elem at *size (kept a multiple of 8, the
- * largest alignment needed); returns their offset. */
-static size_t carve(size_t *size, size_t n, size_t elem)
+/* Reserves n elements of size elem at *size in base (*size is kept a
+ * multiple of 8, the largest alignment needed); returns where they are, or
+ * NULL when base is NULL (only sizing). */
+static void *carve(char *base, size_t *size, size_t n, size_t elem)
 {
 	size_t off = *size;
 	*size += (n * elem + 7) & ~(size_t)7;
-	return off;
+	return base ? base + off : NULL;
+}
+
+/* Places the arrays of t->mem in base (NULL: none) for a text of total
+ * trigram occurrences and a hash of cap slots; returns the bytes needed. */
+static size_t text_layout(text *t, char *base, size_t total, size_t cap)
+{
+	size_t size = 0, words = t->nwords + 1;
+	/* 8-byte elements first: every offset stays aligned for them */
+	t->hitbits = carve(base, &size, t->nhitbits, sizeof *t->hitbits);
+	t->hbound = carve(base, &size, words, sizeof *t->hbound);
+	t->wtri_off = carve(base, &size, words, sizeof *t->wtri_off);
+	t->wtri = carve(base, &size, total, sizeof *t->wtri);
+	t->utri = carve(base, &size, total, sizeof *t->utri);
+	t->hkeys = carve(base, &size, cap, sizeof *t->hkeys);
+	t->hids = carve(base, &size, cap, sizeof *t->hids);
+	t->tw_off = carve(base, &size, total + 1, sizeof *t->tw_off);
+	t->tw = carve(base, &size, total + 1, sizeof *t->tw);
+	t->inp = carve(base, &size, total, sizeof *t->inp);
+	t->seen = carve(base, &size, total, sizeof *t->seen);
+	t->hitlist = carve(base, &size, words, sizeof *t->hitlist);
+	t->shared = carve(base, &size, words, sizeof *t->shared);
+	t->hsum = carve(base, &size, words, sizeof *t->hsum);
+	t->pids = carve(base, &size, total, sizeof *t->pids);
+	return size;
 }
 
 static uint32_t text_lookup(const text *t, uint32_t tri)
@@ -488,13 +513,11 @@ static int text_init(text *t, const char *s, size_t len)
 		len = 0;
 	if (len > MAX_TEXT)
 		len = MAX_TEXT;
-	size_t size = 0;
-	carve(&size, norm_room(len), 1); /* norm, at 0 */
-	size_t o_spans = carve(&size, 2 * span_room(len), sizeof *t->spans);
-	t->norm = malloc(size);
+	size_t norm_size = (norm_room(len) + 7) & ~(size_t)7; /* spans aligned after it */
+	t->norm = malloc(norm_size + 2 * span_room(len) * sizeof *t->spans);
 	if (!t->norm)
 		return -1;
-	t->spans = (uint32_t *)(void *)(t->norm + o_spans);
+	t->spans = (uint32_t *)(void *)(t->norm + norm_size);
 	bool cjk;
 	t->nwords = normalize(s ? s : "", len, t->norm, &t->normlen, t->spans, &cjk);
 	size_t total = t->normlen + 1; /* >= trigram occurrences, hence >= ids */
@@ -503,42 +526,10 @@ static int text_init(text *t, const char *s, size_t len)
 		cap *= 2;
 	t->hmask = (uint32_t)(cap - 1);
 	t->nhitbits = t->nwords / 64 + 1;
-	size_t words = t->nwords + 1;
-	/* 8-byte elements first: every offset stays aligned for them */
-	size = 0;
-	size_t o_hitbits = carve(&size, t->nhitbits, sizeof *t->hitbits);
-	size_t o_hbound = carve(&size, words, sizeof *t->hbound);
-	size_t o_wtri_off = carve(&size, words, sizeof *t->wtri_off);
-	size_t o_wtri = carve(&size, total, sizeof *t->wtri);
-	size_t o_utri = carve(&size, total, sizeof *t->utri);
-	size_t o_hkeys = carve(&size, cap, sizeof *t->hkeys);
-	size_t o_hids = carve(&size, cap, sizeof *t->hids);
-	size_t o_tw_off = carve(&size, total + 1, sizeof *t->tw_off);
-	size_t o_tw = carve(&size, total + 1, sizeof *t->tw);
-	size_t o_inp = carve(&size, total, sizeof *t->inp);
-	size_t o_seen = carve(&size, total, sizeof *t->seen);
-	size_t o_hitlist = carve(&size, words, sizeof *t->hitlist);
-	size_t o_shared = carve(&size, words, sizeof *t->shared);
-	size_t o_hsum = carve(&size, words, sizeof *t->hsum);
-	size_t o_pids = carve(&size, total, sizeof *t->pids);
-	char *mem = t->mem = malloc(size);
-	if (!mem)
+	t->mem = malloc(text_layout(t, NULL, total, cap));
+	if (!t->mem)
 		return -1;
-	t->hitbits = (uint64_t *)(void *)(mem + o_hitbits);
-	t->hbound = (double *)(void *)(mem + o_hbound);
-	t->wtri_off = (uint32_t *)(void *)(mem + o_wtri_off);
-	t->wtri = (uint32_t *)(void *)(mem + o_wtri);
-	t->utri = (uint32_t *)(void *)(mem + o_utri);
-	t->hkeys = (uint32_t *)(void *)(mem + o_hkeys);
-	t->hids = (uint32_t *)(void *)(mem + o_hids);
-	t->tw_off = (uint32_t *)(void *)(mem + o_tw_off);
-	t->tw = (uint32_t *)(void *)(mem + o_tw);
-	t->inp = (uint32_t *)(void *)(mem + o_inp);
-	t->seen = (uint32_t *)(void *)(mem + o_seen);
-	t->hitlist = (uint32_t *)(void *)(mem + o_hitlist);
-	t->shared = (uint32_t *)(void *)(mem + o_shared);
-	t->hsum = (uint32_t *)(void *)(mem + o_hsum);
-	t->pids = (uint32_t *)(void *)(mem + o_pids);
+	text_layout(t, t->mem, total, cap);
 	/* Only the hash needs clearing up front: the arrays per id are set
 	 * when the id is made, and only the first nutri entries are used. */
 	memset(t->hkeys, 0, cap * sizeof *t->hkeys);
