@@ -1743,7 +1743,9 @@ void lexicon_result_clear(lexicon_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-double lexicon_word_similarity(const char *phrase, const char *text_)
+/* lexicon_word_similarity, or with bound the window bound instead of the
+ * similarity. */
+static double similarity(const char *phrase, const char *text_, bool bound)
 {
 	if (!phrase || !text_)
 		return 0;
@@ -1753,12 +1755,25 @@ double lexicon_word_similarity(const char *phrase, const char *text_)
 	double sim = 0;
 	memset(&t, 0, sizeof t);
 	if (prepare(&b, phrase, &p) == 0 && text_init(&t, text_, strlen(text_)) == 0) {
+		size_t nids = phrase_ids(&t, p.tri, p.ntri);
 		if (p.cjk && cjk_substring(&t, p.norm, p.normlen))
 			sim = 1.0;
+		else if (bound)
+			sim = window_bound(&t, t.pids, nids, p.ntri, p.nwords);
 		else
-			sim = score(&t, t.pids, phrase_ids(&t, p.tri, p.ntri), p.ntri, p.nwords, 0);
+			sim = score(&t, t.pids, nids, p.ntri, p.nwords, 0);
 	}
 	text_free(&t);
 	prep_buf_free(&b);
 	return sim;
+}
+
+double lexicon_word_similarity(const char *phrase, const char *text_)
+{
+	return similarity(phrase, text_, false);
+}
+
+double lexicon_similarity_bound(const char *phrase, const char *text_)
+{
+	return similarity(phrase, text_, true);
 }
