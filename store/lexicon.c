@@ -1355,8 +1355,8 @@ void lexicon_opts_default(lexicon_opts *o)
 
 typedef struct cand {
 	uint32_t id;
-	bool exact; /* CJK substring: similarity 1 */
-	double bound;
+	bool exact;   /* CJK substring: similarity 1 */
+	double bound; /* exact: 2, so that one comparison puts them first */
 } cand;
 
 typedef struct scored {
@@ -1367,8 +1367,6 @@ typedef struct scored {
 /* Whether candidate a is to be scored before b. */
 static bool cand_before(const cand *a, const cand *b)
 {
-	if (a->exact != b->exact)
-		return a->exact;
 	if (a->bound != b->bound)
 		return a->bound > b->bound;
 	return a->id < b->id;
@@ -1653,7 +1651,7 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 			cand x = {id, false, (double)count[id] / (double)u->ntri};
 			if (u->norm_len && cjk_substring(&t, c->norm + u->norm_off, u->norm_len)) {
 				x.exact = true;
-				x.bound = 1.0;
+				x.bound = 2.0;
 			} else if (!(x.bound >= thr)) {
 				continue;
 			}
