@@ -294,9 +294,15 @@ static size_t normalize(const char *str, size_t len, char *out, size_t *outlen, 
 	while (i < len) {
 		uint32_t cp;
 		unsigned char enc[4];
-		size_t enclen, k = utf8_decode(s + i, len - i, &cp);
+		size_t enclen, k;
 		int cls;
-		if (k == 0) { /* invalid byte: a letter of its own */
+		if (s[i] < 0x80) { /* ASCII, the common case, without decoding */
+			cp = (uint32_t)ascii_lower(s[i]);
+			cls = classify(cp);
+			enc[0] = (unsigned char)cp;
+			enclen = 1;
+			k = 1;
+		} else if ((k = utf8_decode(s + i, len - i, &cp)) == 0) { /* invalid byte: a letter of its own */
 			cls = CH_WORD;
 			enc[0] = s[i];
 			enclen = 1;
@@ -323,8 +329,8 @@ static size_t normalize(const char *str, size_t len, char *out, size_t *outlen, 
 			start = o;
 			cur = cls;
 		}
-		memcpy(out + o, enc, enclen);
-		o += enclen;
+		for (size_t j = 0; j < enclen; j++) /* 1 to 4 bytes: no memcpy call */
+			out[o++] = (char)enc[j];
 		if (cls == CH_CJK)
 			*cjk = true;
 	}
