@@ -1645,38 +1645,37 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 			}
 		}
 
-	/* candidates: signals first in cs[0 .. nsig), distress in cs[nsig .. ncs) */
-	size_t nsig = 0, ncs = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		double thr = pass == 0 ? o->signal_threshold : o->distress_threshold;
-		for (size_t i = 0; i < ntouched; i++) {
-			uint32_t id = touched[i];
-			if ((id < c->ng) != (pass == 0))
-				continue;
-			const unit *u = id < c->ng ? &c->g[id].u : &c->d[id - c->ng].u;
-			cand x = {id, false, (double)count[id] / (double)u->ntri};
-			if (u->norm_len && cjk_substring(&t, c->norm + u->norm_off, u->norm_len)) {
-				x.exact = true;
-				x.bound = 2.0;
-			} else if (!(x.bound >= thr)) {
-				continue;
-			}
-			cs[ncs++] = x;
+	/* candidates: signals in cs[0 .. nsig), distress phrases filled from
+	 * the end, in cs[nunits - ndis .. nunits) (the order within each is
+	 * the heap's) */
+	size_t nsig = 0, ndis = 0;
+	for (size_t i = 0; i < ntouched; i++) {
+		uint32_t id = touched[i];
+		bool is_sig = id < c->ng;
+		const unit *u = is_sig ? &c->g[id].u : &c->d[id - c->ng].u;
+		cand x = {id, false, (double)count[id] / (double)u->ntri};
+		if (u->norm_len && cjk_substring(&t, c->norm + u->norm_off, u->norm_len)) {
+			x.exact = true;
+			x.bound = 2.0;
+		} else if (!(x.bound >= (is_sig ? o->signal_threshold : o->distress_threshold))) {
+			continue;
 		}
-		if (pass == 0)
-			nsig = ncs;
+		if (is_sig)
+			cs[nsig++] = x;
+		else
+			cs[nunits - ++ndis] = x;
 	}
 
 	if (kmax_sig > nsig)
 		kmax_sig = nsig;
-	if (kmax_dis > ncs - nsig)
-		kmax_dis = ncs - nsig;
+	if (kmax_dis > ndis)
+		kmax_dis = ndis;
 	top_sig = malloc((kmax_sig + 1) * sizeof *top_sig);
 	top_dis = malloc((kmax_dis + 1) * sizeof *top_dis);
 	if (!top_sig || !top_dis)
 		goto done;
 	size_t ns = select_top(c, &t, cs, nsig, o->signal_threshold, kmax_sig, sig_order, top_sig);
-	size_t nd = select_top(c, &t, cs + nsig, ncs - nsig, o->distress_threshold, kmax_dis, dis_order, top_dis);
+	size_t nd = select_top(c, &t, cs + nunits - ndis, ndis, o->distress_threshold, kmax_dis, dis_order, top_dis);
 
 	if (ns) {
 		out->signals = malloc(ns * sizeof *out->signals);
