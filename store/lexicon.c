@@ -451,17 +451,21 @@ typedef struct text {
 	uint32_t pstamp, wstamp;
 	/* Word blocks, for window_bound(): the words are cut into nblk blocks
 	 * of bsize consecutive words (the last may be shorter), and blk holds
-	 * per trigram id BLK_LANES 64-bit words whose bytes, in memory order,
+	 * per trigram id nlane 64-bit words whose bytes, in memory order,
 	 * are one per block: 1 when the trigram occurs in a word of block b,
 	 * else 0. */
 	uint64_t *blk;
-	size_t bsize, nblk;
+	size_t bsize, nblk, nlane;
 	uint32_t *pids; /* scratch: the ids of a phrase's trigrams (phrase_ids()) */
 } text;
 
-/* 64-bit words of block flags per trigram id: at most 8 * BLK_LANES blocks. */
-#define BLK_LANES 4
-#define MAX_BLOCKS (8 * BLK_LANES)
+/* Lanes (64-bit words of block flags, 8 blocks each) per trigram id: a
+ * text of up to 32 * MIN_LANES words gets MIN_LANES (blocks of 1 to 4
+ * words), a longer one a lane per 32 words (blocks of up to 4 words), at
+ * most MAX_LANES (beyond 32 * MAX_LANES words, longer blocks). More blocks
+ * make the bound tighter and each phrase's sum longer. */
+#define MIN_LANES 4
+#define MAX_LANES 32
 
 static void text_free(text *t)
 {
@@ -579,16 +583,19 @@ static int text_init(text *t, const char *s, size_t len)
 			t->tw[--t->tw_off[t->wtri[k]]] = (uint32_t)w;
 	memset(t->inp, 0, t->nutri * sizeof *t->inp);
 	memset(t->seen, 0, t->nutri * sizeof *t->seen);
-	/* word blocks: as small as MAX_BLOCKS allows */
-	t->bsize = t->nwords <= MAX_BLOCKS ? 1 : (t->nwords + MAX_BLOCKS - 1) / MAX_BLOCKS;
+	/* word blocks: as small as the lanes allow */
+	t->nlane = (t->nwords + 31) / 32;
+	t->nlane = t->nlane < MIN_LANES ? MIN_LANES : t->nlane > MAX_LANES ? MAX_LANES : t->nlane;
+	size_t maxblk = 8 * t->nlane;
+	t->bsize = t->nwords <= maxblk ? 1 : (t->nwords + maxblk - 1) / maxblk;
 	t->nblk = (t->nwords + t->bsize - 1) / t->bsize;
-	t->blk = calloc(t->nutri * BLK_LANES + 1, sizeof *t->blk);
+	t->blk = calloc(t->nutri * t->nlane + 1, sizeof *t->blk);
 	if (!t->blk)
 		return -1;
 	for (size_t w = 0; w < t->nwords; w++) {
 		size_t b = w / t->bsize;
 		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++)
-			((unsigned char *)(t->blk + (size_t)t->wtri[k] * BLK_LANES))[b] = 1;
+			((unsigned char *)(t->blk + (size_t)t->wtri[k] * t->nlane))[b] = 1;
 	}
 	return 0;
 }
@@ -604,6 +611,18 @@ static size_t phrase_ids(text *t, const uint32_t *tri, size_t ntri)
 			t->pids[n++] = id;
 	}
 	return n;
+}
+
+/* acc[0 .. nlane) = the sum of the nlane blk words of each of ids. */
+static inline void sum_lanes(uint64_t *acc, const uint64_t *blk, size_t nlane, const uint32_t *ids, size_t nids)
+{
+	for (size_t j = 0; j < nlane; j++)
+		acc[j] = 0;
+	for (size_t i = 0; i < nids; i++) {
+		const uint64_t *f = blk + (size_t)ids[i] * nlane;
+		for (size_t j = 0; j < nlane; j++)
+			acc[j] += f[j];
+	}
 }
 
 /* An upper bound of score() for a phrase of ntri trigrams and nwords words
@@ -638,12 +657,11 @@ static double window_bound(const text *t, const uint32_t *ids, size_t nids, size
 	size_t span = (nwords + 1 + t->bsize - 2) / t->bsize + 1;
 	if (span >= t->nblk || nids > 255)
 		return (double)nids / (double)ntri;
-	uint64_t acc[BLK_LANES] = {0};
-	for (size_t i = 0; i < nids; i++) {
-		const uint64_t *f = t->blk + (size_t)ids[i] * BLK_LANES;
-		for (size_t j = 0; j < BLK_LANES; j++)
-			acc[j] += f[j];
-	}
+	uint64_t acc[MAX_LANES];
+	if (t->nlane == MIN_LANES) /* the common case, with a constant the compiler can unroll */
+		sum_lanes(acc, t->blk, MIN_LANES, ids, nids);
+	else
+		sum_lanes(acc, t->blk, t->nlane, ids, nids);
 	const unsigned char *cnt = (const unsigned char *)acc;
 	size_t sum = 0, best = 0;
 	for (size_t b = 0; b < t->nblk; b++) {
