@@ -35,7 +35,10 @@
  * of trigrams it shares with the whole message, an upper bound of its
  * similarity (shared / |T(p)|). Phrases are scored in decreasing order of
  * that bound until it falls below the threshold or below the worst of the
- * best K found so far. Scoring only considers windows that start and end at
+ * best K found so far. Before a phrase is scored, a second bound counts its
+ * trigrams per block of nearby words and takes the best run of blocks one
+ * window can overlap (see window_bound()); a phrase whose bound is below
+ * the bar it must clear is not scored at all. Scoring only considers windows that start and end at
  * words sharing a trigram with the phrase (any other window is no better),
  * and skips those that provably cannot beat the best window so far or the
  * bar the phrase must clear (see score()); the result is the exact maximum
@@ -291,9 +294,15 @@ static size_t normalize(const char *str, size_t len, char *out, size_t *outlen, 
 	while (i < len) {
 		uint32_t cp;
 		unsigned char enc[4];
-		size_t enclen, k = utf8_decode(s + i, len - i, &cp);
+		size_t enclen, k;
 		int cls;
-		if (k == 0) { /* invalid byte: a letter of its own */
+		if (s[i] < 0x80) { /* ASCII, the common case, without decoding */
+			cp = (uint32_t)ascii_lower(s[i]);
+			cls = classify(cp);
+			enc[0] = (unsigned char)cp;
+			enclen = 1;
+			k = 1;
+		} else if ((k = utf8_decode(s + i, len - i, &cp)) == 0) { /* invalid byte: a letter of its own */
 			cls = CH_WORD;
 			enc[0] = s[i];
 			enclen = 1;
@@ -320,8 +329,8 @@ static size_t normalize(const char *str, size_t len, char *out, size_t *outlen, 
 			start = o;
 			cur = cls;
 		}
-		memcpy(out + o, enc, enclen);
-		o += enclen;
+		for (size_t j = 0; j < enclen; j++) /* 1 to 4 bytes: no memcpy call */
+			out[o++] = (char)enc[j];
 		if (cls == CH_CJK)
 			*cjk = true;
 	}
@@ -410,8 +419,12 @@ static int prepare(prep_buf *b, const char *s, prepared *p)
 
 /* ---- a text, analysed ---- */
 
+/* The arrays of a text live in three allocations: norm (with spans), mem
+ * (all the arrays sized by the text's trigram occurrences and words) and
+ * blk (sized once the distinct trigrams are known). */
 typedef struct text {
 	char *norm;
+	void *mem;
 	size_t normlen;
 	size_t nwords;
 	uint32_t *spans;
@@ -436,26 +449,63 @@ typedef struct text {
 	uint32_t *hsum;   /* per hitlist entry: shared trigrams of the words of its longest window */
 	double *hbound;   /* per hitlist entry: bound of the windows starting there */
 	uint32_t pstamp, wstamp;
+	/* Word blocks, for window_bound(): the words are cut into nblk blocks
+	 * of bsize consecutive words (the last may be shorter), and blk holds
+	 * per trigram id nlane 64-bit words whose bytes, in memory order,
+	 * are one per block: 1 when the trigram occurs in a word of block b,
+	 * else 0. */
+	uint64_t *blk;
+	size_t bsize, nblk, nlane;
+	uint32_t *pids; /* scratch: the ids of a phrase's trigrams (phrase_ids()) */
 } text;
+
+/* Lanes (64-bit words of block flags, 8 blocks each) per trigram id: a
+ * text of up to 32 * MIN_LANES words gets MIN_LANES (blocks of 1 to 4
+ * words), a longer one a lane per 32 words (blocks of up to 4 words), at
+ * most MAX_LANES (beyond 32 * MAX_LANES words, longer blocks). More blocks
+ * make the bound tighter and each phrase's sum longer. */
+#define MIN_LANES 4
+#define MAX_LANES 32
 
 static void text_free(text *t)
 {
 	free(t->norm);
-	free(t->spans);
-	free(t->wtri_off);
-	free(t->wtri);
-	free(t->utri);
-	free(t->hkeys);
-	free(t->hids);
-	free(t->tw_off);
-	free(t->tw);
-	free(t->inp);
-	free(t->seen);
-	free(t->hitbits);
-	free(t->hitlist);
-	free(t->shared);
-	free(t->hsum);
-	free(t->hbound);
+	free(t->mem);
+	free(t->blk);
+}
+
+/* Reserves n elements of size elem at *size in base (*size is kept a
+ * multiple of 8, the largest alignment needed); returns where they are, or
+ * NULL when base is NULL (only sizing). */
+static void *carve(char *base, size_t *size, size_t n, size_t elem)
+{
+	size_t off = *size;
+	*size += (n * elem + 7) & ~(size_t)7;
+	return base ? base + off : NULL;
+}
+
+/* Places the arrays of t->mem in base (NULL: none) for a text of total
+ * trigram occurrences and a hash of cap slots; returns the bytes needed. */
+static size_t text_layout(text *t, char *base, size_t total, size_t cap)
+{
+	size_t size = 0, words = t->nwords + 1;
+	/* 8-byte elements first: every offset stays aligned for them */
+	t->hitbits = carve(base, &size, t->nhitbits, sizeof *t->hitbits);
+	t->hbound = carve(base, &size, words, sizeof *t->hbound);
+	t->wtri_off = carve(base, &size, words, sizeof *t->wtri_off);
+	t->wtri = carve(base, &size, total, sizeof *t->wtri);
+	t->utri = carve(base, &size, total, sizeof *t->utri);
+	t->hkeys = carve(base, &size, cap, sizeof *t->hkeys);
+	t->hids = carve(base, &size, cap, sizeof *t->hids);
+	t->tw_off = carve(base, &size, total + 1, sizeof *t->tw_off);
+	t->tw = carve(base, &size, total + 1, sizeof *t->tw);
+	t->inp = carve(base, &size, total, sizeof *t->inp);
+	t->seen = carve(base, &size, total, sizeof *t->seen);
+	t->hitlist = carve(base, &size, words, sizeof *t->hitlist);
+	t->shared = carve(base, &size, words, sizeof *t->shared);
+	t->hsum = carve(base, &size, words, sizeof *t->hsum);
+	t->pids = carve(base, &size, total, sizeof *t->pids);
+	return size;
 }
 
 static uint32_t text_lookup(const text *t, uint32_t tri)
@@ -473,35 +523,29 @@ static int text_init(text *t, const char *s, size_t len)
 		len = 0;
 	if (len > MAX_TEXT)
 		len = MAX_TEXT;
-	t->norm = malloc(norm_room(len));
-	t->spans = malloc(2 * span_room(len) * sizeof *t->spans);
-	if (!t->norm || !t->spans)
+	size_t norm_size = (norm_room(len) + 7) & ~(size_t)7; /* spans aligned after it */
+	t->norm = malloc(norm_size + 2 * span_room(len) * sizeof *t->spans);
+	if (!t->norm)
 		return -1;
+	t->spans = (uint32_t *)(void *)(t->norm + norm_size);
 	bool cjk;
 	t->nwords = normalize(s ? s : "", len, t->norm, &t->normlen, t->spans, &cjk);
-	size_t total = t->normlen + 1; /* >= trigram occurrences */
+	size_t total = t->normlen + 1; /* >= trigram occurrences, hence >= ids */
 	size_t cap = 16;
 	while (cap < 2 * total)
 		cap *= 2;
 	t->hmask = (uint32_t)(cap - 1);
-	t->wtri_off = malloc((t->nwords + 1) * sizeof *t->wtri_off);
-	t->wtri = malloc(total * sizeof *t->wtri);
-	t->utri = malloc(total * sizeof *t->utri);
-	t->hkeys = calloc(cap, sizeof *t->hkeys);
-	t->hids = malloc(cap * sizeof *t->hids);
-	t->tw_off = calloc(total + 1, sizeof *t->tw_off);
-	t->inp = calloc(total, sizeof *t->inp);
-	t->seen = calloc(total, sizeof *t->seen);
 	t->nhitbits = t->nwords / 64 + 1;
-	t->hitbits = malloc(t->nhitbits * sizeof *t->hitbits);
-	t->hitlist = malloc((t->nwords + 1) * sizeof *t->hitlist);
-	t->shared = malloc((t->nwords + 1) * sizeof *t->shared);
-	t->hsum = malloc((t->nwords + 1) * sizeof *t->hsum);
-	t->hbound = malloc((t->nwords + 1) * sizeof *t->hbound);
-	if (!t->wtri_off || !t->wtri || !t->utri || !t->hkeys || !t->hids || !t->tw_off || !t->inp || !t->seen ||
-	    !t->hitbits || !t->hitlist || !t->shared || !t->hsum || !t->hbound)
+	t->mem = malloc(text_layout(t, NULL, total, cap));
+	if (!t->mem)
 		return -1;
-	/* Ids in order of first appearance; each word's ids without repeats. */
+	text_layout(t, t->mem, total, cap);
+	/* Only the hash needs clearing up front: the arrays per id are set
+	 * when the id is made, and only the first nutri entries are used. */
+	memset(t->hkeys, 0, cap * sizeof *t->hkeys);
+	/* Ids in order of first appearance; each word's ids without repeats
+	 * (seen: the last word + 1 that had the id); tw_off[id] counts the
+	 * words of id. */
 	size_t n = 0;
 	for (size_t w = 0; w < t->nwords; w++) {
 		const unsigned char *word = (const unsigned char *)t->norm + t->spans[2 * w];
@@ -518,29 +562,118 @@ static int text_init(text *t, const char *s, size_t len)
 				t->hkeys[i] = tri;
 				t->hids[i] = id;
 				t->utri[id] = tri;
+				t->seen[id] = 0;
+				t->tw_off[id] = 0;
 			}
 			if (t->seen[id] != w + 1) {
 				t->seen[id] = (uint32_t)(w + 1);
 				t->wtri[n++] = id;
-				t->tw_off[id + 1]++;
+				t->tw_off[id]++;
 			}
 		}
 	}
 	t->wtri_off[t->nwords] = (uint32_t)n;
-	for (size_t id = 0; id < t->nutri; id++)
-		t->tw_off[id + 1] += t->tw_off[id];
-	t->tw = malloc((n + 1) * sizeof *t->tw);
-	if (!t->tw)
+	/* tw_off[id]: the end of id's words in tw; filling from the last word
+	 * back moves it to their start and leaves each list in text order */
+	for (size_t id = 1; id < t->nutri; id++)
+		t->tw_off[id] += t->tw_off[id - 1];
+	t->tw_off[t->nutri] = (uint32_t)n;
+	for (size_t w = t->nwords; w-- > 0;)
+		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++)
+			t->tw[--t->tw_off[t->wtri[k]]] = (uint32_t)w;
+	memset(t->inp, 0, t->nutri * sizeof *t->inp);
+	memset(t->seen, 0, t->nutri * sizeof *t->seen);
+	/* word blocks: as small as the lanes allow */
+	t->nlane = (t->nwords + 31) / 32;
+	t->nlane = t->nlane < MIN_LANES ? MIN_LANES : t->nlane > MAX_LANES ? MAX_LANES : t->nlane;
+	size_t maxblk = 8 * t->nlane;
+	t->bsize = t->nwords <= maxblk ? 1 : (t->nwords + maxblk - 1) / maxblk;
+	t->nblk = (t->nwords + t->bsize - 1) / t->bsize;
+	t->blk = calloc(t->nutri * t->nlane + 1, sizeof *t->blk);
+	if (!t->blk)
 		return -1;
-	/* inp as fill cursors, then cleared */
-	for (size_t w = 0; w < t->nwords; w++)
-		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++) {
-			uint32_t id = t->wtri[k];
-			t->tw[t->tw_off[id] + t->inp[id]++] = (uint32_t)w;
-		}
-	memset(t->inp, 0, total * sizeof *t->inp);
-	memset(t->seen, 0, total * sizeof *t->seen);
+	for (size_t w = 0; w < t->nwords; w++) {
+		size_t b = w / t->bsize;
+		for (uint32_t k = t->wtri_off[w]; k < t->wtri_off[w + 1]; k++)
+			((unsigned char *)(t->blk + (size_t)t->wtri[k] * t->nlane))[b] = 1;
+	}
 	return 0;
+}
+
+/* The ids in t of the phrase trigrams tri (ntri, unique) that occur in t,
+ * into t->pids; returns how many (distinct ids, so at most t->nutri). */
+static size_t phrase_ids(text *t, const uint32_t *tri, size_t ntri)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ntri; i++) {
+		uint32_t id = text_lookup(t, tri[i]);
+		if (id != NONE)
+			t->pids[n++] = id;
+	}
+	return n;
+}
+
+/* acc[0 .. nlane) = the sum of the nlane blk words of each of ids. */
+static inline void sum_lanes(uint64_t *acc, const uint64_t *blk, size_t nlane, const uint32_t *ids, size_t nids)
+{
+	for (size_t j = 0; j < nlane; j++)
+		acc[j] = 0;
+	for (size_t i = 0; i < nids; i++) {
+		const uint64_t *f = blk + (size_t)ids[i] * nlane;
+		for (size_t j = 0; j < nlane; j++)
+			acc[j] += f[j];
+	}
+}
+
+/* An upper bound of score() for a phrase of ntri trigrams and nwords words
+ * whose trigrams occurring in t have the ids ids[0 .. nids), cheap enough
+ * to decide whether score() is worth running.
+ *
+ * Why it is safe. score() is the maximum over windows W of at most
+ * nwords + 1 consecutive words of inter / (ntri + uni - inter), where
+ * inter = |T(p) ∩ T(W)| and uni = |T(W)| >= inter, so each term is at most
+ * inter / ntri. Every trigram of W occurs in a word of W, hence in one of
+ * the blocks W overlaps; so inter is at most the sum over those blocks of
+ * cnt[b], the number of the phrase's trigrams occurring in block b. A run
+ * of L consecutive words starting at offset r (0 <= r < bsize) into its
+ * first block overlaps (r + L - 1) / bsize + 1 <= (L + bsize - 2) / bsize + 1
+ * = span consecutive blocks, so inter is at most the best sum of span
+ * adjacent cnt[b] (the sum of all of them when there are fewer blocks), and
+ * at most nids. The result, that count over ntri, is therefore >= every
+ * term of the maximum: for reals inter / (ntri + uni - inter) <=
+ * num / ntri, and correctly rounded division keeps that order. A caller
+ * that skips score() when the bound is below its floor thus skips only
+ * phrases whose score would have been below the floor too.
+ *
+ * The counts are summed a byte per block: adding the ids' blk words as
+ * 64-bit integers adds their bytes one by one as long as no byte carries,
+ * which at most 255 ids of 0/1 bytes cannot do; so byte b of the sum is
+ * cnt[b], whatever the byte order. A phrase with more ids than that (a
+ * long one) gets the bound of the whole message, nids / ntri. */
+static double window_bound(const text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t nwords)
+{
+	if (nids == 0 || ntri == 0)
+		return 0;
+	size_t span = (nwords + 1 + t->bsize - 2) / t->bsize + 1;
+	if (span >= t->nblk || nids > 255)
+		return (double)nids / (double)ntri;
+	uint64_t acc[MAX_LANES];
+	if (t->nlane == MIN_LANES) /* the common case, with a constant the compiler can unroll */
+		sum_lanes(acc, t->blk, MIN_LANES, ids, nids);
+	else
+		sum_lanes(acc, t->blk, t->nlane, ids, nids);
+	const unsigned char *cnt = (const unsigned char *)acc;
+	size_t sum = 0, best = 0;
+	for (size_t b = 0; b < t->nblk; b++) {
+		sum += cnt[b];
+		if (b >= span)
+			sum -= cnt[b - span];
+		if (sum > best)
+			best = sum;
+	}
+	if (best > nids)
+		best = nids;
+	return (double)best / (double)ntri;
 }
 
 /* Index of the lowest set bit of x (x != 0). */
@@ -567,23 +700,22 @@ static uint32_t next_stamp(uint32_t *stamp, uint32_t *arr, size_t n)
 	return *stamp;
 }
 
-/* The windowed trigram similarity of phrase trigrams tri (ntri, sorted
- * unique, of nwords words) against t (without the CJK substring rule).
+/* The windowed trigram similarity of a phrase of ntri trigrams (unique)
+ * and nwords words against t (without the CJK substring rule); ids
+ * (nids): the ids of its trigrams that occur in t (phrase_ids()).
  * Windows that cannot reach floor are skipped: a result below floor may be
  * lower than the true similarity (which is then below floor too). */
-static double score(text *t, const uint32_t *tri, size_t ntri, size_t nwords, double floor)
+static double score(text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t nwords, double floor)
 {
-	if (ntri == 0 || t->nwords == 0)
+	if (ntri == 0 || nids == 0 || t->nwords == 0)
 		return 0;
 	uint32_t ps = next_stamp(&t->pstamp, t->inp, t->nutri);
 	uint64_t *bits = t->hitbits;
 	memset(bits, 0, t->nhitbits * sizeof *bits);
 	/* the words sharing trigrams with the phrase, and how many */
 	size_t nhit = 0;
-	for (size_t i = 0; i < ntri; i++) {
-		uint32_t id = text_lookup(t, tri[i]);
-		if (id == NONE)
-			continue;
+	for (size_t i = 0; i < nids; i++) {
+		uint32_t id = ids[i];
 		t->inp[id] = ps;
 		for (uint32_t k = t->tw_off[id]; k < t->tw_off[id + 1]; k++) {
 			uint32_t w = t->tw[k];
@@ -1247,8 +1379,8 @@ void lexicon_opts_default(lexicon_opts *o)
 
 typedef struct cand {
 	uint32_t id;
-	bool exact; /* CJK substring: similarity 1 */
-	double bound;
+	bool exact;   /* CJK substring: similarity 1 */
+	double bound; /* exact: 2, so that one comparison puts them first */
 } cand;
 
 typedef struct scored {
@@ -1259,8 +1391,6 @@ typedef struct scored {
 /* Whether candidate a is to be scored before b. */
 static bool cand_before(const cand *a, const cand *b)
 {
-	if (a->exact != b->exact)
-		return a->exact;
 	if (a->bound != b->bound)
 		return a->bound > b->bound;
 	return a->id < b->id;
@@ -1339,9 +1469,17 @@ static size_t select_top(const lexicon_culture *c, text *t, cand *heap, size_t n
 			break;
 		const unit *u = x.id < c->ng ? &c->g[x.id].u : &c->d[x.id - c->ng].u;
 		scored s = {x.id < c->ng ? x.id : (uint32_t)(x.id - c->ng), 1.0};
-		if (!x.exact)
-			s.sim = score(t, c->tri + u->tri_off, u->ntri, u->nwords,
-				      nt == k && top[k - 1].sim > threshold ? top[k - 1].sim : threshold);
+		if (!x.exact) {
+			/* A similarity below floor is dropped below (below the
+			 * threshold, or not better than the K-th), so when the
+			 * window bound is below it, score() cannot change the
+			 * result. */
+			double floor = nt == k && top[k - 1].sim > threshold ? top[k - 1].sim : threshold;
+			size_t nids = phrase_ids(t, c->tri + u->tri_off, u->ntri);
+			if (window_bound(t, t->pids, nids, u->ntri, u->nwords) < floor)
+				continue;
+			s.sim = score(t, t->pids, nids, u->ntri, u->nwords, floor);
+		}
 		if (!(s.sim >= threshold) || s.sim <= 0)
 			continue;
 		if (nt == k && order(c, &s, &top[k - 1]) >= 0)
@@ -1525,38 +1663,37 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 			}
 		}
 
-	/* candidates: signals first in cs[0 .. nsig), distress in cs[nsig .. ncs) */
-	size_t nsig = 0, ncs = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		double thr = pass == 0 ? o->signal_threshold : o->distress_threshold;
-		for (size_t i = 0; i < ntouched; i++) {
-			uint32_t id = touched[i];
-			if ((id < c->ng) != (pass == 0))
-				continue;
-			const unit *u = id < c->ng ? &c->g[id].u : &c->d[id - c->ng].u;
-			cand x = {id, false, (double)count[id] / (double)u->ntri};
-			if (u->norm_len && cjk_substring(&t, c->norm + u->norm_off, u->norm_len)) {
-				x.exact = true;
-				x.bound = 1.0;
-			} else if (!(x.bound >= thr)) {
-				continue;
-			}
-			cs[ncs++] = x;
+	/* candidates: signals in cs[0 .. nsig), distress phrases filled from
+	 * the end, in cs[nunits - ndis .. nunits) (the order within each is
+	 * the heap's) */
+	size_t nsig = 0, ndis = 0;
+	for (size_t i = 0; i < ntouched; i++) {
+		uint32_t id = touched[i];
+		bool is_sig = id < c->ng;
+		const unit *u = is_sig ? &c->g[id].u : &c->d[id - c->ng].u;
+		cand x = {id, false, (double)count[id] / (double)u->ntri};
+		if (u->norm_len && cjk_substring(&t, c->norm + u->norm_off, u->norm_len)) {
+			x.exact = true;
+			x.bound = 2.0;
+		} else if (!(x.bound >= (is_sig ? o->signal_threshold : o->distress_threshold))) {
+			continue;
 		}
-		if (pass == 0)
-			nsig = ncs;
+		if (is_sig)
+			cs[nsig++] = x;
+		else
+			cs[nunits - ++ndis] = x;
 	}
 
 	if (kmax_sig > nsig)
 		kmax_sig = nsig;
-	if (kmax_dis > ncs - nsig)
-		kmax_dis = ncs - nsig;
+	if (kmax_dis > ndis)
+		kmax_dis = ndis;
 	top_sig = malloc((kmax_sig + 1) * sizeof *top_sig);
 	top_dis = malloc((kmax_dis + 1) * sizeof *top_dis);
 	if (!top_sig || !top_dis)
 		goto done;
 	size_t ns = select_top(c, &t, cs, nsig, o->signal_threshold, kmax_sig, sig_order, top_sig);
-	size_t nd = select_top(c, &t, cs + nsig, ncs - nsig, o->distress_threshold, kmax_dis, dis_order, top_dis);
+	size_t nd = select_top(c, &t, cs + nunits - ndis, ndis, o->distress_threshold, kmax_dis, dis_order, top_dis);
 
 	if (ns) {
 		out->signals = malloc(ns * sizeof *out->signals);
@@ -1627,7 +1764,9 @@ void lexicon_result_clear(lexicon_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-double lexicon_word_similarity(const char *phrase, const char *text_)
+/* lexicon_word_similarity, or with bound the window bound instead of the
+ * similarity. */
+static double similarity(const char *phrase, const char *text_, bool bound)
 {
 	if (!phrase || !text_)
 		return 0;
@@ -1637,12 +1776,25 @@ double lexicon_word_similarity(const char *phrase, const char *text_)
 	double sim = 0;
 	memset(&t, 0, sizeof t);
 	if (prepare(&b, phrase, &p) == 0 && text_init(&t, text_, strlen(text_)) == 0) {
+		size_t nids = phrase_ids(&t, p.tri, p.ntri);
 		if (p.cjk && cjk_substring(&t, p.norm, p.normlen))
 			sim = 1.0;
+		else if (bound)
+			sim = window_bound(&t, t.pids, nids, p.ntri, p.nwords);
 		else
-			sim = score(&t, p.tri, p.ntri, p.nwords, 0);
+			sim = score(&t, t.pids, nids, p.ntri, p.nwords, 0);
 	}
 	text_free(&t);
 	prep_buf_free(&b);
 	return sim;
+}
+
+double lexicon_word_similarity(const char *phrase, const char *text_)
+{
+	return similarity(phrase, text_, false);
+}
+
+double lexicon_similarity_bound(const char *phrase, const char *text_)
+{
+	return similarity(phrase, text_, true);
 }

@@ -117,5 +117,8 @@ void lexicon_result_clear(lexicon_result *r);
 /* The similarity lexicon_match uses, exposed for tests: 0..1 (0 when either
  * is NULL). */
 double lexicon_word_similarity(const char *phrase, const char *text);
+/* The bound lexicon_match checks before computing a phrase's similarity,
+ * exposed for tests: never below lexicon_word_similarity(phrase, text). */
+double lexicon_similarity_bound(const char *phrase, const char *text);
 
 #endif

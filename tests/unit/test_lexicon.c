@@ -753,10 +753,55 @@ static void test_reference(void)
 	lexicon_unref(l);
 }
 
+/* The bound lexicon_match checks before scoring a phrase is never below
+ * the phrase's similarity, on texts short (a block per word) and long
+ * (several words per block), and for phrases with more trigrams than one
+ * round of block counts holds; and it sees that words far apart cannot be
+ * in one window. */
+static void test_bound(void)
+{
+	static char phrase[4096], text[16384];
+	size_t below = 0;
+	for (int i = 0; i < 3000; i++) {
+		random_text(phrase, sizeof phrase, 1, i % 10 ? 8 : 60);
+		random_text(text, sizeof text, 0, i % 3 ? 40 : 600);
+		double sim = lexicon_word_similarity(phrase, text), b = lexicon_similarity_bound(phrase, text);
+		if (i % 3 && sim < ref_similarity(phrase, text))
+			sim = ref_similarity(phrase, text);
+		if (b < sim && below++ < 5)
+			fprintf(stderr, "bound(\"%s\", \"%s\"): %.6f below %.6f\n", phrase, text, b, sim);
+	}
+	CHECK_INT_EQ(below, 0);
+
+	/* 300 words of distinct trigrams after 2700 others: blocks of about 94
+	 * words, so more than 255 of the phrase's trigrams in one block */
+	size_t len = 0;
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(phrase + len, sizeof phrase - len, "%sq%03dz", i ? " " : "", i * 7 % 1000);
+	len = 0;
+	for (int i = 0; i < 2700; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "a ");
+	snprintf(text + len, sizeof text - len, "%s", phrase);
+	CHECK(lexicon_similarity_bound(phrase, text) >= lexicon_word_similarity(phrase, text));
+	CHECK(lexicon_word_similarity(phrase, text) == 1.0);
+
+	/* the three words of the phrase 100 words apart */
+	len = (size_t)snprintf(text, sizeof text, "sleepy");
+	for (int w = 0; w < 2; w++) {
+		for (int i = 0; i < 100; i++)
+			len += (size_t)snprintf(text + len, sizeof text - len, " a");
+		len += (size_t)snprintf(text + len, sizeof text - len, w ? " parents" : " wechat");
+	}
+	double b = lexicon_similarity_bound("sleepy wechat parents", text);
+	CHECK(b >= lexicon_word_similarity("sleepy wechat parents", text));
+	CHECK(b < 0.5);
+}
+
 int main(void)
 {
 	test_similarity();
 	test_reference();
+	test_bound();
 	test_building_rules();
 	lexicon *l = build();
 	if (l) {
