@@ -705,13 +705,42 @@ typedef struct matches {
 	size_t n, cap;
 } matches;
 
+/* The byte pairs of a text, one bit each: a rule whose literal has a pair
+ * the text lacks cannot occur in it, which spares most of the memmem calls
+ * (one per rule and message otherwise). */
+typedef struct pairs {
+	uint64_t bits[65536 / 64];
+} pairs;
+
+static void pairs_of(const text *t, pairs *p)
+{
+	memset(p, 0, sizeof *p);
+	for (size_t i = 0; i + 1 < t->len; i++) {
+		unsigned v = (unsigned)(unsigned char)t->buf[i] << 8 | (unsigned char)t->buf[i + 1];
+		p->bits[v >> 6] |= 1ull << (v & 63);
+	}
+}
+
+static bool may_contain(const pairs *p, const char *lit, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned v = (unsigned)(unsigned char)lit[i] << 8 | (unsigned char)lit[i + 1];
+		if (!(p->bits[v >> 6] & 1ull << (v & 63)))
+			return false;
+	}
+	return true;
+}
+
 static int collect(const risk_rules *r, const text *t, matches *ms)
 {
+	pairs pp; /* 8 KB on the stack */
+	pairs_of(t, &pp);
 	for (size_t ri = 0; ri < r->n; ri++) {
 		const rule *ru = &r->rules[ri];
 		if (!ru->ntoks)
 			continue;
-		if (ru->litlen && !memmem(t->buf, t->len, ru->lit, ru->litlen))
+		if (ru->litlen &&
+		    (!may_contain(&pp, ru->lit, ru->litlen) || !memmem(t->buf, t->len, ru->lit, ru->litlen)))
 			continue;
 		const char *first = ru->toks[0].s;
 		for (size_t i = 0; i < t->ntoks; i++) {
