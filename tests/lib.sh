@@ -88,7 +88,7 @@ fake_up() {
   FAKE_PID=$!
   local port=
   for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' "$T/fake.out" 2>/dev/null | head -1)
+    port=$(sed -n 's/.*"port": *\([0-9]*\).*/\1/p' "$T/fake.out" 2>/dev/null | head -1 || true)
     [ -n "$port" ] && break
     sleep 0.05
   done
