@@ -7,13 +7,9 @@
 # latency medians.
 # Usage: tests/bench/access_overhead.sh [BUILD_DIR] [SECONDS]
 # Loopback only; bounded in time (rounds x SECONDS).
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+. "$(dirname "$0")/bench.sh" "$@"
 secs=${2:-5}
-export CULTURECARE=$build/culturecare FAKE_LLM=$build/tests/fake_llm SOURCE_ROOT=$root
-. "$root/tests/lib.sh"
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+need_wrk
 
 pg_up
 cc migrate >/dev/null

@@ -9,12 +9,8 @@
 # max in ms, and whether every run got all 200 pieces in order.
 # Usage: tests/bench/stream_latency.sh [BUILD_DIR] [RUNS]
 # Loopback only; about 4.5 s per run.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+. "$(dirname "$0")/bench.sh" "$@"
 runs=${2:-20}
-export CULTURECARE=$build/culturecare FAKE_LLM=$build/tests/fake_llm SOURCE_ROOT=$root
-. "$root/tests/lib.sh"
 command -v node >/dev/null || { echo "node (18 or later, for fetch) is needed"; exit 1; }
 
 pg_up

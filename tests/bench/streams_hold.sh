@@ -10,15 +10,10 @@
 # backend streams once the clients had gone.
 # Usage: tests/bench/streams_hold.sh [BUILD_DIR] [CONCURRENCY] [SECONDS]
 # Loopback only; ends by itself (about S + 25 seconds at most).
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+. "$(dirname "$0")/bench.sh" "$@"
 conc=${2:-1000}
 secs=${3:-30}
-export CULTURECARE=$build/culturecare FAKE_LLM=$build/tests/fake_llm SOURCE_ROOT=$root
-. "$root/tests/lib.sh"
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+need_wrk
 [ $((conc * 2 + 100)) -le "$(ulimit -n)" ] || { echo "ulimit -n $(ulimit -n) is too low for $conc streams"; exit 1; }
 
 pg_up

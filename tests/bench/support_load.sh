@@ -8,15 +8,10 @@
 #     service's thread count at idle and at its peak.
 # Usage: tests/bench/support_load.sh [BUILD_DIR] [CONCURRENCY] [SECONDS]
 # Loopback only; bounded in count and time.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build}
+. "$(dirname "$0")/bench.sh" "$@"
 conc=${2:-2000}
 secs=${3:-5}
-export CULTURECARE=$build/culturecare FAKE_LLM=$build/tests/fake_llm SOURCE_ROOT=$root
-. "$root/tests/lib.sh"
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+need_wrk
 
 pg_up
 cc migrate >/dev/null
