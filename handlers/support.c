@@ -605,6 +605,12 @@ static void deliver(support *s)
 	}
 }
 
+/* The record's id: the reply's UUID (inside chatcmpl-... for /v1). */
+static const char *record_id(const support *s)
+{
+	return is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id;
+}
+
 static void on_stored(void *ud, const PGresult *res, store_status st, const char *sqlstate)
 {
 	(void)sqlstate;
@@ -616,8 +622,7 @@ static void on_stored(void *ud, const PGresult *res, store_status st, const char
 	}
 	json_t *storage;
 	if (st == STORE_OK && PQntuples(res) == 1) {
-		const char *id = is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id;
-		storage = json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", id, "deletion_token", s->token,
+		storage = json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", record_id(s), "deletion_token", s->token,
 				    "expires_at", PQgetvalue(res, 0, 0));
 	} else {
 		log_json(LOG_ERROR, "reply not stored",
@@ -651,7 +656,7 @@ static bool store(support *s, const llm_result *res)
 	if (rc == 0) {
 		sha256_hex(s->token, strlen(s->token), hash);
 		store_record rec = {
-			.id = is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id,
+			.id = record_id(s),
 			.token_sha256_hex = hash,
 			.culture = lexicon_culture_code(s->culture),
 			.strategy = prompt_strategy_name(s->in.strategy),
