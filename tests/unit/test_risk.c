@@ -1,5 +1,5 @@
-/* Unit tests for server/risk.c: the rules seeded by
- * migrations/0002_safety.sql (parsed from the file itself, so the test runs
+/* Unit tests for server/risk.c: the rules seeded by the migrations
+ * (parsed from the files themselves by seeded_rules.c, so the test runs
  * exactly the seeded rules) against the labelled messages of
  * tests/risk_table.tsv, with per-language and overall agreement; then the
  * pattern syntax, negation, persons, combinations, level names, language
@@ -18,116 +18,22 @@
 #include "server/risk.h"
 #include "server/util.h"
 #include "tests/unit/check.h"
+#include "tests/unit/seeded_rules.h"
 
 #ifndef SOURCE_ROOT
 #error "compile with -DSOURCE_ROOT='\"/path/to/source\"'"
 #endif
 
-#define MIGRATION SOURCE_ROOT "/migrations/0002_safety.sql"
 #define TABLE SOURCE_ROOT "/tests/risk_table.tsv"
 #define MIN_AGREEMENT 0.95
 
 /* ---- loading the seeded rules ---- */
 
-/* Parses one SQL string literal at *p ('...' with '' for a quote) into a
- * malloc'd string; advances *p past it. NULL when *p is not at a literal or
- * the literal is not closed on this line. */
-static char *sql_string(const char **p)
-{
-	const char *s = *p;
-	if (*s != '\'')
-		return NULL;
-	s++;
-	size_t cap = strlen(s) + 1, n = 0;
-	char *out = malloc(cap);
-	if (!out)
-		return NULL;
-	for (;; s++) {
-		if (!*s || *s == '\n') {
-			free(out);
-			return NULL;
-		}
-		if (*s == '\'') {
-			if (s[1] != '\'')
-				break;
-			s++;
-		}
-		out[n++] = *s;
-	}
-	out[n] = '\0';
-	*p = s + 1;
-	return out;
-}
-
-/* Adds the rules of every `INSERT INTO risk_rules` statement of sql: one
- * rule a line, `('lang', 'kind', 'pattern', note),` with the statement
- * ending at a line ending in `;`. Returns the number of rules, or -1 (and
- * reports) on a malformed line or a rule risk_rules_add refuses. */
-static long load_seeded_rules(risk_rules *r, const char *sql)
-{
-	long n = 0;
-	bool in_insert = false;
-	for (const char *line = sql; *line;) {
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		const char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!in_insert) {
-			if (strncmp(p, "INSERT INTO risk_rules", 22) == 0)
-				in_insert = true;
-		} else {
-			if (*p != '(') {
-				fprintf(stderr, "risk_rules INSERT: unexpected line: %.*s\n", (int)len, line);
-				return -1;
-			}
-			p++;
-			char *f[3] = {NULL, NULL, NULL};
-			int ok = 1;
-			for (int i = 0; i < 3 && ok; i++) {
-				while (*p == ' ')
-					p++;
-				f[i] = sql_string(&p);
-				ok = f[i] != NULL;
-				while (ok && *p == ' ')
-					p++;
-				if (ok && *p == ',')
-					p++;
-			}
-			if (!ok || risk_rules_add(r, f[0], f[1], f[2]) != 0) {
-				fprintf(stderr, "risk_rules INSERT: rule refused: %.*s\n", (int)len, line);
-				ok = 0;
-			}
-			free(f[0]);
-			free(f[1]);
-			free(f[2]);
-			if (!ok)
-				return -1;
-			n++;
-			while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
-				len--;
-			if (len && line[len - 1] == ';')
-				in_insert = false;
-		}
-		line += len;
-		while (*line && *line != '\n')
-			line++;
-		if (*line == '\n')
-			line++;
-	}
-	return n;
-}
-
 static risk_rules *seeded_rules(void)
 {
-	char *sql = read_file(MIGRATION, NULL);
-	if (!CHECK(sql != NULL)) {
-		fprintf(stderr, "cannot read %s\n", MIGRATION);
-		return NULL;
-	}
-	risk_rules *r = risk_rules_new();
-	long n = r ? load_seeded_rules(r, sql) : -1;
-	free(sql);
+	long n = 0;
+	risk_rules *r = seeded_rules_load(&n);
+	CHECK(r != NULL);
 	CHECK(n > 0);
 	CHECK_INT_EQ(risk_rules_count(r), n);
 	printf("seeded rules: %ld\n", n);

@@ -1,0 +1,194 @@
+/* The crisis-risk evaluation runner: assesses every message of one or more
+ * evaluation sets (the TSV files of tests/risk_eval/, written independently of the
+ * rules) with the rules as the migrations seed them, and prints per
+ * language and overall:
+ *  - acute (labelled high or imminent): the share assessed high or above,
+ *    the share assessed moderate or above, and the number assessed `none`;
+ *  - risk (labelled low or moderate): the share assessed within its range
+ *    or above;
+ *  - benign (neutral, idioms, negations, third persons...): false alarms,
+ *    the share assessed moderate or above.
+ * Every acute message assessed below high and every false alarm is listed.
+ *
+ * Usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...
+ * Without limits it only reports (exit 0 unless a set is malformed); with
+ * them it exits 1 when a limit is missed. Build with -DSOURCE_ROOT. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/risk.h"
+#include "server/util.h"
+#include "tests/unit/seeded_rules.h"
+
+static const char *const langs[] = {"en", "de", "zh", "ar", "he"};
+#define NLANGS (sizeof langs / sizeof *langs)
+
+typedef struct tally {
+	unsigned acute, acute_high, acute_mod, acute_none;
+	unsigned risk, risk_ok;
+	unsigned benign, benign_alarm;
+} tally;
+
+static void add(tally *t, const tally *o)
+{
+	t->acute += o->acute;
+	t->acute_high += o->acute_high;
+	t->acute_mod += o->acute_mod;
+	t->acute_none += o->acute_none;
+	t->risk += o->risk;
+	t->risk_ok += o->risk_ok;
+	t->benign += o->benign;
+	t->benign_alarm += o->benign_alarm;
+}
+
+static double pct(unsigned a, unsigned b)
+{
+	return b ? 100.0 * a / b : 0.0;
+}
+
+static void print_row(const char *name, const tally *t)
+{
+	printf("%-8s acute %3u: >=high %5.1f%% (%u), >=moderate %5.1f%%, none %u | risk %3u: in range or above "
+	       "%5.1f%% | benign %3u: false alarms %5.1f%% (%u)\n",
+	       name, t->acute, pct(t->acute_high, t->acute), t->acute_high, pct(t->acute_mod, t->acute),
+	       t->acute_none, t->risk, pct(t->risk_ok, t->risk), t->benign, pct(t->benign_alarm, t->benign),
+	       t->benign_alarm);
+}
+
+static int lang_slot(const char *l)
+{
+	for (size_t i = 0; i < NLANGS; i++)
+		if (strcmp(langs[i], l) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Splits line into at most n tab-separated fields; returns their number. */
+static int split(char *line, char **f, int n)
+{
+	int k = 0;
+	for (char *p = line; p && k < n; k++) {
+		f[k] = p;
+		p = strchr(p, '\t');
+		if (p)
+			*p++ = '\0';
+	}
+	return k;
+}
+
+/* Evaluates one set into per-language tallies; -1 on a malformed set. */
+static int eval_set(const risk_rules *r, const char *path, tally *by_lang)
+{
+	char *tsv = read_file(path, NULL);
+	if (!tsv) {
+		fprintf(stderr, "cannot read %s\n", path);
+		return -1;
+	}
+	int bad = 0;
+	unsigned lineno = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0' || line[0] == '\r')
+			continue;
+		/* id, lang, min_level, max_level, group, kind, message, reason */
+		char *f[8];
+		risk_level lo, hi;
+		int slot = -1;
+		if (split(line, f, 8) != 8 || (slot = lang_slot(f[1])) < 0 || risk_level_parse(f[2], &lo) ||
+		    risk_level_parse(f[3], &hi) || lo > hi) {
+			fprintf(stderr, "%s:%u: malformed line\n", path, lineno);
+			bad = 1;
+			continue;
+		}
+		risk_result res;
+		if (risk_assess(r, f[6], strlen(f[6]), &res) != 0) {
+			fprintf(stderr, "%s:%u: assessment failed\n", path, lineno);
+			bad = 1;
+			continue;
+		}
+		tally *t = &by_lang[slot];
+		if (strcmp(f[4], "acute") == 0) {
+			t->acute++;
+			t->acute_high += res.level >= RISK_HIGH;
+			t->acute_mod += res.level >= RISK_MODERATE;
+			t->acute_none += res.level == RISK_NONE;
+			if (res.level < RISK_HIGH)
+				printf("  MISS  %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+				       risk_level_name(res.level), f[6]);
+		} else if (strcmp(f[4], "risk") == 0) {
+			t->risk++;
+			t->risk_ok += res.level >= lo;
+			if (res.level < lo || res.level > hi)
+				printf("  RANGE %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+				       risk_level_name(res.level), f[6]);
+		} else if (strcmp(f[4], "benign") == 0) {
+			t->benign++;
+			t->benign_alarm += res.level >= RISK_MODERATE;
+			if (res.level >= RISK_MODERATE)
+				printf("  ALARM %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+				       risk_level_name(res.level), f[6]);
+		} else {
+			fprintf(stderr, "%s:%u: unknown group %s\n", path, lineno, f[4]);
+			bad = 1;
+		}
+	}
+	free(tsv);
+	return bad ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	double min_acute = -1, max_false = -1;
+	long max_none = -1;
+	int i = 1;
+	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (strcmp(argv[i], "--min-acute") == 0)
+			min_acute = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--max-false") == 0)
+			max_false = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--max-acute-none") == 0)
+			max_none = atol(argv[i + 1]);
+		else
+			break;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n");
+		return 2;
+	}
+	long nrules = 0;
+	risk_rules *r = seeded_rules_load(&nrules);
+	if (!r)
+		return 2;
+	printf("seeded rules: %ld\n", nrules);
+	int rc = 0;
+	for (; i < argc; i++) {
+		tally by_lang[NLANGS] = {{0}}, all = {0};
+		printf("== %s\n", argv[i]);
+		if (eval_set(r, argv[i], by_lang) != 0)
+			rc = 2;
+		for (size_t k = 0; k < NLANGS; k++) {
+			print_row(langs[k], &by_lang[k]);
+			add(&all, &by_lang[k]);
+		}
+		print_row("overall", &all);
+		if (min_acute >= 0 && all.acute && (double)all.acute_high / all.acute < min_acute) {
+			printf("FAIL: acute at high or above %.1f%% < %.1f%%\n", pct(all.acute_high, all.acute),
+			       100 * min_acute);
+			rc = rc ? rc : 1;
+		}
+		if (max_none >= 0 && all.acute_none > (unsigned long)max_none) {
+			printf("FAIL: %u acute messages assessed none (limit %ld)\n", all.acute_none, max_none);
+			rc = rc ? rc : 1;
+		}
+		if (max_false >= 0 && all.benign && (double)all.benign_alarm / all.benign > max_false) {
+			printf("FAIL: false alarms %.1f%% > %.1f%%\n", pct(all.benign_alarm, all.benign),
+			       100 * max_false);
+			rc = rc ? rc : 1;
+		}
+	}
+	risk_rules_free(r);
+	return rc;
+}
