@@ -1,5 +1,6 @@
 /* Crisis-risk assessment of a message from rules loaded from the database
- * (see server/risk.h for the API, migrations/0002_safety.sql for the rules).
+ * (see server/risk.h for the API, migrations/0002_safety.sql and
+ * 0007_risk_concepts.sql for the rules).
  *
  * Normalisation. The message and every pattern are normalised the same way
  * into a sequence of words grouped in clauses:
@@ -70,8 +71,26 @@
  *   imminent  preparatory; time + method + (ideation or intent);
  *             time + intent + ideation
  * A method, time or intent alone is nothing (a rope in a climbing story);
- * hopelessness does not combine. RISK_CAT_SELF is set when the level is
- * above none.
+ * hopelessness does not combine. A finality cue alone (a farewell, a last
+ * post, a note, a will, belongings given away) is high.
+ *
+ * Concepts in a sentence. The concept kinds act (an act done or under way:
+ * took, swallowed, injected, jumped), quantity (all of, a whole bottle,
+ * thirty), finality, method_seeking (how many, what height, a lethal dose)
+ * and presence (standing on, sitting on, in my hand, is running, is tied)
+ * combine with the other kinds of the writer's within one sentence (it ends
+ * at . ! ? newline and their other forms), in any order and at any
+ * distance, so that verb-final German, words between a verb and its means,
+ * and Chinese without spaces all match:
+ *   high      method_seeking + (method or ideation)
+ *   imminent  act + method + (quantity, ideation, finality, time or intent);
+ *             presence + method; finality + (method, time, intent,
+ *             ideation, act or presence)
+ * The safety floor: uncertain is not safe. Method seeking, finality, or, in
+ * a message with a first_person cue, a method with an act, a quantity,
+ * presence, intent or hopelessness is at least moderate (reason
+ * safety_floor). The reasons of the result are the concept kinds of the
+ * writer's matches. RISK_CAT_SELF is set when the level is above none.
  *
  * Language. The script with most letters decides zh (Han and kana, counted
  * double), ar or he; Latin text is de when umlauts and ß, common German
@@ -104,6 +123,11 @@ enum kind {
 	K_INTENT,
 	K_TIME,
 	K_PREP,
+	K_ACT,
+	K_QUANTITY,
+	K_FINALITY,
+	K_SEEKING,
+	K_PRESENCE,
 	K_NEGATION,
 	K_THIRD,
 	K_FIRST,
@@ -114,7 +138,8 @@ enum kind {
 
 static const char *const kind_names[K_COUNT] = {
 	"passive_ideation", "hopelessness", "active_ideation", "past_self_harm", "recent_self_harm",
-	"method",           "intent",       "time",            "preparatory",    "negation",
+	"method",           "intent",       "time",            "preparatory",    "act",
+	"quantity",         "finality",     "method_seeking",  "presence",       "negation",
 	"third_person",     "first_person", "harm_others",     "abuse",
 };
 
@@ -149,7 +174,7 @@ struct risk_rules {
 
 static bool is_self_kind(unsigned k)
 {
-	return k <= K_PREP;
+	return k <= K_PRESENCE;
 }
 
 static bool is_person_kind(unsigned k)
@@ -161,7 +186,7 @@ static bool is_person_kind(unsigned k)
 static bool is_concern_kind(unsigned k)
 {
 	return k == K_PASSIVE || k == K_ACTIVE || k == K_PAST_SH || k == K_RECENT_SH || k == K_INTENT ||
-	       k == K_PREP;
+	       k == K_PREP || k == K_ACT || k == K_FINALITY || k == K_PRESENCE || k == K_SEEKING;
 }
 
 /* ---- UTF-8 and character classes ---- */
@@ -357,6 +382,7 @@ static enum script script_of(int32_t c)
 typedef struct tok {
 	size_t off, len; /* in text.buf */
 	size_t clause;
+	size_t sentence; /* sentences end at . ! ? newline and their other forms; clauses also at , ; : */
 	size_t reach; /* sum of the reach weights of the words before this one */
 } tok;
 
@@ -366,6 +392,7 @@ typedef struct text {
 	tok *toks;
 	size_t ntoks, tcap;
 	size_t nclauses; /* clauses holding words */
+	size_t nsentences; /* sentences holding words */
 	size_t *clause_end; /* per clause: index after its last word */
 	bool in_word;
 	size_t letters[5]; /* per script */
@@ -404,7 +431,7 @@ static int text_put(text *t, uint32_t cp)
 		t->toks = v;
 		if (t->ntoks)
 			t->buf[t->len++] = t->toks[t->ntoks - 1].clause == t->nclauses ? ' ' : '\n';
-		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses, 0};
+		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses, t->nsentences, 0};
 		t->in_word = true;
 	}
 	size_t n = utf8_put(t->buf + t->len, cp);
@@ -419,6 +446,20 @@ static void text_end_clause(text *t)
 	t->in_word = false;
 	if (t->ntoks && t->toks[t->ntoks - 1].clause == t->nclauses)
 		t->nclauses++;
+}
+
+/* Whether clause punctuation cp (normalised) also ends a sentence. */
+static bool ends_sentence(int32_t cp)
+{
+	return cp == '.' || cp == '!' || cp == '?' || cp == '\n' || cp == '\r' || cp == 0x3002 || cp == 0xff61 ||
+	       cp == 0x61f || cp == 0x6d4 || cp == 0x5c3 || cp == 0x2026 || cp == 0x203c ||
+	       (cp >= 0x2047 && cp <= 0x2049);
+}
+
+static void text_end_sentence(text *t)
+{
+	if (t->ntoks && t->toks[t->ntoks - 1].sentence == t->nsentences)
+		t->nsentences++;
 }
 
 /* Whether word w (n bytes, normalised) is a single Han or kana character. */
@@ -466,6 +507,8 @@ static int text_build(text *t, const char *s, size_t len, bool pattern)
 			break;
 		case C_CLAUSE:
 			text_end_clause(t);
+			if (ends_sentence(cp))
+				text_end_sentence(t);
 			break;
 		case C_WORD:
 			if (text_put(t, (uint32_t)cp) < 0)
@@ -691,6 +734,7 @@ static bool match_from(const text *t, size_t ti, size_t tend, const rule *ru, si
 typedef struct match {
 	size_t start, end; /* words [start, end) */
 	size_t clause;
+	size_t sentence;
 	size_t lang;
 	unsigned kind;
 	bool dead;      /* ignored (overlap rules) */
@@ -756,6 +800,7 @@ static int collect(const risk_rules *r, const text *t, matches *ms)
 			ms->v[ms->n++] = (match){.start = i,
 						 .end = end,
 						 .clause = t->toks[i].clause,
+						 .sentence = t->toks[i].sentence,
 						 .lang = ru->lang,
 						 .kind = ru->kind,
 						 .before = NONE};
@@ -886,6 +931,52 @@ static bool third_person_match(const text *t, const match *m, size_t a, size_t b
 	return t->toks[m[i].start].reach - t->toks[cue_end].reach <= THIRD_REACH;
 }
 
+/* The reasons (risk.h) a set of the writer's concepts gives. */
+static unsigned reasons_of(const bool f[K_COUNT])
+{
+	static const unsigned bit[K_COUNT] = {
+		[K_PASSIVE] = RISK_REASON_IDEATION, [K_ACTIVE] = RISK_REASON_IDEATION,
+		[K_HOPELESS] = RISK_REASON_HOPELESSNESS, [K_PAST_SH] = RISK_REASON_SELF_HARM,
+		[K_RECENT_SH] = RISK_REASON_SELF_HARM, [K_METHOD] = RISK_REASON_MEANS,
+		[K_INTENT] = RISK_REASON_INTENT, [K_TIME] = RISK_REASON_TIME,
+		[K_PREP] = RISK_REASON_PREPARATION, [K_ACT] = RISK_REASON_ACT,
+		[K_QUANTITY] = RISK_REASON_QUANTITY, [K_FINALITY] = RISK_REASON_FINALITY,
+		[K_SEEKING] = RISK_REASON_METHOD_SEEKING, [K_PRESENCE] = RISK_REASON_MEANS_IN_PLACE,
+	};
+	unsigned r = 0;
+	for (unsigned k = 0; k < K_COUNT; k++)
+		if (f[k])
+			r |= bit[k];
+	return r;
+}
+
+/* Concepts of the writer's that co-occur in one sentence, in any order and
+ * at any distance: an act done with a means, a means in place, finality
+ * with a means or a time, method seeking. */
+static risk_level sentence_level(const bool f[K_COUNT])
+{
+	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
+	risk_level l = RISK_NONE;
+	if (f[K_SEEKING] && (f[K_METHOD] || ideation))
+		l = RISK_HIGH;
+	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_TIME] || f[K_INTENT])) ||
+	    (f[K_PRESENCE] && f[K_METHOD]) ||
+	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
+		l = RISK_IMMINENT;
+	return l;
+}
+
+/* The safety floor: uncertain is not safe. Method seeking, a finality cue,
+ * or, in a message in the first person, a means together with any other
+ * concept of risk (an act, a quantity, being in place, intent,
+ * hopelessness) is at least moderate. */
+static bool floor_applies(const bool f[K_COUNT])
+{
+	return f[K_SEEKING] || f[K_FINALITY] ||
+	       (f[K_METHOD] && f[K_FIRST] && (f[K_ACT] || f[K_QUANTITY] || f[K_PRESENCE] || f[K_INTENT] ||
+				f[K_HOPELESS]));
+}
+
 static risk_level level_of(const bool f[K_COUNT])
 {
 	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
@@ -897,6 +988,8 @@ static risk_level level_of(const bool f[K_COUNT])
 	if (f[K_RECENT_SH] || (ideation && f[K_METHOD]) || (f[K_INTENT] && (ideation || f[K_METHOD])) ||
 	    (f[K_ACTIVE] && f[K_TIME]))
 		l = RISK_HIGH;
+	if (f[K_FINALITY] && l < RISK_HIGH)
+		l = RISK_HIGH;
 	if (f[K_PREP] || (f[K_TIME] && f[K_METHOD] && (ideation || f[K_INTENT])) ||
 	    (f[K_TIME] && f[K_INTENT] && ideation))
 		l = RISK_IMMINENT;
@@ -905,7 +998,7 @@ static risk_level level_of(const bool f[K_COUNT])
 
 /* Evaluates the sorted matches of one language [a, b). */
 static void evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, risk_level *level,
-			  unsigned *cats)
+			  unsigned *cats, unsigned *reasons)
 {
 	for (size_t c = a; c < b;) {
 		size_t d = c;
@@ -914,13 +1007,24 @@ static void evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t sp
 		annotate_clause(m, c, d, span);
 		c = d;
 	}
-	bool writer[K_COUNT] = {false};
+	bool writer[K_COUNT] = {false}, sent[K_COUNT] = {false};
+	size_t cur_sent = a < b ? m[a].sentence : 0;
+	risk_level l = RISK_NONE;
 	for (size_t c = a; c < b;) {
 		size_t d = c;
 		while (d < b && m[d].clause == m[c].clause)
 			d++;
+		if (m[c].sentence != cur_sent) {
+			risk_level sl = sentence_level(sent);
+			if (sl > l)
+				l = sl;
+			memset(sent, 0, sizeof sent);
+			cur_sent = m[c].sentence;
+		}
 		for (size_t i = c; i < d; i++) {
 			unsigned k = m[i].kind;
+			if (k == K_FIRST && !m[i].dead)
+				writer[K_FIRST] = true;
 			if (m[i].dead || k == K_NEGATION || is_person_kind(k))
 				continue;
 			if (m[i].has_neg && m[i].neg_end + NEG_GAP >= m[i].start)
@@ -934,13 +1038,25 @@ static void evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t sp
 					*cats |= RISK_CAT_THIRD_PERSON;
 			} else {
 				writer[k] = true;
+				sent[k] = true;
 			}
 		}
 		c = d;
 	}
-	risk_level l = level_of(writer);
+	risk_level sl = sentence_level(sent), ml = level_of(writer);
+	if (sl > l)
+		l = sl;
+	if (ml > l)
+		l = ml;
+	unsigned why = reasons_of(writer);
+	if (l < RISK_MODERATE && floor_applies(writer)) {
+		l = RISK_MODERATE;
+		why |= RISK_REASON_SAFETY_FLOOR;
+	}
 	if (l > *level)
 		*level = l;
+	if (l > RISK_NONE)
+		*reasons |= why;
 }
 
 /* ---- language ---- */
@@ -1017,6 +1133,7 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	if (out) {
 		out->level = RISK_NONE;
 		out->categories = 0;
+		out->reasons = 0;
 		strcpy(out->lang, "en");
 	}
 	if (!r || !out || (!message && len))
@@ -1030,19 +1147,20 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	if (ms.n)
 		qsort(ms.v, ms.n, sizeof *ms.v, cmp_match);
 	risk_level level = RISK_NONE;
-	unsigned cats = 0;
+	unsigned cats = 0, reasons = 0;
 	for (size_t a = 0; a < ms.n;) {
 		size_t b = a;
 		while (b < ms.n && ms.v[b].lang == ms.v[a].lang)
 			b++;
 		hits[ms.v[a].lang] = b - a;
-		evaluate_lang(&t, ms.v, a, b, r->maxspan, &level, &cats);
+		evaluate_lang(&t, ms.v, a, b, r->maxspan, &level, &cats, &reasons);
 		a = b;
 	}
 	if (level > RISK_NONE)
 		cats |= RISK_CAT_SELF;
 	out->level = level;
 	out->categories = cats;
+	out->reasons = level > RISK_NONE ? reasons : 0;
 	guess_lang(r, &t, hits, out->lang);
 	rc = 0;
 done:
@@ -1076,4 +1194,16 @@ int risk_level_parse(const char *s, risk_level *out)
 		}
 	}
 	return -1;
+}
+
+const char *risk_reason_name(unsigned bit)
+{
+	static const char *const names[] = {"ideation",   "hopelessness", "self_harm",      "means",
+					    "intent",     "time",         "preparation",    "act",
+					    "quantity",   "finality",     "method_seeking", "means_in_place",
+					    "safety_floor"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (bit == 1u << i)
+			return names[i];
+	return NULL;
 }

@@ -38,8 +38,9 @@ typedef struct risk_rules risk_rules;
 risk_rules *risk_rules_new(void);
 /* Adds one rule (lang, kind and pattern are copied). kind is one of
  * passive_ideation, hopelessness, active_ideation, past_self_harm,
- * recent_self_harm, method, intent, time, preparatory, negation,
- * third_person, first_person, harm_others, abuse (exact spelling). lang is
+ * recent_self_harm, method, intent, time, preparatory, act, quantity, finality,
+ * method_seeking, presence, negation, third_person, first_person,
+ * harm_others, abuse (exact spelling). lang is
  * the ISO 639-1 code of the rules' language (1..3 ASCII letters, any case,
  * stored lower-cased). A pattern without any word (blank, punctuation only)
  * is accepted and never matches. Returns 0, or -1 on an unknown kind, an
@@ -50,9 +51,34 @@ size_t risk_rules_count(const risk_rules *r);
 /* Frees the set and everything in it. NULL ok. */
 void risk_rules_free(risk_rules *r);
 
+/* Why the writer's level is what it is: the concepts found in the writer's
+ * own words (not negated, not a third person's), and whether the safety
+ * floor raised an uncertain message to moderate. */
+enum risk_reason {
+	RISK_REASON_IDEATION = 1 << 0,       /* wish to be dead, thoughts of suicide, slang for it */
+	RISK_REASON_HOPELESSNESS = 1 << 1,
+	RISK_REASON_SELF_HARM = 1 << 2,      /* past or recent self-harm */
+	RISK_REASON_MEANS = 1 << 3,          /* a means: pills, height, rope, blade... */
+	RISK_REASON_INTENT = 1 << 4,         /* a decision or plan */
+	RISK_REASON_TIME = 1 << 5,           /* tonight, right now, on Friday */
+	RISK_REASON_PREPARATION = 1 << 6,    /* preparatory acts */
+	RISK_REASON_ACT = 1 << 7,            /* an act done or under way (took, swallowed, jumped) */
+	RISK_REASON_QUANTITY = 1 << 8,       /* all of, a whole bottle, thirty */
+	RISK_REASON_FINALITY = 1 << 9,       /* farewell, last post, a note, a will, giving things away */
+	RISK_REASON_METHOD_SEEKING = 1 << 10, /* how many, what height, lethal dose */
+	RISK_REASON_MEANS_IN_PLACE = 1 << 11, /* standing on the railing, the rope is tied */
+	RISK_REASON_SAFETY_FLOOR = 1 << 12,  /* raised to moderate by the safety floor */
+};
+#define RISK_REASON_COUNT 13
+
+/* The name of one reason bit ("means", "finality"...); NULL for anything
+ * else. The string is static. */
+const char *risk_reason_name(unsigned bit);
+
 typedef struct risk_result {
 	risk_level level;    /* for the writer themself */
 	unsigned categories; /* bitmask of risk_category */
+	unsigned reasons;    /* bitmask of risk_reason; 0 when level is none */
 	char lang[4];        /* the message's language guessed from script and matched rules:
 			      * en, de, zh, ar, he ("en" default) */
 } risk_result;

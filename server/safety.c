@@ -116,9 +116,13 @@ json_t *safety_json(const risk_result *r, const char *response_mode, json_t *res
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (r->categories & names[i].bit)
 			json_array_append_new(cats, json_string(names[i].name));
-	return json_pack("{s:s,s:o,s:b,s:s,s:s,s:o}", "risk_level", risk_level_name(r->level), "categories", cats,
-			 "escalate", r->level >= RISK_HIGH, "response_mode", response_mode, "language", r->lang,
-			 "resources", resources ? resources : json_array());
+	json_t *reasons = json_array();
+	for (unsigned i = 0; i < RISK_REASON_COUNT; i++)
+		if (r->reasons & 1u << i)
+			json_array_append_new(reasons, json_string(risk_reason_name(1u << i)));
+	return json_pack("{s:s,s:o,s:o,s:b,s:s,s:s,s:o}", "risk_level", risk_level_name(r->level), "categories",
+			 cats, "reasons", reasons, "escalate", r->level >= RISK_HIGH, "response_mode", response_mode,
+			 "language", r->lang, "resources", resources ? resources : json_array());
 }
 
 size_t safety_unsafe_prefix_len(const safety *s, const char *text, size_t len)
