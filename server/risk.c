@@ -60,6 +60,8 @@
  *    want to die), so the reach is kept to two characters. Otherwise it is
  *    the writer's ("my sister died and I want to die", no cue, a cue too
  *    far away): when in doubt, the writer is taken to be at risk.
+ * An idiom match ("killed myself laughing", "dying of embarrassment")
+ * hides the self kinds it overlaps, as harm_others and abuse do.
  * A third-person match of passive or active ideation, self-harm, intent or
  * preparatory kind sets RISK_CAT_THIRD_PERSON; harm_others and abuse set
  * their categories whoever is speaking. The writer's level combines the
@@ -133,6 +135,7 @@ enum kind {
 	K_FIRST,
 	K_HARM_OTHERS,
 	K_ABUSE,
+	K_IDIOM,
 	K_COUNT
 };
 
@@ -141,6 +144,7 @@ static const char *const kind_names[K_COUNT] = {
 	"method",           "intent",       "time",            "preparatory",    "act",
 	"quantity",         "finality",     "method_seeking",  "presence",       "negation",
 	"third_person",     "first_person", "harm_others",     "abuse",
+	"idiom",
 };
 
 static const char *const level_names[] = {"none", "low", "moderate", "high", "imminent"};
@@ -851,7 +855,7 @@ static bool pred_third(unsigned k)
 
 static bool pred_other_harm(unsigned k)
 {
-	return k == K_HARM_OTHERS || k == K_ABUSE;
+	return k == K_HARM_OTHERS || k == K_ABUSE || k == K_IDIOM;
 }
 
 /* The per-clause context of the matches of one language and clause, sorted
@@ -1025,7 +1029,7 @@ static void evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t sp
 			unsigned k = m[i].kind;
 			if (k == K_FIRST && !m[i].dead)
 				writer[K_FIRST] = true;
-			if (m[i].dead || k == K_NEGATION || is_person_kind(k))
+			if (m[i].dead || k == K_NEGATION || k == K_IDIOM || is_person_kind(k))
 				continue;
 			if (m[i].has_neg && m[i].neg_end + NEG_GAP >= m[i].start)
 				continue;
