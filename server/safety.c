@@ -2,7 +2,6 @@
 #include "server/safety.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,25 +90,33 @@ char *safety_sms_uri(const char *number, const char *keyword)
 	char *tel = safety_tel_uri(number);
 	if (!tel)
 		return NULL;
-	size_t kn = keyword ? strlen(keyword) : 0;
-	char *out = malloc(strlen(tel) + 6 + kn * 3 + 1);
+	static const char hex[] = "0123456789ABCDEF";
+	size_t tn = strlen(tel + 4), kn = keyword ? strlen(keyword) : 0;
+	size_t cap = 4 + tn + 6 + kn * 3 + 1, k = 0;
+	char *out = malloc(cap);
 	if (!out) {
 		free(tel);
 		return NULL;
 	}
-	int k = sprintf(out, "sms:%s", tel + 4);
+	memcpy(out, "sms:", 4);
+	memcpy(out + 4, tel + 4, tn);
+	k = 4 + tn;
 	free(tel);
 	if (kn) {
-		k += sprintf(out + k, "?body=");
+		memcpy(out + k, "?body=", 6);
+		k += 6;
 		for (size_t i = 0; i < kn; i++) {
 			unsigned char c = (unsigned char)keyword[i];
 			if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
 				out[k++] = (char)c;
-			else
-				k += sprintf(out + k, "%%%02X", c);
+			else {
+				out[k++] = '%';
+				out[k++] = hex[c >> 4];
+				out[k++] = hex[c & 15];
+			}
 		}
-		out[k] = '\0';
 	}
+	out[k] = '\0';
 	return out;
 }
 
