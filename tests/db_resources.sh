@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The seeded crisis resources (migrations/0006_crisis_resources.sql) on a
 # real PostgreSQL: every verified row has its source and date, no row
-# claims 24/7 or open hours the evidence does not confirm
-# (../shared/docs/crisis-resources.md, checked 2026-11-30), the outdated
-# numbers are gone, and the constraints keep operators' edits honest.
+# claims 24/7 or open hours the evidence does not confirm (the public
+# sources checked on 2026-11-30), the outdated numbers are gone, and the
+# constraints keep operators' edits honest.
 . "$(dirname "$0")/lib.sh"
 pg_up
 cc migrate >/dev/null
