@@ -371,12 +371,15 @@ static json_t *strategies_json(const support *s)
 
 /* What every format reports besides the text. */
 /* Resources go with every reply at moderate risk and above, and whenever
- * someone else is at risk or harm is spoken of. */
+ * someone else is at risk or harm is spoken of; open_now from the clock. */
 static json_t *safety_of(const support *s)
 {
 	bool resources = s->risk.level >= RISK_MODERATE ||
 			 (s->risk.categories & (RISK_CAT_HARM_OTHERS | RISK_CAT_ABUSE | RISK_CAT_THIRD_PERSON));
-	json_t *j = safety_json(&s->risk, s->mode, resources ? safety_resources_for(s->sf, s->in.country) : json_array());
+	json_t *list = resources ? safety_resources_for(s->sf, s->in.country, lexicon_culture_code(s->culture),
+							  (int64_t)time(NULL))
+				 : json_array();
+	json_t *j = safety_json(&s->risk, s->mode, list);
 	if (s->model_check) {
 		json_t *mc = json_pack("{s:s}", "outcome", s->model_check);
 		if (strcmp(s->model_check, "failed") != 0 && strcmp(s->model_check, "skipped") != 0 &&

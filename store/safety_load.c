@@ -11,8 +11,11 @@ const store_stmt store_stmt_safety_load = {
 	"SELECT"
 	" (SELECT coalesce(json_agg(json_build_array(lang, kind, pattern) ORDER BY id), '[]') FROM risk_rules WHERE enabled),"
 	" (SELECT coalesce(json_agg(json_build_object('country', country, 'name', name, 'phone', phone,"
-	"   'chat_url', chat_url, 'hours', hours, 'languages', languages, 'source_url', source_url,"
-	"   'verified', verified, 'verified_on', verified_on) ORDER BY id), '[]') FROM crisis_resources),"
+	"   'text_number', text_number, 'text_keyword', text_keyword, 'chat_url', chat_url, 'email', email,"
+	"   'url', url, 'hours', hours, 'open_24_7', open_24_7, 'opening_hours', opening_hours,"
+	"   'time_zone', time_zone, 'free_of_charge', free_of_charge, 'languages', languages,"
+	"   'source_url', source_url, 'verified', verified, 'verified_on', verified_on, 'cultures', cultures)"
+	"   ORDER BY id), '[]') FROM crisis_resources),"
 	" (SELECT coalesce(json_object_agg(lang, body), '{}') FROM crisis_messages),"
 	" (SELECT coalesce(json_agg(phrase ORDER BY id), '[]') FROM unsafe_reply_phrases)",
 };
@@ -35,7 +38,8 @@ static safety *build(const PGresult *res)
 		s->resources = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
 		s->messages = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
 	}
-	bool ok = s && rules && unsafe && s->resources && s->messages;
+	bool ok = s && rules && unsafe && json_is_array(s->resources) && s->messages &&
+		  safety_prepare_resources(s) >= 0;
 	size_t i;
 	json_t *r;
 	if (ok) {

@@ -39,8 +39,46 @@ msg=$(pick en high self)
 post "$(jq -n --arg m "$msg" '{message: $m, culture: "german", country: "de"}')"
 ok "DE: the EU emergency number 112 too" jqok '[.safety.resources[].phone] | index("112") != null' <<<"$BODY"
 post "$(jq -n --arg m "$msg" '{message: $m, culture: "german"}')"
-eq "without a country: the international directory only" "$(jb '[.safety.resources[].country]|join(",")')" INT
+eq "without a country: the international directories only" "$(jb '[.safety.resources[].country]|join(",")')" INT,INT
 schema_ok "a crisis reply" SupportReply
+de_msg=$(pick de high self)
+post "$(jq -n --arg m "$de_msg" '{message: $m, culture: "german"}')" -H 'Accept-Language: de-DE,de;q=0.9'
+eq "a German message with Accept-Language de picks no country" "$(jb '[.safety.resources[].country]|join(",")')" INT,INT
+
+# What a person needs to act on each resource: tel: URI, text and chat
+# options, hours and open_now (structured hours, the country's time zone).
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "german", country: "DE"}')"
+eq "DE: the first line is open now (24/7), free, with its tel: URI" \
+  "$(jb '.safety.resources[0] | [.tel, .open_now, .open_24_7, .free_of_charge, .verified] | map(tostring) | join(" ")')" \
+  "tel:08001110111 true true true true"
+ok "every resource has tel and open_now" jqok '.safety.resources | all(has("tel") and has("open_now") and has("sms"))' <<<"$BODY"
+ok "the directories come last" jqok '[.safety.resources[].country] | .[-2:] == ["INT", "INT"]' <<<"$BODY"
+schema_ok "resources with their new fields" SupportReply
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", country: "IL"}')"
+ok "IL: SAHAR with its weekly hours and a definite open_now" \
+  jqok '.safety.resources[] | select(.name | startswith("SAHAR")) | (.open_now | type) == "boolean" and .time_zone == "Asia/Jerusalem" and .phone == null and .tel == null' <<<"$BODY"
+ok "IL: ERAN's hours are not confirmed: open_now null" \
+  jqok '.safety.resources[] | select(.phone == "1201") | .open_now == null and .open_24_7 == false' <<<"$BODY"
+ok "IL: open now first, then unknown, then closed" \
+  jqok '[.safety.resources[] | select(.country == "IL") | if .open_now == true then 0 elif .open_now == null then 1 else 2 end] | . == sort' <<<"$BODY"
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", country: "CN"}')"
+ok "CN: 12356 is not claimed open (hours differ by city)" \
+  jqok '.safety.resources[] | select(.phone == "12356") | .open_now == null and .open_24_7 == false and .verified' <<<"$BODY"
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", country: "GB"}')"
+ok "GB: Shout by text, with its sms: URI" \
+  jqok '.safety.resources[] | select(.name == "Shout") | .sms == "sms:85258?body=SHOUT" and .open_now == true' <<<"$BODY"
+# A resource configured for a culture comes without a country too.
+psql "$DATABASE_URL" -qc "INSERT INTO crisis_resources (country, name, phone, cultures, note)
+  VALUES ('AE', 'Culture test line', '800 0000', '{arabic}', 'test row'); NOTIFY culturecare, 'corpus'"
+for _ in $(seq 1 50); do
+  post "$(jq -n --arg m "$msg" '{message: $m, culture: "arabic"}')"
+  [ "$(jb '[.safety.resources[].name] | index("Culture test line") != null')" = true ] && break
+  sleep 0.1
+done
+eq "without a country: the culture's resource, then the directories" \
+  "$(jb '[.safety.resources[].country]|join(",")')" AE,INT,INT
+post "$(jq -n --arg m "$msg" '{message: $m, culture: "german"}')"
+eq "but not for another culture" "$(jb '[.safety.resources[].country]|join(",")')" INT,INT
 
 # Moderate: normal generation with safe-messaging instructions and resources.
 msg=$(pick en moderate self)
