@@ -59,7 +59,10 @@
  *    subject out ("我跟我妈吵架后就想死": after a quarrel with my mum I
  *    want to die), so the reach is kept to two characters. Otherwise it is
  *    the writer's ("my sister died and I want to die", no cue, a cue too
- *    far away): when in doubt, the writer is taken to be at risk.
+ *    far away): when in doubt, the writer is taken to be at risk. A time
+ *    or a quantity belongs to no one ("after they sleep" is the writer's
+ *    time), and a finality match with a third_person cue inside it is
+ *    still the writer's ("tell them I'm sorry").
  * An idiom match ("killed myself laughing", "dying of embarrassment")
  * hides the self kinds it overlaps, as harm_others and abuse do.
  * A third-person match of passive or active ideation, self-harm, intent or
@@ -85,7 +88,7 @@
  * distance, so that verb-final German, words between a verb and its means,
  * and Chinese without spaces all match:
  *   high      method_seeking + (method or ideation)
- *   imminent  act + method + (quantity, ideation, finality, time or intent);
+ *   imminent  act + method + (quantity, ideation, finality or intent);
  *             presence + method; finality + (method, time, intent,
  *             ideation, act or presence)
  * The safety floor: uncertain is not safe. Method seeking, finality, or, in
@@ -911,6 +914,8 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
  * person. */
 static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
 {
+	if (m[i].kind == K_TIME || m[i].kind == K_QUANTITY)
+		return false; /* no one's: "after they sleep" is the writer's time */
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
 		k--;
@@ -925,7 +930,7 @@ static bool third_person_match(const text *t, const match *m, size_t a, size_t b
 	}
 	if (first_in)
 		return false;
-	if (third_in)
+	if (third_in && m[i].kind != K_FINALITY) /* "tell them I'm sorry" is the writer's farewell */
 		return true;
 	if (m[i].before == NONE || m[m[i].before].kind != K_THIRD)
 		return false;
@@ -963,7 +968,7 @@ static risk_level sentence_level(const bool f[K_COUNT])
 	risk_level l = RISK_NONE;
 	if (f[K_SEEKING] && (f[K_METHOD] || ideation))
 		l = RISK_HIGH;
-	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_TIME] || f[K_INTENT])) ||
+	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_INTENT])) ||
 	    (f[K_PRESENCE] && f[K_METHOD]) ||
 	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
 		l = RISK_IMMINENT;

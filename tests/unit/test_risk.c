@@ -200,6 +200,61 @@ static risk_result assess(const risk_rules *r, const char *msg)
 			fprintf(stderr, "  message: %s\n", (msg));                                       \
 	} while (0)
 
+/* The concept kinds: they combine within a sentence in any order and at any
+ * distance; the safety floor; reasons; idioms; whose a farewell is. */
+static void test_concepts(void)
+{
+	risk_rules *r = risk_rules_new();
+	static const char *const rules[][3] = {
+		{"en", "act", "took"},		    {"de", "act", "genommen"},
+		{"en", "method", "pills"},	    {"de", "method", "tabletten"},
+		{"en", "method", "railing"},	    {"en", "quantity", "all"},
+		{"de", "quantity", "alle"},	    {"en", "presence", "standing on"},
+		{"en", "finality", "last post"},   {"en", "finality", "tell them"},
+		{"en", "method_seeking", "how many"}, {"en", "first_person", "i"},
+		{"de", "first_person", "ich"},	    {"en", "third_person", "my friend"},
+		{"en", "third_person", "them"},    {"en", "negation", "never"},
+		{"en", "idiom", "killed myself laughing"}, {"en", "active_ideation", "kill* myself"},
+		{"en", "time", "tonight"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
+	/* Words between the act and the means, any order, verb-final German. */
+	EXPECT(r, "I took nearly all of the pills my doctor gave me", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "the pills, I took all of them", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "Ich habe vorhin alle Tabletten auf einmal genommen", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Only within one sentence: across sentences the floor says moderate. */
+	EXPECT(r, "I took the pills. All of it is too much.", RISK_MODERATE, RISK_CAT_SELF);
+	/* A means in place; finality alone; finality with a time. */
+	EXPECT(r, "standing on the railing", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "this is my last post", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "this is my last post, tonight", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Method seeking with a means is high; alone, the floor. */
+	EXPECT(r, "how many pills", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "how many hours until it stops", RISK_MODERATE, RISK_CAT_SELF);
+	/* A means with a quantity is nothing without a first person... */
+	EXPECT(r, "all pills are white", RISK_NONE, 0);
+	/* ...and a third person's act is theirs. */
+	EXPECT(r, "my friend took all the pills", RISK_NONE, RISK_CAT_THIRD_PERSON);
+	/* A farewell that names others is still the writer's. */
+	EXPECT(r, "tell them I am sorry", RISK_HIGH, RISK_CAT_SELF);
+	/* An idiom hides what it overlaps. */
+	EXPECT(r, "I killed myself laughing", RISK_NONE, 0);
+	EXPECT(r, "I want to kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	/* The reasons. */
+	risk_result res = assess(r, "I took all the pills");
+	CHECK_INT_EQ(res.reasons, RISK_REASON_ACT | RISK_REASON_MEANS | RISK_REASON_QUANTITY);
+	res = assess(r, "how many hours until it stops");
+	CHECK_INT_EQ(res.reasons, RISK_REASON_METHOD_SEEKING | RISK_REASON_SAFETY_FLOOR);
+	res = assess(r, "all pills are white");
+	CHECK_INT_EQ(res.reasons, 0);
+	CHECK_STR_EQ(risk_reason_name(RISK_REASON_MEANS_IN_PLACE), "means_in_place");
+	CHECK_STR_EQ(risk_reason_name(RISK_REASON_SAFETY_FLOOR), "safety_floor");
+	CHECK(risk_reason_name(1u << RISK_REASON_COUNT) == NULL);
+	CHECK(risk_reason_name(3) == NULL);
+	risk_rules_free(r);
+}
+
 static void test_level_names(void)
 {
 	static const char *const names[] = {"none", "low", "moderate", "high", "imminent"};
@@ -564,6 +619,7 @@ int main(void)
 	test_negation();
 	test_persons();
 	test_pattern_syntax();
+	test_concepts();
 	risk_rules *r = seeded_rules();
 	if (r) {
 		test_table(r);
