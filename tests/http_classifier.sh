@@ -151,6 +151,10 @@ gen_done=$(( $(chats | jq '.[0]._done_ms | floor') - t0 ))
 ok "meta at once ($meta ms)" test "$meta" -lt 500
 ok "the generation had ended ($gen_done ms) before any delta was sent ($delta ms)" test "$gen_done" -lt "$delta"
 ok "no delta before the classifier answered (600 ms; first delta at $delta ms)" test "$delta" -ge 580
+BODY=$(jq -c '.[] | select(.event == "meta") | .data' <<<"$ev")
+schema_ok "meta with the classifier pending" SseMeta
+BODY=$(jq -c '.[] | select(.event == "done") | .data' <<<"$ev")
+schema_ok "done with the classifier's outcome" SseDone
 eq "meta: pending; done: agreed, the reply passed" "$(jq -r '[.[] | select(.event == "meta" or .event == "done") | .data.safety.classifier | .outcome, (.reply.outcome // "-")] | join(",")' <<<"$ev")" "pending,-,agreed,passed"
 # streams: raised, so no generated delta ever appears
 fake_script '{"moderation_delay_ms": 300, "pieces": ["GENERATED-ONE ", "GENERATED-TWO."]}'
