@@ -19,6 +19,12 @@ msg() { jq -nc --arg m "Work was long today and I miss my family. $PRIVATE $1" "
 mods() { fake_requests | jq -c '[.[] | select(._endpoint == "moderations")]'; }
 chats() { fake_requests | jq -c '[.[] | select(._endpoint == null)]'; }
 now_ms() { date +%s%3N; }
+# stop: SIGTERM; a clean exit (under the sanitizers: no leak, no error)
+stop() {
+  serve_stop
+  eq "SIGTERM: exit 0" "$SERVER_RC" 0
+  ok "no sanitizer report" bash -c '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$SERVER_LOG"
+}
 # stream BODY FILE [PATH]: a streamed reply, each line prefixed by its arrival time (ms)
 stream() {
   curl -sN -m 20 -H 'Content-Type: application/json' --data-binary "$1" "$BASE${3:-/support}" |
@@ -46,7 +52,7 @@ fake_clear
 post "$(jq -n --arg m "$(pick en imminent self)" '{message: $m, culture: "german"}')"
 eq "rules at imminent: the crisis reply, no call" "$(jb .safety.response_mode) $(jb .safety.classifier.outcome) $(fake_count)" "crisis not_needed 0"
 # a stream held by a classifier that never answers: the timeout lets it go
-serve_stop
+stop
 RISK_CLASSIFIER=chat-json RISK_CLASSIFIER_TIMEOUT_MS=800 serve_up
 fake_script '{"json_mode": "hang", "pieces": ["Hello ", "there."]}'
 t0=$(now_ms)
@@ -60,10 +66,10 @@ ok "and not much later ($d ms)" test "$d" -lt 3000
 eq "meta said pending, done says timeout" "$(jq -r '[.[] | select(.event == "meta" or .event == "done") | .data.safety.classifier.outcome] | join(",")' <<<"$ev")" "pending,timeout"
 eq "the rules' level stands" "$(jq -r '.[] | select(.event == "done") | .data.safety.risk_level' <<<"$ev")" none
 fake_script '{}'
-serve_stop
+stop
 RISK_CLASSIFIER= RISK_MODEL_CHECK=on serve_up
 ok "RISK_MODEL_CHECK=on: the chat-json classifier (an older name)" grep -q '"kind":"chat-json"' "$SERVER_LOG"
-serve_stop
+stop
 
 # ---- off ----
 RISK_CLASSIFIER=off serve_up
@@ -71,7 +77,7 @@ ok "off: a warning at start-up" grep -q '"level":"warn".*RISK_CLASSIFIER=off' "$
 fake_clear
 post "$(msg '')"
 eq "off: no classifier in safety, one backend call" "$(jb '.safety | has("classifier")') $(fake_count)" "false 1"
-serve_stop
+stop
 out=$(RISK_CLASSIFIER=moderation MODERATION_URL= "$CULTURECARE" serve 2>&1 || true)
 contains "moderation without MODERATION_URL: start-up stops, saying so" "$out" "MODERATION_URL"
 
@@ -188,16 +194,16 @@ ok "metrics: the latency histogram" bash -c 'grep -q "^culturecare_risk_classifi
 ok "metrics: replies replaced by the classifier counted" bash -c 'grep -q "^culturecare_safety_replies_replaced_total [1-9]" <<<"$1"' _ "$BODY"
 ok "the log line names the classifier's outcome" grep -q '"classifier":{"kind":"moderation","outcome":"raised"' "$SERVER_LOG"
 ok "no message text in the log" bash -c '! grep -q "$1" "$2"' _ "$PRIVATE" "$SERVER_LOG"
-serve_stop
+stop
 # thresholds are settings
 RISK_CLASSIFIER=moderation MODERATION_URL="$FAKE/v1" MODERATION_INTENT_THRESHOLD=0.3 serve_up
 post "$(msg 'MOD-SCORE=0.4')"
 eq "MODERATION_INTENT_THRESHOLD=0.3: scores of 0.4 are high" "$(jb .safety.risk_level) $(jb .safety.classifier.outcome)" "high raised"
-serve_stop
+stop
 RISK_CLASSIFIER=moderation MODERATION_URL="$FAKE/v1" MODERATION_INTENT_THRESHOLD=0.9 MODERATION_INSTRUCTIONS_THRESHOLD=0.9 MODERATION_SELF_HARM_THRESHOLD=0.3 serve_up
 post "$(msg 'MOD-SCORE=0.4')"
 eq "MODERATION_SELF_HARM_THRESHOLD=0.3: scores of 0.4 are moderate" "$(jb .safety.risk_level) $(jb .safety.classifier.level)" "moderate moderate"
-serve_stop
+stop
 out=$(RISK_CLASSIFIER=moderation MODERATION_URL=x MODERATION_INTENT_THRESHOLD=1.5 "$CULTURECARE" serve 2>&1 || true)
 contains "a threshold above 1 is refused" "$out" "MODERATION_INTENT_THRESHOLD"
 
@@ -221,5 +227,5 @@ post "$(msg '')"
 eq "a reply Llama Guard finds unsafe (S11): replaced" "$(jb .safety.response_mode) $(jb .safety.classifier.reply.outcome) $([ "$(jb .response)" = "$crisis_en" ] && echo crisis)" "replaced flagged crisis"
 fake_script '{}'
 schema_ok "a llama-guard reply" SupportReply
-serve_stop
+stop
 finish
