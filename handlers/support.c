@@ -10,6 +10,10 @@
  *   5. answer in the requested format. Nothing of the message ever reaches
  *      a log line or an error reply.
  *
+ * Beside 2 to 4 runs the classifier stage (RISK_CLASSIFIER, see
+ * on_classified): what was generated waits for its answer, which may only
+ * raise the level; generated replies are checked by it too (check_reply).
+ *
  * Lifetime: a support lives until its request is answered. A streamed one
  * lives until the stream closes (the client read the end or went away),
  * because the backend may still be writing into it until then. */
