@@ -47,6 +47,11 @@ int classifier_setup(const config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "RISK_CLASSIFIER=moderation needs MODERATION_URL");
 		return -1;
 	}
+	const char *f = cfg->llama_guard_format ? cfg->llama_guard_format : "prompt";
+	if (strcmp(f, "prompt") != 0 && strcmp(f, "conversation") != 0) {
+		snprintf(err, errlen, "invalid RISK_CLASSIFIER_LLAMA_GUARD_FORMAT=\"%s\": expected prompt or conversation", f);
+		return -1;
+	}
 	if (k == CLS_OFF) {
 		log_json(LOG_WARN,
 			 "RISK_CLASSIFIER=off: risk is assessed by the rules alone and replies by the phrase list alone",
@@ -309,10 +314,16 @@ classifier_call *classifier_start(llm_client *c, const config *cfg, classifier_k
 		break;
 	}
 	case CLS_LLAMA_GUARD: {
-		char *p = classifier_llama_guard_prompt(message, reply);
 		o.model = cfg->risk_classifier_model && *cfg->risk_classifier_model ? cfg->risk_classifier_model
 										 : LLAMA_GUARD_DEFAULT_MODEL;
 		o.max_tokens = LLAMA_GUARD_MAX_TOKENS;
+		if (cfg->llama_guard_format && strcmp(cfg->llama_guard_format, "conversation") == 0) {
+			/* the backend's chat template writes the prompt from the turns */
+			o.assistant = reply;
+			cc->call = llm_start_ex(c, "", message, false, false, &o, &h, cc);
+			break;
+		}
+		char *p = classifier_llama_guard_prompt(message, reply);
 		if (p)
 			cc->call = llm_start_ex(c, "", p, false, false, &o, &h, cc);
 		free(p);

@@ -7,7 +7,10 @@
  *                scores of self-harm, self-harm/intent and
  *                self-harm/instructions against configured thresholds;
  *   llama-guard  Llama Guard 3 through the chat backend, in its own prompt
- *                (categories S1..S14; S11 is suicide and self-harm);
+ *                (categories S1..S14; S11 is suicide and self-harm), or
+ *                as the conversation's turns when the backend's chat
+ *                template writes that prompt
+ *                (RISK_CLASSIFIER_LLAMA_GUARD_FORMAT=conversation);
  *   chat-json    the JSON-mode grading of server/risk_model.c (C-SSRS
  *                levels), through the chat backend.
  *

@@ -109,6 +109,9 @@ static const struct setting settings[] = {
 	 600000, "longest wait for the classifier; past it the rules' level stands"},
 	{"RISK_CLASSIFIER_MODEL", "risk-classifier-model", K_STR, OFF(risk_classifier_model), "", 0, 0,
 	 "model of the llama-guard and chat-json classifiers (empty: llama-guard3, LLM_MODEL)"},
+	{"RISK_CLASSIFIER_LLAMA_GUARD_FORMAT", "risk-classifier-llama-guard-format", K_STR, OFF(llama_guard_format),
+	 "prompt", 0, 0,
+	 "llama-guard: prompt (the service writes Llama Guard's prompt) or conversation (the backend's template does)"},
 	{"MODERATION_URL", "moderation-url", K_STR, OFF(moderation_url), "", 0, 0,
 	 "base URL of an OpenAI-compatible moderation API (POST {url}/moderations)"},
 	{"MODERATION_API_KEY", "moderation-api-key", K_STR, OFF(moderation_api_key), NULL, 0, 0,
@@ -177,6 +180,7 @@ const char config_flags_help[] =
 	"  --risk-classifier KIND RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json (auto)\n"
 	"  --risk-classifier-timeout-ms N  RISK_CLASSIFIER_TIMEOUT_MS, longest wait for it (3000)\n"
 	"  --risk-classifier-model NAME  RISK_CLASSIFIER_MODEL (llama-guard3; chat-json: LLM_MODEL)\n"
+	"  --risk-classifier-llama-guard-format prompt|conversation  who writes Llama Guard's prompt (prompt)\n"
 	"  --moderation-url URL, --moderation-api-key KEY, --moderation-model NAME\n"
 	"                         MODERATION_URL, _API_KEY, _MODEL (omni-moderation-latest)\n"
 	"  --moderation-intent-threshold S, --moderation-instructions-threshold S,\n"

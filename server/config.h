@@ -45,6 +45,7 @@ typedef struct config {
 	char *risk_classifier; /* RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json */
 	unsigned risk_classifier_timeout_ms; /* RISK_CLASSIFIER_TIMEOUT_MS */
 	char *risk_classifier_model; /* RISK_CLASSIFIER_MODEL: llama-guard and chat-json ("" = their default) */
+	char *llama_guard_format;    /* RISK_CLASSIFIER_LLAMA_GUARD_FORMAT: prompt, conversation */
 	char *moderation_url;        /* MODERATION_URL: base of an OpenAI-compatible moderation API */
 	char *moderation_api_key;    /* MODERATION_API_KEY (may be NULL) */
 	char *moderation_model;      /* MODERATION_MODEL */

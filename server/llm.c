@@ -59,6 +59,7 @@ struct llm_call {
 	llm_handlers h;
 	void *ud;
 	char *system, *user;
+	char *assistant; /* NULL: no assistant turn */
 	bool json_mode, stream;
 	/* llm_start_ex's settings */
 	char *model;          /* NULL: the backend's */
@@ -358,6 +359,7 @@ static void call_free(llm_call *call)
 	free(call->user);
 	free(call->model_seen);
 	free(call->model);
+	free(call->assistant);
 	free(call->raw_url);
 	free(call->raw_body);
 	curl_slist_free_all(call->raw_headers);
@@ -602,6 +604,9 @@ static void attempt_start(llm_call *call)
 			json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", call->system));
 		if (msgs)
 			json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", call->user));
+		if (msgs && call->assistant)
+			json_array_append_new(msgs,
+					      json_pack("{s:s,s:s}", "role", "assistant", "content", call->assistant));
 		if (req && call->json_mode)
 			json_object_set_new(req, "response_format", json_pack("{s:s}", "type", "json_object"));
 		if (req && call->stream)
@@ -795,6 +800,8 @@ llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool
 	bool bad = !call->system || !call->user;
 	if (o && o->model && *o->model)
 		bad = bad || !(call->model = strdup(o->model));
+	if (o && o->assistant)
+		bad = bad || !(call->assistant = strdup(o->assistant));
 	if (o && o->url) {
 		call->raw = true;
 		call->raw_url = strdup(o->url);
@@ -805,6 +812,7 @@ llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool
 	if (bad) {
 		free(call->system);
 		free(call->user);
+		free(call->assistant);
 		free(call->model);
 		free(call->raw_url);
 		free(call->raw_body);

@@ -70,6 +70,8 @@ typedef struct llm_opts {
 	 * a 2xx answer res->content is the reply's body, unparsed. Such calls
 	 * stay out of the backend metrics (their caller counts them). */
 	const char *url, *api_key, *body;
+	/* chat calls: an assistant turn after the user's (NULL: none) */
+	const char *assistant;
 } llm_opts;
 
 /* llm_start with per-call settings (o may be NULL). An empty system text

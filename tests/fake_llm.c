@@ -791,27 +791,35 @@ static bool wants_json(json_t *request)
 #define SLOW_MARKER_MS 5000
 
 /* A Llama Guard 3 prompt: the answer about its last User or Agent message
- * (see the top), or NULL when the request is not one. */
+ * (see the top), or NULL when the request is not one. A model whose name
+ * holds "guard" is Llama Guard too: then the last turn is assessed as it
+ * is (the conversation without the prompt, which a chat template writes). */
 static const char *llama_guard_answer(json_t *request, unsigned *delay_ms)
 {
 	json_t *m, *messages = json_object_get(request, "messages");
-	const char *user = NULL;
+	const char *user = NULL, *last = NULL;
 	size_t i;
 	json_array_foreach(messages, i, m) {
 		json_t *role = json_object_get(m, "role"), *content = json_object_get(m, "content");
-		if (json_is_string(role) && strcmp(json_string_value(role), "user") == 0 &&
-		    json_is_string(content))
+		if (!json_is_string(role) || !json_is_string(content))
+			continue;
+		last = json_string_value(content);
+		if (strcmp(json_string_value(role), "user") == 0)
 			user = json_string_value(content);
 	}
-	if (!user || strncmp(user, "Task: Check if there is unsafe content in '", 43) != 0)
+	char *t;
+	if (user && strncmp(user, "Task: Check if there is unsafe content in '", 43) == 0) {
+		bool agent = strstr(user, "ONLY THE LAST Agent message") != NULL;
+		const char *turn = strstr(user, agent ? "\nAgent: " : "\nUser: ");
+		const char *end = turn ? strstr(turn, "<END CONVERSATION>") : NULL;
+		if (!turn || !end)
+			return "I am not sure.";
+		t = strndup(turn, (size_t)(end - turn));
+	} else if (last && strstr(model_of(request), "guard")) {
+		t = strdup(last);
+	} else {
 		return NULL;
-	bool agent = strstr(user, "ONLY THE LAST Agent message") != NULL;
-	const char *turn = strstr(user, agent ? "\nAgent: " : "\nUser: ");
-	const char *end = turn ? strstr(turn, "<END CONVERSATION>") : NULL;
-	if (!turn || !end)
-		return "I am not sure.";
-	size_t n = (size_t)(end - turn);
-	char *t = strndup(turn, n);
+	}
 	if (!t)
 		oom();
 	const char *a = "safe";

@@ -228,4 +228,17 @@ eq "a reply Llama Guard finds unsafe (S11): replaced" "$(jb .safety.response_mod
 fake_script '{}'
 schema_ok "a llama-guard reply" SupportReply
 stop
+# the backend's chat template writes Llama Guard's prompt: the turns only
+RISK_CLASSIFIER=llama-guard RISK_CLASSIFIER_LLAMA_GUARD_FORMAT=conversation serve_up
+fake_clear
+post "$(msg '')"
+g=$(fake_requests | jq -c '[.[] | select(.model == "llama-guard3")]')
+eq "conversation: the default model, two calls" "$(jq length <<<"$g") $(jb .safety.classifier.outcome) $(jb .safety.classifier.reply.outcome)" "2 no_opinion passed"
+ok "the message alone as the user turn" jqok --arg m "$(jq -r .message <<<"$(msg '')")" '.[0].messages == [{role: "user", content: $m}]' <<<"$g"
+ok "the reply as the assistant turn after it" jqok --arg m "$(jq -r .message <<<"$(msg '')")" '.[1].messages == [{role: "user", content: $m}, {role: "assistant", content: "This is a fake reply."}]' <<<"$g"
+post "$(msg 'LG-UNSAFE-S11')"
+eq "conversation: unsafe S11 is high" "$(jb .safety.risk_level) $(jb .safety.classifier.outcome)" "high raised"
+stop
+out=$(RISK_CLASSIFIER=llama-guard RISK_CLASSIFIER_LLAMA_GUARD_FORMAT=chat "$CULTURECARE" serve 2>&1 || true)
+contains "an unknown Llama Guard format is refused" "$out" "RISK_CLASSIFIER_LLAMA_GUARD_FORMAT"
 finish
