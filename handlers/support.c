@@ -10,6 +10,10 @@
  *   5. answer in the requested format. Nothing of the message ever reaches
  *      a log line or an error reply.
  *
+ * Beside 2 to 4 runs the classifier stage (RISK_CLASSIFIER, see
+ * on_classified): what was generated waits for its answer, which may only
+ * raise the level; generated replies are checked by it too (check_reply).
+ *
  * Lifetime: a support lives until its request is answered. A streamed one
  * lives until the stream closes (the client read the end or went away),
  * because the backend may still be writing into it until then. */
@@ -22,6 +26,7 @@
 #include <time.h>
 
 #include "server/annotator.h"
+#include "server/classifier.h"
 #include "server/log.h"
 #include "server/risk_model.h"
 #include "server/sha256.h"
@@ -81,9 +86,24 @@ typedef struct support {
 	bool storing;         /* an insert is running: s lives until it returns */
 	bool closed;          /* the stream closed while storing */
 	access_principal who; /* the API key's limits (AUTH on) */
-	const char *model_check; /* RISK_MODEL_CHECK: what the model's opinion did */
-	risk_level model_level;
 	bool stream_counted;  /* holds one of the key's stream slots */
+	/* the classifier stage (RISK_CLASSIFIER), concurrent with matching,
+	 * annotation and generation: nothing generated reaches the client
+	 * before it has answered (or timed out) */
+	classifier_kind ckind;
+	classifier_call *cls;      /* the classification in flight (message, then reply) */
+	const char *cls_outcome;   /* message: pending, agreed, raised, ...; NULL when off */
+	bool cls_has_level;
+	risk_level cls_level;
+	char cls_codes[64];        /* llama-guard's categories */
+	double cls_ms;             /* -1: no call made */
+	const char *reply_outcome; /* the reply check: passed, flagged, ...; NULL: none */
+	double reply_ms;
+	bool risk_counted;
+	bool generating;           /* the generation call started: its prompt has the level of then */
+	bool gen_held;             /* the generation ended before the classifier answered */
+	llm_result gen;            /* its result (or the one a reply check waits on) */
+	char *gen_content, *gen_model;
 } support;
 
 static double ms_since(uint64_t t)
@@ -102,6 +122,9 @@ static void support_free(support *s)
 		return;
 	if (s->call)
 		llm_cancel(s->call);
+	classifier_cancel(s->cls);
+	free(s->gen_content);
+	free(s->gen_model);
 	if (s->keepalive)
 		uv_close((uv_handle_t *)s->keepalive, on_keepalive_closed);
 	if (s->stream_counted)
@@ -369,6 +392,32 @@ static json_t *strategies_json(const support *s)
 	return out;
 }
 
+/* safety.classifier: what the classifier stage did (no text, fixed names). */
+static json_t *classifier_json(const support *s)
+{
+	json_t *c = json_pack("{s:s,s:s}", "kind", classifier_kind_name(s->ckind), "outcome", s->cls_outcome);
+	if (s->cls_has_level)
+		json_object_set_new(c, "level", json_string(risk_level_name(s->cls_level)));
+	if (*s->cls_codes) {
+		json_t *codes = json_array();
+		for (const char *p = s->cls_codes; *p;) {
+			size_t n = strcspn(p, ",");
+			json_array_append_new(codes, json_stringn(p, n));
+			p += n + (p[n] == ',');
+		}
+		json_object_set_new(c, "llama_guard_categories", codes);
+	}
+	if (s->cls_ms >= 0)
+		json_object_set_new(c, "latency_ms", json_real(s->cls_ms));
+	if (s->reply_outcome) {
+		json_t *r = json_pack("{s:s}", "outcome", s->reply_outcome);
+		if (s->reply_ms >= 0)
+			json_object_set_new(r, "latency_ms", json_real(s->reply_ms));
+		json_object_set_new(c, "reply", r);
+	}
+	return c;
+}
+
 /* What every format reports besides the text. */
 /* Resources go with every reply at moderate risk and above, and whenever
  * someone else is at risk or harm is spoken of; open_now from the clock. */
@@ -380,13 +429,8 @@ static json_t *safety_of(const support *s)
 							  (int64_t)time(NULL))
 				 : json_array();
 	json_t *j = safety_json(&s->risk, s->mode, list);
-	if (s->model_check) {
-		json_t *mc = json_pack("{s:s}", "outcome", s->model_check);
-		if (strcmp(s->model_check, "failed") != 0 && strcmp(s->model_check, "skipped") != 0 &&
-		    strcmp(s->model_check, "not_needed") != 0)
-			json_object_set_new(mc, "model_level", json_string(risk_level_name(s->model_level)));
-		json_object_set_new(j, "model_check", mc);
-	}
+	if (s->cls_outcome)
+		json_object_set_new(j, "classifier", classifier_json(s));
 	return j;
 }
 
@@ -477,6 +521,8 @@ static void on_keepalive(uv_timer_t *t)
 			llm_cancel(s->call);
 			s->call = NULL;
 		}
+		classifier_cancel(s->cls);
+		s->cls = NULL;
 		stream_end(s, true);
 		return;
 	}
@@ -561,6 +607,8 @@ static void on_piece(void *ud, const char *text, size_t len)
 		s->withheld = true;
 		return;
 	}
+	if (s->cls) /* held until the classifier has answered */
+		return;
 	size_t hold = safety_unsafe_prefix_len(s->sf, s->acc, s->acc_len);
 	if (s->acc_len - hold > s->fwd) {
 		on_piece_raw(s, s->acc + s->fwd, s->acc_len - hold - s->fwd);
@@ -724,6 +772,8 @@ static void answer(support *s, const llm_result *res)
 	}
 	case FMT_SUPPORT_SSE: {
 		final = json_pack("{s:o,s:b}", "timings_ms", timings_json(s), "dry_run", res == NULL);
+		if (s->cls_outcome) /* meta said pending: the classifier's answer */
+			json_object_set_new(final, "safety", safety_of(s));
 		if (res && s->risk.level < RISK_HIGH) {
 			json_object_set_new(final, "model", json_string(res->model));
 			json_object_set_new(final, "usage", usage_json(res, false));
@@ -736,6 +786,8 @@ static void answer(support *s, const llm_result *res)
 		if (res)
 			json_object_set_new(final, "usage", usage_json(res, true));
 		json_object_set_new(final, "culturecare", json_pack("{s:o}", "timings_ms", timings_json(s)));
+		if (s->cls_outcome)
+			json_object_set_new(json_object_get(final, "culturecare"), "safety", safety_of(s));
 		break;
 	}
 	}
@@ -809,34 +861,137 @@ static void log_backend(support *s, const llm_result *res)
 	json_decref(f);
 }
 
+/* The reply gave method details or encouraged self-harm: the person gets
+ * the crisis message instead. */
+static void replace_reply(support *s, const llm_result *res)
+{
+	llm_result safe = *res;
+	safe.content = safety_crisis_message(s->sf, s->risk.lang);
+	s->mode = "replaced";
+	metrics_reply_replaced();
+	if (s->st && s->in.format == FMT_SUPPORT_SSE)
+		stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
+	else if (s->st) {
+		if (s->fwd > 0)
+			on_piece_raw(s, "\n\n", 2);
+		on_piece_raw(s, safe.content, strlen(safe.content));
+	}
+	answer(s, &safe);
+}
+
+/* The reply passed every check. */
+static void reply_ok(support *s, const llm_result *res)
+{
+	if (s->st && s->fwd < s->acc_len) /* what was held back */
+		on_piece_raw(s, s->acc + s->fwd, s->acc_len - s->fwd);
+	answer(s, res);
+}
+
+/* Keeps a copy of the generation's result in s->gen. */
+static void keep_result(support *s, const llm_result *res)
+{
+	if (res == &s->gen)
+		return;
+	free(s->gen_content);
+	free(s->gen_model);
+	s->gen = *res;
+	s->gen_content = res->content ? strdup(res->content) : NULL;
+	s->gen_model = res->model ? strdup(res->model) : NULL;
+	s->gen.content = s->gen_content;
+	s->gen.model = s->gen_model ? s->gen_model : s->a->cfg->llm_model;
+}
+
+static void log_classifier(support *s)
+{
+	json_t *c = json_pack("{s:s,s:s}", "kind", classifier_kind_name(s->ckind), "outcome", s->cls_outcome);
+	if (s->cls_ms >= 0)
+		json_object_set_new(c, "latency_ms", json_real(s->cls_ms));
+	if (s->reply_outcome)
+		json_object_set_new(c, "reply_outcome", json_string(s->reply_outcome));
+	if (s->reply_ms >= 0)
+		json_object_set_new(c, "reply_latency_ms", json_real(s->reply_ms));
+	http_req_log(s->r, "classifier", c);
+}
+
+static void reply_checked(support *s, const char *outcome, double ms)
+{
+	s->reply_outcome = outcome;
+	s->reply_ms = ms;
+	metrics_classifier((int)s->ckind, 1, outcome, ms >= 0 ? ms / 1e3 : -1);
+	log_classifier(s);
+}
+
+/* The classifier's answer on the reply (moderation, llama-guard): a
+ * flagged reply is replaced like one that fails the phrase check; a
+ * timeout or a failure lets it through. */
+static void on_reply_classified(void *ud, const classifier_verdict *v)
+{
+	support *s = ud;
+	s->cls = NULL;
+	if (s->st && s->ended)
+		return;
+	if (v->status == CV_CANCELLED) {
+		llm_result res = {.outcome = LLM_CANCELLED, .reason = "shutting down"};
+		fail_backend(s, &res);
+		return;
+	}
+	bool flagged = v->status == CV_ANSWERED && v->flagged;
+	reply_checked(s,
+		      v->status == CV_TIMEOUT ? "timeout" : v->status == CV_FAILED ? "failed" : flagged ? "flagged" : "passed",
+		      v->ms);
+	if (flagged)
+		replace_reply(s, &s->gen);
+	else
+		reply_ok(s, &s->gen);
+}
+
+/* Starts the classifier's check of a generated reply; true when it runs
+ * (on_reply_classified goes on). Streams: everything but the text held
+ * back at the end has been sent by now. */
+static bool check_reply(support *s, const llm_result *res)
+{
+	if (!classifier_checks_replies(s->ckind))
+		return false;
+	if (llm_client_active(s->a->llm) >= s->a->cfg->llm_max_concurrent) {
+		reply_checked(s, "skipped", -1);
+		return false;
+	}
+	const char *text = res->content ? res->content : s->acc ? s->acc : "";
+	s->cls = classifier_start(s->a->llm, s->a->cfg, s->ckind, s->in.message, text, on_reply_classified, s);
+	if (!s->cls) {
+		reply_checked(s, "failed", -1);
+		return false;
+	}
+	keep_result(s, res);
+	return true;
+}
+
+/* The generation's end, once the classifier has answered. */
+static void generated(support *s, const llm_result *res)
+{
+	if (res->outcome == LLM_OK && (s->withheld || (res->content && safety_reply_unsafe(s->sf, res->content)))) {
+		if (classifier_checks_replies(s->ckind))
+			reply_checked(s, "not_needed", -1);
+		replace_reply(s, res);
+	} else if (res->outcome == LLM_OK) {
+		if (!check_reply(s, res))
+			reply_ok(s, res);
+	} else
+		fail_backend(s, res);
+}
+
 static void on_generated(void *ud, const llm_result *res)
 {
 	support *s = ud;
 	s->call = NULL;
 	s->ms_backend = res->ms;
 	log_backend(s, res);
-	if (res->outcome == LLM_OK && (s->withheld || (res->content && safety_reply_unsafe(s->sf, res->content)))) {
-		/* The reply gave method details or encouraged self-harm: the
-		 * person gets the crisis message instead. */
-		llm_result safe = *res;
-		safe.content = safety_crisis_message(s->sf, s->risk.lang);
-		s->mode = "replaced";
-		metrics_reply_replaced();
-		if (s->st && s->in.format == FMT_SUPPORT_SSE)
-			stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
-		else if (s->st) {
-			if (s->fwd > 0)
-				on_piece_raw(s, "\n\n", 2);
-			on_piece_raw(s, safe.content, strlen(safe.content));
-		}
-		answer(s, &safe);
-	} else if (res->outcome == LLM_OK) {
-		if (s->st && s->fwd < s->acc_len) /* what was held back */
-			on_piece_raw(s, s->acc + s->fwd, s->acc_len - s->fwd);
-		answer(s, res);
+	if (s->cls) { /* the classifier has not answered yet: wait for it */
+		keep_result(s, res);
+		s->gen_held = true;
+		return;
 	}
-	else
-		fail_backend(s, res);
+	generated(s, res);
 }
 
 /* Fills a prompt_annotation array from one annotation list (borrowed). */
@@ -908,6 +1063,7 @@ static void generate(support *s)
 				: s->risk.level == RISK_LOW    ? CHECK_IN
 							       : NULL,
 	};
+	prompt_clear(&s->prompt); /* built again when the classifier raised the level */
 	int rc = prompt_build(&pin, &s->prompt);
 	free(d);
 	free(sg);
@@ -916,7 +1072,7 @@ static void generate(support *s)
 		fail(s, ERR_INTERNAL, NULL, NULL);
 		return;
 	}
-	if (is_stream(s->in.format)) {
+	if (is_stream(s->in.format) && !s->st) {
 		stream_open(s);
 		if (!s->st) {
 			fail(s, ERR_INTERNAL, NULL, NULL);
@@ -927,6 +1083,7 @@ static void generate(support *s)
 		answer(s, NULL);
 		return;
 	}
+	s->generating = true;
 	llm_handlers h = {.on_done = on_generated};
 	if (is_stream(s->in.format)) {
 		h.on_piece = on_piece;
@@ -1003,41 +1160,114 @@ static void annotate(support *s)
 
 static void after_risk(support *s);
 
-/* RISK_MODEL_CHECK: the model's grade, combined with the rules' (the
- * higher wins; a failed call keeps the rules' level). */
-static void on_risk_checked(void *ud, const llm_result *res)
+/* The level acted on, counted once it is final. */
+static void count_risk(support *s)
 {
-	support *s = ud;
-	s->call = NULL;
-	if (res->outcome == LLM_CANCELLED) {
-		fail_backend(s, res);
+	if (s->risk_counted)
 		return;
-	}
-	risk_level l;
-	unsigned cats;
-	if (res->outcome == LLM_OK && risk_model_parse(res->content, &l, &cats) == 0) {
-		s->model_level = l;
-		s->model_check = risk_model_combine(&s->risk, l, cats);
-	} else {
-		s->model_check = "failed";
-	}
-	after_risk(s);
+	s->risk_counted = true;
+	metrics_risk_assessed(s->risk.level);
 }
 
-static int check_risk_with_model(support *s)
+static void set_mode(support *s)
 {
-	prompt p = {0};
-	llm_handlers h = {.on_done = on_risk_checked};
-	if (risk_model_prompt(s->in.message, &p) == 0)
-		s->call = llm_start(s->a->llm, p.system, p.user, true, false, &h, s);
-	prompt_clear(&p);
-	return s->call ? 0 : -1;
+	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
+		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
+		  : s->risk.level == RISK_LOW	 ? "check_in"
+						 : "normal";
 }
+
+/* The message stage's outcome, in the reply, the log and the metrics. */
+static void classified(support *s, const char *outcome)
+{
+	s->cls_outcome = outcome;
+	metrics_classifier((int)s->ckind, 0, outcome, s->cls_ms >= 0 ? s->cls_ms / 1e3 : -1);
+	log_classifier(s);
+}
+
+static void crisis(support *s);
+
+/* The classifier raised the level to high or imminent: whatever was being
+ * made is dropped (nothing generated was sent) and the person gets the
+ * crisis message, as when the rules find that level. */
+static void classifier_crisis(support *s)
+{
+	if (s->call) {
+		llm_cancel(s->call);
+		s->call = NULL;
+	}
+	s->gen_held = false;
+	if (!s->st) {
+		crisis(s);
+		return;
+	}
+	/* A stream is open: its meta went out with the rules' level; the
+	 * replace event (or, on /v1, the text) carries the crisis message. */
+	const char *text = safety_crisis_message(s->sf, s->risk.lang);
+	llm_result res = {.outcome = LLM_OK, .content = text, .model = "none", .prompt_tokens = -1,
+			  .completion_tokens = -1, .backend_url = "", .first_piece_ms = -1};
+	if (s->in.format == FMT_SUPPORT_SSE)
+		stream_event(s, "replace", json_pack("{s:s,s:o}", "text", text, "safety", safety_of(s)));
+	else
+		on_piece_raw(s, text, strlen(text));
+	answer(s, &res);
+}
+
+/* The classifier's answer on the message. It can only raise the level:
+ * to high or imminent, the crisis message; to low or moderate once the
+ * generation has started, the reply is generated again with the
+ * instructions of that level; otherwise what was held goes out. */
+static void on_classified(void *ud, const classifier_verdict *v)
+{
+	support *s = ud;
+	s->cls = NULL;
+	s->cls_ms = v->ms;
+	risk_level before = s->risk.level;
+	const char *outcome = v->status == CV_TIMEOUT ? "timeout" : "failed";
+	if (v->status == CV_ANSWERED && v->opinion) {
+		s->cls_has_level = true;
+		s->cls_level = v->level;
+		outcome = risk_model_combine(&s->risk, v->level, v->categories);
+	} else if (v->status == CV_ANSWERED) {
+		outcome = "no_opinion";
+	}
+	snprintf(s->cls_codes, sizeof s->cls_codes, "%s", v->codes);
+	classified(s, outcome);
+	if (s->st && s->ended) /* the stream already ended (an error, the client left) */
+		return;
+	count_risk(s);
+	set_mode(s);
+	if (s->risk.level >= RISK_HIGH) {
+		classifier_crisis(s);
+		return;
+	}
+	if (s->risk.level != before && s->generating) {
+		if (s->call) {
+			llm_cancel(s->call);
+			s->call = NULL;
+		}
+		s->gen_held = false;
+		free(s->acc);
+		s->acc = NULL;
+		s->acc_len = s->fwd = 0;
+		s->withheld = false;
+		generate(s);
+		return;
+	}
+	if (s->st)
+		on_piece(s, "", 0); /* sends what was held */
+	if (s->gen_held) {
+		s->gen_held = false;
+		generated(s, &s->gen);
+	}
+}
+
 
 /* High or imminent risk: the fixed crisis message in the message's
  * language with the resources; no model call, no role-play. */
 static void crisis(support *s)
 {
+	json_decref(s->annotator_meta);
 	s->annotator_meta = json_pack("{s:s,s:s,s:s}", "requested", support_annotator_names[s->in.annotator], "used",
 				      "none", "fallback_reason", "crisis: no model call");
 	set_annotations(s, json_array(), json_array());
@@ -1116,15 +1346,19 @@ void support_start(http_req *r, support_input *in)
 		s->risk.categories = RISK_CAT_SELF;
 		snprintf(s->risk.lang, sizeof s->risk.lang, "en");
 	}
-	if (a->cfg->risk_model_check) {
+	/* The classifier runs while the rest goes on (matching, annotation,
+	 * generation); see on_classified. */
+	s->ckind = classifier_kind_of(a->cfg);
+	s->cls_ms = s->reply_ms = -1;
+	if (s->ckind != CLS_OFF) {
 		if (s->risk.level >= RISK_HIGH)
-			s->model_check = "not_needed";
+			classified(s, "not_needed");
 		else if (in->dry_run || llm_client_active(a->llm) >= a->cfg->llm_max_concurrent)
-			s->model_check = "skipped";
-		else if (check_risk_with_model(s) == 0)
-			return; /* on_risk_checked goes on */
+			classified(s, "skipped");
+		else if ((s->cls = classifier_start(a->llm, a->cfg, s->ckind, in->message, NULL, on_classified, s)))
+			s->cls_outcome = "pending";
 		else
-			s->model_check = "failed";
+			classified(s, "failed");
 	}
 	after_risk(s);
 }
@@ -1133,11 +1367,9 @@ void support_start(http_req *r, support_input *in)
 static void after_risk(support *s)
 {
 	const support_input *in = &s->in;
-	metrics_risk_assessed(s->risk.level);
-	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
-		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
-		  : s->risk.level == RISK_LOW	 ? "check_in"
-						 : "normal";
+	if (!s->cls)
+		count_risk(s);
+	set_mode(s);
 	char uuid[37];
 	uuid_v4(uuid);
 	/* OpenAI ids look like chatcmpl-...; keep the UUID inside. */

@@ -21,7 +21,8 @@ int config_parse_uint(const char *s, unsigned long long min, unsigned long long 
 }
 
 /* One setting: its variable, its flag, how to parse it. */
-enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP, K_BOOL, K_DAYS, K_OPT_PORT /* int, -1 when unset */ };
+enum kind { K_STR, K_UINT, K_SIZE, K_LEVEL, K_TEMP, K_BOOL, K_DAYS, K_OPT_PORT /* int, -1 when unset */,
+	    K_CLASSIFIER, K_SCORE /* 0 to 1 */ };
 struct setting {
 	const char *env;
 	const char *flag;
@@ -101,7 +102,29 @@ static const struct setting settings[] = {
 	{"PURGE_INTERVAL_MS", "purge-interval-ms", K_UINT, OFF(purge_interval_ms), "600000", 100, 86400000,
 	 "how often expired records are erased"},
 	{"RISK_MODEL_CHECK", "risk-model-check", K_BOOL, OFF(risk_model_check), "off", 0, 0,
-	 "also ask the model to grade risk; the higher level wins"},
+	 "on: the same as RISK_CLASSIFIER=chat-json (an older name)"},
+	{"RISK_CLASSIFIER", "risk-classifier", K_CLASSIFIER, OFF(risk_classifier), "auto", 0, 0,
+	 "second opinion on risk: auto, off, moderation, llama-guard, chat-json"},
+	{"RISK_CLASSIFIER_TIMEOUT_MS", "risk-classifier-timeout-ms", K_UINT, OFF(risk_classifier_timeout_ms), "3000", 10,
+	 600000, "longest wait for the classifier; past it the rules' level stands"},
+	{"RISK_CLASSIFIER_MODEL", "risk-classifier-model", K_STR, OFF(risk_classifier_model), "", 0, 0,
+	 "model of the llama-guard and chat-json classifiers (empty: llama-guard3, LLM_MODEL)"},
+	{"RISK_CLASSIFIER_LLAMA_GUARD_FORMAT", "risk-classifier-llama-guard-format", K_STR, OFF(llama_guard_format),
+	 "prompt", 0, 0,
+	 "llama-guard: prompt (the service writes Llama Guard's prompt) or conversation (the backend's template does)"},
+	{"MODERATION_URL", "moderation-url", K_STR, OFF(moderation_url), "", 0, 0,
+	 "base URL of an OpenAI-compatible moderation API (POST {url}/moderations)"},
+	{"MODERATION_API_KEY", "moderation-api-key", K_STR, OFF(moderation_api_key), NULL, 0, 0,
+	 "bearer token for the moderation API"},
+	{"MODERATION_MODEL", "moderation-model", K_STR, OFF(moderation_model), "omni-moderation-latest", 0, 0,
+	 "model sent to the moderation API"},
+	{"MODERATION_INTENT_THRESHOLD", "moderation-intent-threshold", K_SCORE, OFF(moderation_intent_threshold), "0.5",
+	 0, 0, "self-harm/intent score from which a message is high risk (a reply is flagged)"},
+	{"MODERATION_INSTRUCTIONS_THRESHOLD", "moderation-instructions-threshold", K_SCORE,
+	 OFF(moderation_instructions_threshold), "0.5", 0, 0,
+	 "self-harm/instructions score from which a message is high risk (a reply is flagged)"},
+	{"MODERATION_SELF_HARM_THRESHOLD", "moderation-self-harm-threshold", K_SCORE, OFF(moderation_self_harm_threshold),
+	 "0.5", 0, 0, "self-harm score from which a message is moderate risk"},
 	{"AUTH", "auth", K_BOOL, OFF(auth), "on", 0, 0, "require API keys (off: local use only)"},
 	{"CORS_ORIGINS", "cors-origins", K_STR, OFF(cors_origins), "", 0, 0,
 	 "origins allowed to call from a browser, comma-separated"},
@@ -153,7 +176,15 @@ const char config_flags_help[] =
 	"  --retention-days D     RETENTION_DAYS, erase stored records after D days (30; fractions allowed)\n"
 	"  --purge-interval-ms N  PURGE_INTERVAL_MS, how often the purge runs (600000)\n"
 	"  --auth on|off          AUTH, require API keys (on; off for local use only)\n"
-	"  --risk-model-check on|off  RISK_MODEL_CHECK, the model's second opinion on risk (off)\n"
+	"  --risk-model-check on|off  RISK_MODEL_CHECK, on: RISK_CLASSIFIER=chat-json (off)\n"
+	"  --risk-classifier KIND RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json (auto)\n"
+	"  --risk-classifier-timeout-ms N  RISK_CLASSIFIER_TIMEOUT_MS, longest wait for it (3000)\n"
+	"  --risk-classifier-model NAME  RISK_CLASSIFIER_MODEL (llama-guard3; chat-json: LLM_MODEL)\n"
+	"  --risk-classifier-llama-guard-format prompt|conversation  who writes Llama Guard's prompt (prompt)\n"
+	"  --moderation-url URL, --moderation-api-key KEY, --moderation-model NAME\n"
+	"                         MODERATION_URL, _API_KEY, _MODEL (omni-moderation-latest)\n"
+	"  --moderation-intent-threshold S, --moderation-instructions-threshold S,\n"
+	"  --moderation-self-harm-threshold S  scores 0 to 1 (0.5, 0.5, 0.5)\n"
 	"  --cors-origins LIST    CORS_ORIGINS, browser origins allowed, comma-separated (none)\n"
 	"  --rate-limit-rpm N     RATE_LIMIT_RPM, requests per minute per key (600)\n"
 	"  --rate-limit-streams N RATE_LIMIT_STREAMS, open streams per key (20)\n"
@@ -207,6 +238,29 @@ static int set_value(config *cfg, const struct setting *s, const char *v, int fr
 		}
 		fprintf(stderr, "culturecare: invalid %s=\"%s\": expected on or off\n", origin, v);
 		return -1;
+	}
+	case K_CLASSIFIER: {
+		static const char *const kinds[] = {"auto", "off", "moderation", "llama-guard", "chat-json", NULL};
+		for (int k = 0; kinds[k]; k++) {
+			if (strcmp(v, kinds[k]) == 0) {
+				free(*(char **)(base + s->offset));
+				*(char **)(base + s->offset) = strdup(v);
+				return 0;
+			}
+		}
+		fprintf(stderr, "culturecare: invalid %s=\"%s\": expected auto, off, moderation, llama-guard or chat-json\n",
+			origin, v);
+		return -1;
+	}
+	case K_SCORE: {
+		char *end;
+		double d = strtod(v, &end);
+		if (!*v || *end || !(d >= 0 && d <= 1)) {
+			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a score from 0 to 1\n", origin, v);
+			return -1;
+		}
+		*(double *)(base + s->offset) = d;
+		return 0;
 	}
 	case K_DAYS: {
 		char *end;
@@ -263,6 +317,10 @@ int config_from_env(config *cfg)
 		free(cfg->llm_api_key);
 		cfg->llm_api_key = NULL;
 	}
+	if (cfg->moderation_api_key && !*cfg->moderation_api_key) {
+		free(cfg->moderation_api_key);
+		cfg->moderation_api_key = NULL;
+	}
 	if (!*cfg->host) {
 		fprintf(stderr, "culturecare: invalid environment variable HOST: empty\n");
 		return -1;
@@ -299,7 +357,7 @@ void config_clear(config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < NSETTINGS; i++)
-		if (settings[i].kind == K_STR || settings[i].kind == K_LEVEL) {
+		if (settings[i].kind == K_STR || settings[i].kind == K_LEVEL || settings[i].kind == K_CLASSIFIER) {
 			char **p = (char **)((char *)cfg + settings[i].offset);
 			free(*p);
 			*p = NULL;

@@ -41,7 +41,17 @@ typedef struct config {
 	double retention_days; /* RETENTION_DAYS: stored records older than this are erased */
 	unsigned purge_interval_ms; /* PURGE_INTERVAL_MS: how often the purge runs */
 	bool auth;             /* AUTH: API keys required (off only for local use) */
-	bool risk_model_check; /* RISK_MODEL_CHECK: ask the model for a second opinion on risk */
+	bool risk_model_check; /* RISK_MODEL_CHECK: on = RISK_CLASSIFIER=chat-json (an older name) */
+	char *risk_classifier; /* RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json */
+	unsigned risk_classifier_timeout_ms; /* RISK_CLASSIFIER_TIMEOUT_MS */
+	char *risk_classifier_model; /* RISK_CLASSIFIER_MODEL: llama-guard and chat-json ("" = their default) */
+	char *llama_guard_format;    /* RISK_CLASSIFIER_LLAMA_GUARD_FORMAT: prompt, conversation */
+	char *moderation_url;        /* MODERATION_URL: base of an OpenAI-compatible moderation API */
+	char *moderation_api_key;    /* MODERATION_API_KEY (may be NULL) */
+	char *moderation_model;      /* MODERATION_MODEL */
+	double moderation_intent_threshold;       /* self-harm/intent score: high */
+	double moderation_instructions_threshold; /* self-harm/instructions score: high */
+	double moderation_self_harm_threshold;    /* self-harm score: moderate */
 	char *cors_origins;    /* CORS_ORIGINS: comma-separated allow-list ("" = no CORS) */
 	unsigned rate_limit_rpm;     /* RATE_LIMIT_RPM: requests per minute per key (default for keys without one) */
 	unsigned rate_limit_streams; /* RATE_LIMIT_STREAMS: open streams per key (likewise) */

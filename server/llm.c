@@ -59,7 +59,15 @@ struct llm_call {
 	llm_handlers h;
 	void *ud;
 	char *system, *user;
+	char *assistant; /* NULL: no assistant turn */
 	bool json_mode, stream;
+	/* llm_start_ex's settings */
+	char *model;          /* NULL: the backend's */
+	unsigned max_tokens;
+	double temperature;
+	bool raw;             /* another endpoint (llm_opts.url) */
+	char *raw_url, *raw_body;
+	struct curl_slist *raw_headers;
 	/* the attempt */
 	unsigned backend, tries_here, attempts;
 	enum phase phase;
@@ -350,6 +358,11 @@ static void call_free(llm_call *call)
 	free(call->system);
 	free(call->user);
 	free(call->model_seen);
+	free(call->model);
+	free(call->assistant);
+	free(call->raw_url);
+	free(call->raw_body);
+	curl_slist_free_all(call->raw_headers);
 	call->h.on_done = NULL;
 	uv_close((uv_handle_t *)&call->timer, on_call_closed);
 }
@@ -364,10 +377,11 @@ static void finish(llm_call *call, llm_result *res, json_t *doc)
 	res->attempts = call->attempts;
 	if (!res->model)
 		res->model = call->model_seen ? call->model_seen : c->backends[call->backend].model;
-	metrics_backend_call(call->backend, (int)res->outcome, res->ms / 1e3,
-			     call->stream && res->first_piece_ms >= 0 ? res->first_piece_ms / 1e3 : -1);
+	if (!call->raw)
+		metrics_backend_call(call->backend, (int)res->outcome, res->ms / 1e3,
+				     call->stream && res->first_piece_ms >= 0 ? res->first_piece_ms / 1e3 : -1);
 	if (res->outcome != LLM_OK && res->outcome != LLM_CANCELLED)
-		log_json(LOG_WARN, "backend call failed",
+		log_json(LOG_WARN, call->raw ? "endpoint call failed" : "backend call failed",
 			 json_pack("{s:s,s:i,s:i,s:i,s:f}", "reason", res->reason ? res->reason : "", "upstream_status",
 				   (int)res->http_status, "backend", (int)call->backend, "attempts", (int)call->attempts,
 				   "duration_ms", res->ms));
@@ -428,7 +442,8 @@ static enum metrics_backend_error error_kind(const llm_call *call, const llm_res
 static void attempt_failed(llm_call *call, llm_result *res)
 {
 	llm_client *c = call->client;
-	metrics_backend_error(error_kind(call, res));
+	if (!call->raw)
+		metrics_backend_error(error_kind(call, res));
 	uint64_t now = now_ns();
 	bool can_retry = !call->delivered && !c->closing && (retryable(res->outcome, res->http_status) ||
 							     (res->outcome == LLM_TIMEOUT && call->stream && !call->delivered &&
@@ -447,12 +462,13 @@ static void attempt_failed(llm_call *call, llm_result *res)
 					   (int)res->http_status, "backend", (int)call->backend, "wait_ms", (int)wait));
 			attempt_clear(call);
 			call->phase = PH_WAITING;
-			metrics_backend_retry();
+			if (!call->raw)
+				metrics_backend_retry();
 			arm(call, wait);
 			return;
 		}
 	}
-	if (can_retry && call->backend + 1 < c->nbackends && now < call->deadline_ns) {
+	if (can_retry && !call->raw && call->backend + 1 < c->nbackends && now < call->deadline_ns) {
 		log_json(LOG_WARN, "backend failed, trying the next",
 			 json_pack("{s:s,s:i,s:i}", "reason", res->reason ? res->reason : "", "upstream_status",
 				   (int)res->http_status, "backend", (int)call->backend));
@@ -489,6 +505,10 @@ static void attempt_done(llm_call *call, CURLcode code)
 	} else if (res.http_status < 200 || res.http_status > 299) {
 		res.outcome = LLM_HTTP_ERROR;
 		res.reason = "the backend answered an error";
+	} else if (call->raw) {
+		res.outcome = LLM_OK;
+		res.reason = NULL;
+		res.content = call->reply ? call->reply : "";
 	} else if (call->stream) {
 		if (call->stream_done) {
 			res.outcome = LLM_OK;
@@ -566,30 +586,44 @@ static void attempt_start(llm_call *call)
 	if (now >= call->deadline_ns) {
 		fail.outcome = LLM_TIMEOUT;
 		fail.reason = "timed out";
-		metrics_backend_error(BE_TIMEOUT);
+		if (!call->raw)
+			metrics_backend_error(BE_TIMEOUT);
 		finish(call, &fail, NULL);
 		return;
 	}
-	json_t *req = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}],s:f,s:i,s:b,s:b}", "model", b->model, "messages", "role",
-				"system", "content", call->system, "role", "user", "content", call->user, "temperature",
-				c->cfg->llm_temperature, "max_tokens", (int)c->cfg->llm_max_tokens, "stream", call->stream,
-				/* ask the backend not to keep the conversation (OpenAI's flag) */
-				"store", 0);
-	if (req && call->json_mode)
-		json_object_set_new(req, "response_format", json_pack("{s:s}", "type", "json_object"));
-	if (req && call->stream)
-		json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1));
-	call->body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	json_decref(req);
+	if (call->raw) {
+		call->body = strdup(call->raw_body);
+	} else {
+		json_t *req = json_pack("{s:s,s:[],s:f,s:i,s:b,s:b}", "model", call->model ? call->model : b->model,
+					"messages", "temperature", call->temperature, "max_tokens", (int)call->max_tokens,
+					"stream", call->stream,
+					/* ask the backend not to keep the conversation (OpenAI's flag) */
+					"store", 0);
+		json_t *msgs = json_object_get(req, "messages");
+		if (msgs && *call->system)
+			json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", call->system));
+		if (msgs)
+			json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", call->user));
+		if (msgs && call->assistant)
+			json_array_append_new(msgs,
+					      json_pack("{s:s,s:s}", "role", "assistant", "content", call->assistant));
+		if (req && call->json_mode)
+			json_object_set_new(req, "response_format", json_pack("{s:s}", "type", "json_object"));
+		if (req && call->stream)
+			json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1));
+		call->body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+		json_decref(req);
+	}
 	if (!call->body || !(call->easy = curl_easy_init())) {
-		metrics_backend_error(BE_CONNECT);
+		if (!call->raw)
+			metrics_backend_error(BE_CONNECT);
 		finish(call, &fail, NULL);
 		return;
 	}
 	long remaining = (long)((call->deadline_ns - now) / 1000000u);
 	CURL *e = call->easy;
-	curl_easy_setopt(e, CURLOPT_URL, b->url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, b->headers);
+	curl_easy_setopt(e, CURLOPT_URL, call->raw ? call->raw_url : b->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, call->raw ? call->raw_headers : b->headers);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, call->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(call->body));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
@@ -609,7 +643,8 @@ static void attempt_start(llm_call *call)
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		call->easy = NULL;
-		metrics_backend_error(BE_CONNECT);
+		if (!call->raw)
+			metrics_backend_error(BE_CONNECT);
 		finish(call, &fail, NULL);
 		return;
 	}
@@ -726,19 +761,62 @@ llm_client *llm_client_new(uv_loop_t *loop, const config *cfg)
 	return c;
 }
 
-llm_call *llm_start(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
-		    const llm_handlers *h, void *ud)
+/* The headers of a call to another endpoint: JSON, and the key if any. */
+static struct curl_slist *raw_headers(const char *key)
+{
+	struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/json");
+	l = l ? curl_slist_append(l, "Expect:") : NULL;
+	if (l && key && *key) {
+		size_t n = strlen(key) + 32;
+		char *hd = malloc(n);
+		struct curl_slist *nl = NULL;
+		if (hd) {
+			snprintf(hd, n, "Authorization: Bearer %s", key);
+			nl = curl_slist_append(l, hd);
+			explicit_bzero(hd, n);
+			free(hd);
+		}
+		if (!nl) {
+			curl_slist_free_all(l);
+			return NULL;
+		}
+		l = nl;
+	}
+	return l;
+}
+
+llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
+		       const llm_opts *o, const llm_handlers *h, void *ud)
 {
 	if (c->closing)
 		return NULL;
 	llm_call *call = calloc(1, sizeof *call);
 	if (!call)
 		return NULL;
-	call->system = strdup(system);
-	call->user = strdup(user);
-	if (!call->system || !call->user) {
+	call->system = strdup(system ? system : "");
+	call->user = strdup(user ? user : "");
+	call->max_tokens = o && o->max_tokens ? o->max_tokens : c->cfg->llm_max_tokens;
+	call->temperature = o && o->set_temperature ? o->temperature : c->cfg->llm_temperature;
+	bool bad = !call->system || !call->user;
+	if (o && o->model && *o->model)
+		bad = bad || !(call->model = strdup(o->model));
+	if (o && o->assistant)
+		bad = bad || !(call->assistant = strdup(o->assistant));
+	if (o && o->url) {
+		call->raw = true;
+		call->raw_url = strdup(o->url);
+		call->raw_body = strdup(o->body ? o->body : "{}");
+		call->raw_headers = raw_headers(o->api_key);
+		bad = bad || !call->raw_url || !call->raw_body || !call->raw_headers;
+	}
+	if (bad) {
 		free(call->system);
 		free(call->user);
+		free(call->assistant);
+		free(call->model);
+		free(call->raw_url);
+		free(call->raw_body);
+		curl_slist_free_all(call->raw_headers);
 		free(call);
 		return NULL;
 	}
@@ -750,7 +828,8 @@ llm_call *llm_start(llm_client *c, const char *system, const char *user, bool js
 	call->retry_after = -1;
 	call->prompt_tokens = call->completion_tokens = -1;
 	call->start_ns = now_ns();
-	call->deadline_ns = call->start_ns + (uint64_t)c->cfg->llm_timeout_ms * 1000000u;
+	call->deadline_ns =
+		call->start_ns + (uint64_t)(o && o->timeout_ms ? o->timeout_ms : c->cfg->llm_timeout_ms) * 1000000u;
 	uv_timer_init(c->loop, &call->timer);
 	call->timer.data = call;
 	c->handles++;
@@ -768,6 +847,12 @@ llm_call *llm_start(llm_client *c, const char *system, const char *user, bool js
 	call->phase = PH_WAITING;
 	arm(call, 0);
 	return call;
+}
+
+llm_call *llm_start(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
+		    const llm_handlers *h, void *ud)
+{
+	return llm_start_ex(c, system, user, json_mode, stream, NULL, h, ud);
 }
 
 llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool json_mode, llm_cb cb, void *ud)
@@ -789,7 +874,12 @@ void llm_cancel(llm_call *call)
 {
 	if (!call)
 		return;
-	/* Only the support pipeline cancels, when its client has left. */
+	/* Only the support pipeline cancels: its client has left, or it no
+	 * longer needs the answer. */
+	if (call->raw) {
+		call_free(call);
+		return;
+	}
 	metrics_backend_error(BE_CLIENT_GONE);
 	metrics_backend_call(call->backend, METRICS_CLIENT_GONE, (double)(now_ns() - call->start_ns) / 1e9,
 			     call->stream && call->first_piece_ns ? (double)(call->first_piece_ns - call->start_ns) / 1e9 : -1);
@@ -817,7 +907,8 @@ void llm_client_close(llm_client *c)
 		llm_call *call = c->calls;
 		llm_result res = {.outcome = LLM_CANCELLED, .prompt_tokens = -1, .completion_tokens = -1,
 				  .reason = "shutting down"};
-		metrics_backend_error(BE_CANCELLED);
+		if (!call->raw)
+			metrics_backend_error(BE_CANCELLED);
 		finish(call, &res, NULL);
 	}
 	uv_timer_stop(&c->timer);

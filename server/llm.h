@@ -57,6 +57,28 @@ llm_client *llm_client_new(uv_loop_t *loop, const config *cfg);
 llm_call *llm_start(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
 		    const llm_handlers *h, void *ud);
 
+/* Per-call settings (llm_start_ex); zero values keep the configured ones. */
+typedef struct llm_opts {
+	const char *model;   /* NULL: each backend's own */
+	unsigned timeout_ms; /* 0: LLM_TIMEOUT_MS */
+	unsigned max_tokens; /* 0: LLM_MAX_TOKENS */
+	double temperature;  /* with set_temperature; else LLM_TEMPERATURE */
+	bool set_temperature;
+	/* Another JSON endpoint instead of the chat backends (the moderation
+	 * API): POST body (as is) to url with the bearer api_key (may be NULL).
+	 * Retried like a chat call but never handed to a fallback backend; on
+	 * a 2xx answer res->content is the reply's body, unparsed. Such calls
+	 * stay out of the backend metrics (their caller counts them). */
+	const char *url, *api_key, *body;
+	/* chat calls: an assistant turn after the user's (NULL: none) */
+	const char *assistant;
+} llm_opts;
+
+/* llm_start with per-call settings (o may be NULL). An empty system text
+ * sends the user message alone. */
+llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
+		       const llm_opts *o, const llm_handlers *h, void *ud);
+
 /* Plain call with only a completion callback. */
 typedef void (*llm_cb)(void *ud, const llm_result *res);
 llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool json_mode, llm_cb cb, void *ud);

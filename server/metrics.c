@@ -83,6 +83,14 @@ static const char *const error_names[BE_KINDS] = {
 	[BE_CLIENT_GONE] = "client_gone", [BE_CANCELLED] = "cancelled",
 };
 #define NLEVELS (RISK_IMMINENT + 1)
+#define NCLS_KINDS 3 /* moderation, llama-guard, chat-json (classifier_kind 1..3) */
+static const char *const cls_kind_names[NCLS_KINDS] = {"moderation", "llama-guard", "chat-json"};
+static const char *const cls_stage_names[2] = {"message", "reply"};
+/* message outcomes, then reply outcomes */
+const char *const metrics_classifier_outcomes[] = {"agreed", "raised",  "lower_ignored", "no_opinion", "timeout",
+						   "failed", "skipped", "not_needed",    "passed",     "flagged",
+						   NULL};
+#define NCLS_OUTCOMES 10
 
 static struct {
 	double start_time;
@@ -97,6 +105,8 @@ static struct {
 	uint64_t retries, fallbacks;
 	uint64_t risk[NLEVELS];
 	uint64_t replaced;
+	uint64_t cls[NCLS_KINDS][2][NCLS_OUTCOMES];
+	histogram cls_duration[NCLS_KINDS][2];
 } m;
 
 void metrics_init(void)
@@ -193,6 +203,20 @@ void metrics_risk_assessed(risk_level level)
 void metrics_reply_replaced(void)
 {
 	m.replaced++;
+}
+
+void metrics_classifier(int kind, int stage, const char *outcome, double seconds)
+{
+	if (kind < 1 || kind > NCLS_KINDS || stage < 0 || stage > 1 || !outcome)
+		return;
+	for (unsigned k = 0; k < NCLS_OUTCOMES; k++) {
+		if (strcmp(outcome, metrics_classifier_outcomes[k]) == 0) {
+			m.cls[kind - 1][stage][k]++;
+			break;
+		}
+	}
+	if (seconds >= 0)
+		observe(&m.cls_duration[kind - 1][stage], seconds);
 }
 
 /* ---- exposition ---- */
@@ -323,6 +347,26 @@ static void render_safety(sbuf *o)
 	family(o, "culturecare_safety_replies_replaced_total", "counter",
 	       "Generated replies replaced by the crisis message because the output check failed.");
 	sb_printf(o, "culturecare_safety_replies_replaced_total %llu\n", (unsigned long long)m.replaced);
+	family(o, "culturecare_risk_classifier_total", "counter",
+	       "Classifier stage results, by kind (RISK_CLASSIFIER), stage (message, reply) and outcome.");
+	for (unsigned k = 0; k < NCLS_KINDS; k++)
+		for (unsigned st = 0; st < 2; st++)
+			for (unsigned i = 0; i < NCLS_OUTCOMES; i++) {
+				/* the outcomes each stage can have; chat-json checks no replies */
+				if (st == 0 ? i >= 8 : i < 4 || k == 2)
+					continue;
+				sb_printf(o, "culturecare_risk_classifier_total{kind=\"%s\",stage=\"%s\",outcome=\"%s\"} %llu\n",
+				    cls_kind_names[k], cls_stage_names[st], metrics_classifier_outcomes[i],
+				    (unsigned long long)m.cls[k][st][i]);
+			}
+	family(o, "culturecare_risk_classifier_duration_seconds", "histogram",
+	       "Classifier calls, from their start to their answer, timeout or failure, by kind and stage.");
+	for (unsigned k = 0; k < NCLS_KINDS; k++)
+		for (unsigned st = 0; st < (k == 2 ? 1u : 2u); st++) {
+			char labels[64];
+			snprintf(labels, sizeof labels, "kind=\"%s\",stage=\"%s\"", cls_kind_names[k], cls_stage_names[st]);
+			put_histogram(o, "culturecare_risk_classifier_duration_seconds", labels, &m.cls_duration[k][st]);
+		}
 }
 
 /* Open descriptors: the entries of /proc/self/fd (less the one reading). */

@@ -61,6 +61,12 @@ void metrics_backend_call(unsigned backend, int outcome, double seconds, double 
 /* ---- safety ---- */
 void metrics_risk_assessed(risk_level level);
 void metrics_reply_replaced(void);
+/* The classifier stage (server/classifier.h): kind is a classifier_kind
+ * above off, stage 0 for the message, 1 for the reply; outcome one of
+ * metrics_classifier_outcomes (others are ignored); seconds < 0 when no
+ * call was made. */
+extern const char *const metrics_classifier_outcomes[];
+void metrics_classifier(int kind, int stage, const char *outcome, double seconds);
 
 /* ---- exposition ---- */
 /* The whole text; pool is read at scrape time (NULL: the pool is closed,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/app.h"
+#include "server/classifier.h"
 #include "server/db.h"
 #include "server/gate.h"
 #include "server/log.h"
@@ -272,6 +273,10 @@ int serve_run(config *cfg)
 	log_set_level(cfg->log_level);
 	metrics_init();
 	char err[512];
+	if (classifier_setup(cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "culturecare serve: %s\n", err);
+		return 1;
+	}
 	if (migrations_load(cfg->migrations_dir, &a.migrations, err, sizeof err) < 0) {
 		fprintf(stderr, "culturecare serve: %s\n", err);
 		return 1;

@@ -10,6 +10,20 @@
  *       records the request and answers according to the script; a request
  *       with "stream": true in mode ok gets a text/event-stream of
  *       chat.completion.chunk events (role, one per piece, final, [DONE]).
+ *       A request whose user turn is a Llama Guard 3 prompt ("Task: Check
+ *       if there is unsafe content in 'User'|'Agent' messages...") gets
+ *       Llama Guard's answer about the last User or Agent message:
+ *       "unsafe\nS11" when it holds LG-UNSAFE-S11, "unsafe\nS1" for
+ *       LG-UNSAFE-S1, "I am not sure." for LG-GARBAGE, after 5 s for
+ *       LG-SLOW, else "safe".
+ *   POST /v1/moderations, POST /moderations
+ *       an OpenAI moderation answer for {"model", "input"} (recorded with
+ *       "_endpoint": "moderations"), chosen by markers in the input:
+ *       MOD-INTENT (self-harm/intent 0.93), MOD-INSTRUCTIONS
+ *       (self-harm/instructions 0.91), MOD-SH (self-harm 0.62),
+ *       MOD-SCORE=X (the three scores X), MOD-GARBAGE (not JSON),
+ *       MOD-ERROR (500), MOD-SLOW (after 5 s); else scores of 0.01. The
+ *       script's moderation_delay_ms delays every answer.
  *   POST /_control            replaces the script (JSON, see struct script).
  *   GET /_requests            recorded requests, oldest first (last 5000),
  *                             each with "_authorization", "_stream" (answered
@@ -78,6 +92,7 @@ struct script {
 				 * connection until the client leaves; -1: never */
 	long break_after;	/* after that many pieces close the connection (no final
 				 * chunk, no [DONE]); -1: never */
+	unsigned moderation_delay_ms;	/* every moderation answer after this long */
 };
 
 enum req_state {
@@ -206,6 +221,7 @@ static void script_default(struct script *s)
 	s->piece_interval_ms = 0;
 	s->stall_after = -1;
 	s->break_after = -1;
+	s->moderation_delay_ms = 0;
 }
 
 /* ---- heap of due times (mu held) ---- */
@@ -772,6 +788,139 @@ static bool wants_json(json_t *request)
 	return json_is_string(type) && strcmp(json_string_value(type), "json_object") == 0;
 }
 
+#define SLOW_MARKER_MS 5000
+
+/* A Llama Guard 3 prompt: the answer about its last User or Agent message
+ * (see the top), or NULL when the request is not one. A model whose name
+ * holds "guard" is Llama Guard too: then the last turn is assessed as it
+ * is (the conversation without the prompt, which a chat template writes). */
+static const char *llama_guard_answer(json_t *request, unsigned *delay_ms)
+{
+	json_t *m, *messages = json_object_get(request, "messages");
+	const char *user = NULL, *last = NULL;
+	size_t i;
+	json_array_foreach(messages, i, m) {
+		json_t *role = json_object_get(m, "role"), *content = json_object_get(m, "content");
+		if (!json_is_string(role) || !json_is_string(content))
+			continue;
+		last = json_string_value(content);
+		if (strcmp(json_string_value(role), "user") == 0)
+			user = json_string_value(content);
+	}
+	char *t;
+	if (user && strncmp(user, "Task: Check if there is unsafe content in '", 43) == 0) {
+		bool agent = strstr(user, "ONLY THE LAST Agent message") != NULL;
+		const char *turn = strstr(user, agent ? "\nAgent: " : "\nUser: ");
+		const char *end = turn ? strstr(turn, "<END CONVERSATION>") : NULL;
+		if (!turn || !end)
+			return "I am not sure.";
+		t = strndup(turn, (size_t)(end - turn));
+	} else if (last && strstr(model_of(request), "guard")) {
+		t = strdup(last);
+	} else {
+		return NULL;
+	}
+	if (!t)
+		oom();
+	const char *a = "safe";
+	if (strstr(t, "LG-SLOW"))
+		*delay_ms = SLOW_MARKER_MS;
+	if (strstr(t, "LG-UNSAFE-S11"))
+		a = "unsafe\nS11";
+	else if (strstr(t, "LG-UNSAFE-S1"))
+		a = "unsafe\nS1";
+	else if (strstr(t, "LG-GARBAGE"))
+		a = "I am not sure.";
+	free(t);
+	return a;
+}
+
+/* Queues resp now, or after delay_ms (the connection suspended meanwhile). */
+static enum MHD_Result answer_after(struct MHD_Connection *c, struct req *r, unsigned status,
+				    struct MHD_Response *resp, unsigned delay_ms)
+{
+	if (!resp)
+		return MHD_NO;
+	if (delay_ms == 0)
+		return send_response(c, status, resp);
+	r->resp = resp;
+	r->status = status;
+	pthread_mutex_lock(&mu);
+	if (stopping || !heap_push(mono_ns() + (uint64_t)delay_ms * 1000000ull, r)) {
+		pthread_mutex_unlock(&mu);
+		return MHD_NO;	/* on_completed destroys r->resp */
+	}
+	r->state = ST_WAITING;
+	MHD_suspend_connection(c);
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&mu);
+	return MHD_YES;
+}
+
+static enum MHD_Result moderation(struct MHD_Connection *c, struct req *r)
+{
+	atomic_fetch_add(&total_requests, 1);
+	if (r->too_large)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	json_t *request = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
+	if (!json_is_object(request)) {
+		json_decref(request);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "request body is not a JSON object");
+	}
+	json_object_set_new(request, "_endpoint", json_string("moderations"));
+	record(request, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
+	json_t *in = json_object_get(request, "input");
+	if (json_is_array(in))
+		in = json_array_get(in, 0);
+	if (!json_is_string(in)) {
+		json_decref(request);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "input must be a string");
+	}
+	const char *text = json_string_value(in);
+	pthread_mutex_lock(&mu);
+	unsigned delay_ms = scr.moderation_delay_ms;
+	pthread_mutex_unlock(&mu);
+	if (strstr(text, "MOD-SLOW"))
+		delay_ms = SLOW_MARKER_MS;
+	struct MHD_Response *resp;
+	unsigned status = MHD_HTTP_OK;
+	if (strstr(text, "MOD-GARBAGE")) {
+		resp = make_response("{\"results\": oops", 16, "application/json");
+	} else if (strstr(text, "MOD-ERROR")) {
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		resp = json_response(json_pack("{s:{s:s,s:s}}", "error", "message", "fake failure",
+					       "type", "server_error"));
+	} else {
+		double sh = 0.01, intent = 0.01, instr = 0.01;
+		const char *x = strstr(text, "MOD-SCORE=");
+		if (strstr(text, "MOD-INTENT")) {
+			intent = 0.93;
+			sh = 0.88;
+		}
+		if (strstr(text, "MOD-INSTRUCTIONS")) {
+			instr = 0.91;
+			sh = 0.7;
+		}
+		if (strstr(text, "MOD-SH"))
+			sh = 0.62;
+		if (x)
+			sh = intent = instr = strtod(x + 10, NULL);
+		char id[40];
+		snprintf(id, sizeof id, "modr-fake-%lu", atomic_fetch_add(&completion_id, 1) + 1);
+		json_t *model = json_object_get(request, "model");
+		resp = json_response(json_pack(
+			"{s:s,s:s,s:[{s:b,s:{s:b,s:b,s:b,s:b},s:{s:f,s:f,s:f,s:f}}]}", "id", id, "model",
+			json_is_string(model) ? json_string_value(model) : "omni-moderation-latest",
+			"results", "flagged", sh >= 0.5 || intent >= 0.5 || instr >= 0.5, "categories",
+			"self-harm", sh >= 0.5, "self-harm/intent", intent >= 0.5,
+			"self-harm/instructions", instr >= 0.5, "violence", 0, "category_scores",
+			"self-harm", sh, "self-harm/intent", intent, "self-harm/instructions", instr,
+			"violence", 0.01));
+	}
+	json_decref(request);
+	return answer_after(c, r, status, resp, delay_ms);
+}
+
 static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 {
 	atomic_fetch_add(&total_requests, 1);
@@ -801,6 +950,13 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	unsigned interval_ms = scr.piece_interval_ms;
 	long stall_after = scr.stall_after, break_after = scr.break_after;
 	pthread_mutex_unlock(&mu);
+	const char *guard = llama_guard_answer(request, &delay_ms);
+	if (guard) {
+		free(content);
+		content = xstrdup(guard);
+		json_decref(pieces);
+		pieces = NULL;
+	}
 
 	struct MHD_Response *resp = NULL;
 	switch (mode) {
@@ -968,6 +1124,9 @@ static const char *parse_script(json_t *body, struct script *s)
 					return "pieces must be an array of strings or null";
 			}
 			s->pieces = json_incref(v);
+		} else if (strcmp(key, "moderation_delay_ms") == 0) {
+			if (!parse_uint(v, 3600000, &s->moderation_delay_ms))
+				return "moderation_delay_ms must be an integer 0..3600000";
 		} else if (strcmp(key, "piece_interval_ms") == 0) {
 			if (!parse_uint(v, 3600000, &s->piece_interval_ms))
 				return "piece_interval_ms must be an integer 0..3600000";
@@ -1107,6 +1266,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(url, "/v1/chat/completions") == 0 || strcmp(url, "/chat/completions") == 0) {
 		if (post)
 			return chat(c, r);
+	} else if (strcmp(url, "/v1/moderations") == 0 || strcmp(url, "/moderations") == 0) {
+		if (post)
+			return moderation(c, r);
 	} else if (strcmp(url, "/_control") == 0) {
 		if (post)
 			return control(c, r);

@@ -135,30 +135,31 @@ ok "no crisis message text in the logs" bash -c '! grep -q "$1" "$2"' _ "$marker
 serve_stop
 eq "SIGTERM: exit 0" "$SERVER_RC" 0
 
-# ---- RISK_MODEL_CHECK: the model's second opinion, never lowering ----
-RISK_MODEL_CHECK=on serve_up
+# ---- RISK_CLASSIFIER=chat-json: the model's second opinion, never lowering ----
+# (beside the role-play call; tests/http_classifier.sh tests the stage)
+RISK_CLASSIFIER=chat-json serve_up
 neutral='{"message": "Work was long today and I miss my family.", "culture": "german", "annotator": "corpus", "strategy": "redditor"}'
 fake_clear
 fake_script '{"json_content": "{\"risk_level\": \"high\", \"categories\": []}", "content": "role-play reply"}'
 post "$neutral"
 eq "the model grades higher: its level wins" "$(jb .safety.risk_level),$(jb .safety.response_mode),$(jb .safety.escalate)" "high,crisis,true"
-eq "reported as raised" "$(jb .safety.model_check.outcome),$(jb .safety.model_check.model_level)" "raised,high"
+eq "reported as raised" "$(jb .safety.classifier.outcome),$(jb .safety.classifier.level)" "raised,high"
 eq "the crisis message, not a role-play" "$(jb .response)" "$crisis_en"
-eq "one backend call: the grading (JSON mode), no role-play" "$(fake_requests | jq -c '[.[] | has("response_format")]')" "[true]"
-ok "the grading call carries the message only in the user turn" jqok '.[0].messages[0].role == "system" and (.[0].messages[1].content | startswith("Work was long"))' <<<"$(fake_requests)"
+eq "one grading call (JSON mode)" "$(fake_requests | jq -c '[.[] | select(has("response_format"))] | length')" 1
+ok "the grading call carries the message only in the user turn" jqok '[.[] | select(has("response_format"))][0] | .messages[0].role == "system" and (.messages[1].content | startswith("Work was long"))' <<<"$(fake_requests)"
 moderate=$(pick en moderate self)
 fake_clear
 fake_script '{"json_content": "{\"risk_level\": \"none\"}", "content": "a reply"}'
 post "$(jq -n --arg m "$moderate" '{message: $m, culture: "german", annotator: "corpus", strategy: "redditor"}')"
-eq "the model grades lower: the rules' level stays" "$(jb .safety.risk_level),$(jb .safety.model_check.outcome)" "moderate,lower_ignored"
-contains "and safe messaging still applies" "$(fake_last system)" "safe-messaging"
+eq "the model grades lower: the rules' level stays" "$(jb .safety.risk_level),$(jb .safety.classifier.outcome)" "moderate,lower_ignored"
+contains "and safe messaging still applies" "$(fake_requests | jq -r '[.[] | select(has("response_format") | not)][-1].messages[0].content')" "safe-messaging"
 fake_script '{"json_content": "not json at all", "content": "a reply"}'
 post "$neutral"
-eq "an unreadable grade: the rules' level, marked failed" "$(jb .safety.risk_level),$(jb .safety.model_check.outcome)" "none,failed"
+eq "an unreadable grade: the rules' level, marked failed" "$(jb .safety.risk_level),$(jb .safety.classifier.outcome)" "none,failed"
 eq "and the reply is generated" "$(jb .response)" "a reply"
 post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish"}')"
-eq "already high by the rules: no need to ask" "$(jb .safety.model_check.outcome)" not_needed
-schema_ok "safety with model_check" SupportReply
+eq "already high by the rules: no need to ask" "$(jb .safety.classifier.outcome)" not_needed
+schema_ok "safety with classifier" SupportReply
 fake_script '{}'
 serve_stop
 finish

@@ -37,8 +37,9 @@ cc() { "$CULTURECARE" "$@"; }
 # Starts `culturecare serve` on a free port; sets SERVER_PID and BASE.
 serve_up() {
   : >"$SERVER_LOG"
-  # Suites test what they are about; keys are tested by http_access.sh.
-  AUTH=${AUTH:-off} PORT=0 ${CC_WRAPPER:-} "$CULTURECARE" serve "$@" >>"$SERVER_LOG" 2>&1 &
+  # Suites test what they are about; keys are tested by http_access.sh,
+  # the classifier stage (on by default) by http_classifier.sh.
+  AUTH=${AUTH:-off} RISK_CLASSIFIER=${RISK_CLASSIFIER-off} PORT=0 ${CC_WRAPPER:-} "$CULTURECARE" serve "$@" >>"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   local port=
   for _ in $(seq 1 200); do
