@@ -1059,6 +1059,8 @@ static void generate(support *s)
 		.nsignals = ns,
 		.hints = hints,
 		.nhints = nh,
+		/* No role-play for a writer who may be at risk. */
+		.no_role = s->risk.level >= RISK_MODERATE,
 		.extra_system = s->risk.level == RISK_MODERATE ? SAFE_MESSAGING
 				: s->risk.level == RISK_LOW    ? CHECK_IN
 							       : NULL,

@@ -104,6 +104,12 @@ const char prompt_signal_definition[] =
 	"background has written the message you will be given. Reply to them as " \
 	"a caring fellow member, offering emotional support."
 
+/* Instead of a role-play, when the writer may be at risk. */
+#define ROLE_NONE \
+	"You are a supportive assistant, not a person and not a member of any " \
+	"community. Someone has written the message you will be given. Reply to " \
+	"them with care, offering emotional support."
+
 const char *const prompt_guidelines[PROMPT_NGUIDELINES] = {
 	"Value and respect the ways in which the writer's culture may differ from yours.",
 	"Be comfortable with the differences between the writer and you.",
@@ -257,7 +263,9 @@ static bool input_valid(const prompt_input *in)
 static void add_role(sbuf *b, const prompt_input *in)
 {
 	sb_para(b);
-	if (culture_needed(in->strategy))
+	if (in->no_role)
+		sb_add(b, ROLE_NONE);
+	else if (culture_needed(in->strategy))
 		sb_printf(b, ROLE_CULTURE_FMT, starts_with_vowel(in->culture) ? "an" : "a",
 			  in->culture, in->culture);
 	else

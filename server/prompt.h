@@ -87,6 +87,9 @@ typedef struct prompt_input {
 	size_t nhints;
 	const char *extra_system; /* appended as the last paragraph of the system
 				   * prompt when not NULL */
+	bool no_role;             /* no role-play: the forum persona (and the
+				   * culture's) is replaced by a plain supportive
+				   * assistant; used when the writer may be at risk */
 } prompt_input;
 
 /* Both strings are malloc'd and owned by the caller: free with

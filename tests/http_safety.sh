@@ -86,6 +86,8 @@ fake_clear
 post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", strategy: "profile"}')"
 eq "moderate: a generated reply" "$STATUS $(jb .safety.response_mode) $(fake_count)" "200 safe_messaging 1"
 contains "moderate: safe-messaging instructions in the system prompt" "$(fake_last system)" "never describe or discuss methods"
+contains "moderate: no role-play, a plain supportive assistant" "$(fake_last system)" "You are a supportive assistant, not a person"
+eq "moderate: not the strategy's forum persona" "$(fake_last system | grep -c 'member of an online forum' || true)" 0
 ok "moderate: resources" jqok '.safety.resources | length > 0' <<<"$BODY"
 msg=$(pick en low self)
 post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", strategy: "profile"}')"

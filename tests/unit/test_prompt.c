@@ -156,6 +156,16 @@ static void check_strategy(prompt_strategy s, bool with_hints)
 	CHECK(n >= strlen(tail) && strcmp(p.system + n - strlen(tail), tail) == 0);
 	CHECK_ABSENT(p.user, "SAFETY-TEXT");
 	prompt_clear(&p);
+
+	/* No role-play when the writer may be at risk: neither persona. */
+	in.no_role = true;
+	if (!CHECK_INT_EQ(prompt_build(&in, &p), 0))
+		return;
+	CHECK(strncmp(p.system, "You are a supportive assistant, not a person", 44) == 0);
+	CHECK_ABSENT(p.system, "member of an online forum");
+	CHECK_ABSENT(p.system, "fellow member");
+	CHECK_HAS_IF(annotated, p.system, prompt_distress_definition);
+	prompt_clear(&p);
 }
 
 static void test_strategies(void)
