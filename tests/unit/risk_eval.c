@@ -12,11 +12,19 @@
  *
  * Usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...
  * Without limits it only reports (exit 0 unless a set is malformed); with
- * them it exits 1 when a limit is missed. Build with -DSOURCE_ROOT. */
+ * them it exits 1 when a limit is missed.
+ *
+ * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
+ * annotation files (post.emotional_distress[].phrase) through the rules:
+ * the distribution of levels, per file and per annotated intensity. No
+ * phrase is printed (the files are research data). Exit 77 when no file
+ * can be read. Build with -DSOURCE_ROOT. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "server/risk.h"
 #include "server/util.h"
@@ -139,12 +147,68 @@ static int eval_set(const risk_rules *r, const char *path, tally *by_lang)
 	return bad ? -1 : 0;
 }
 
+/* The level distribution of the distress phrases of CultureCare files. */
+static int corpus(const risk_rules *r, int argc, char **argv)
+{
+	static const char *const intens[] = {"light", "moderate", "high"};
+	int read = 0;
+	for (int i = 0; i < argc; i++) {
+		FILE *f = fopen(argv[i], "r");
+		if (!f) {
+			printf("SKIP %s: cannot be read\n", argv[i]);
+			continue;
+		}
+		read++;
+		unsigned by[4][RISK_IMMINENT + 1] = {{0}}; /* light, moderate, high, other */
+		unsigned total = 0;
+		char *line = NULL;
+		size_t cap = 0;
+		while (getline(&line, &cap, f) > 0) {
+			json_t *o = json_loads(line, 0, NULL);
+			json_t *d = json_object_get(json_object_get(o, "post"), "emotional_distress");
+			size_t k;
+			json_t *e;
+			json_array_foreach(d, k, e)
+			{
+				const char *ph = json_string_value(json_object_get(e, "phrase"));
+				const char *in = json_string_value(json_object_get(e, "intensity"));
+				risk_result res;
+				if (!ph || risk_assess(r, ph, strlen(ph), &res) != 0)
+					continue;
+				size_t slot = 3;
+				for (size_t j = 0; j < 3; j++)
+					if (in && strcmp(in, intens[j]) == 0)
+						slot = j;
+				by[slot][res.level]++;
+				total++;
+			}
+			json_decref(o);
+		}
+		free(line);
+		fclose(f);
+		const char *base = strrchr(argv[i], '/');
+		printf("== %s: %u distress phrases\n", base ? base + 1 : argv[i], total);
+		for (size_t j = 0; j < 4; j++) {
+			unsigned n = 0;
+			for (int l = 0; l <= RISK_IMMINENT; l++)
+				n += by[j][l];
+			if (!n)
+				continue;
+			printf("  intensity %-8s %4u:", j < 3 ? intens[j] : "other", n);
+			for (int l = 0; l <= RISK_IMMINENT; l++)
+				printf(" %s %u (%.1f%%)", risk_level_name((risk_level)l), by[j][l], pct(by[j][l], n));
+			printf("\n");
+		}
+	}
+	return read ? 0 : 77;
+}
+
 int main(int argc, char **argv)
 {
 	double min_acute = -1, max_false = -1;
 	long max_none = -1;
 	int i = 1;
-	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--corpus") != 0; i += 2) {
 		if (strcmp(argv[i], "--min-acute") == 0)
 			min_acute = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "--max-false") == 0)
@@ -163,6 +227,11 @@ int main(int argc, char **argv)
 	if (!r)
 		return 2;
 	printf("seeded rules: %ld\n", nrules);
+	if (strcmp(argv[i], "--corpus") == 0) {
+		int rc = corpus(r, argc - i - 1, argv + i + 1);
+		risk_rules_free(r);
+		return rc;
+	}
 	int rc = 0;
 	for (; i < argc; i++) {
 		tally by_lang[NLANGS] = {{0}}, all = {0};
