@@ -13,6 +13,7 @@ only the Ingress controller and only the service and the migration Job, and
 the CA for sslmode=verify-full is mounted where the ConfigMap's example
 says. Prints one line per problem; exits 1 if there is any."""
 import os
+import re
 import sys
 
 import yaml
@@ -49,6 +50,35 @@ def selects(selector, labels):
     return bool(selector) and all((labels or {}).get(k) == v for k, v in selector.items())
 
 
+def defaults(text):
+    """compose's ${VAR:-default} and ${VAR} with their defaults (for the file
+    as written, before `docker compose config`)."""
+    return re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(text))
+
+
+def volume_targets(service):
+    """Target path -> source of a compose service's volumes (short or long syntax)."""
+    out = {}
+    for v in service.get("volumes") or []:
+        if isinstance(v, dict):
+            out[v.get("target")] = str(v.get("source"))
+        else:
+            parts = defaults(v).split(":")
+            if len(parts) >= 2:
+                out[parts[1]] = parts[0]
+    return out
+
+
+def container_ports(service):
+    out = set()
+    for p in service.get("ports") or []:
+        if isinstance(p, dict):
+            out.add(int(p.get("target")))
+        else:
+            out.add(int(defaults(p).split("/")[0].split(":")[-1]))
+    return out
+
+
 def check_compose(path):
     with open(path) as f:
         doc = yaml.safe_load(f)
@@ -74,6 +104,13 @@ def check_compose(path):
     need("AUTH" in env, "compose: culturecare has no AUTH setting")
     need("migrate" in str(dig(services, "migrate", "command")) and "import" in str(dig(services, "migrate", "command")),
          "compose: migrate does not run migrate and import")
+    nginx = services.get("nginx") or {}
+    need(container_ports(nginx) == {80, 443}, f"compose: nginx publishes {sorted(container_ports(nginx))}, expected 80 and 443")
+    mounts = volume_targets(nginx)
+    need("/etc/nginx/tls" in mounts, "compose: nginx has no certificate folder on /etc/nginx/tls")
+    need(mounts.get("/etc/nginx/conf.d/default.conf", "").endswith("/tls.conf"),
+         "compose: nginx's site is not the TLS edge (tls.conf) by default")
+    need("/etc/nginx/culturecare" in mounts, "compose: deploy/nginx is not mounted on /etc/nginx/culturecare")
 
 
 def meta_name(doc):
