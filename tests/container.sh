@@ -228,6 +228,10 @@ bash -c '
   openssl verify -CAfile "$1/ca.pem" "$2/fullchain.pem"' _ "$T/ca" "$T/certs" "${ec[@]}" >"$T/openssl.log" 2>&1 \
   || { certs_ok=false; cat "$T/openssl.log"; }
 ok "a test CA and a server certificate for $TLS_NAME signed by it (openssl)" $certs_ok
+# The self-signed set for local use, as README's compose steps make it.
+ok "deploy/nginx/selfsigned.sh makes fullchain.pem, privkey.pem, chain.pem for localhost" bash -c '
+  TLS_DIR=$1 deploy/nginx/selfsigned.sh >/dev/null && [ -s "$1/privkey.pem" ] && [ -s "$1/chain.pem" ] &&
+  openssl x509 -in "$1/fullchain.pem" -noout -checkhost localhost | grep -q "does match"' _ "$T/selfsigned"
 
 # nginx's mounts as compose.yaml has them (./ is deploy/), for an edge
 # (NGINX_EDGE) and a certificate folder (TLS_DIR).
