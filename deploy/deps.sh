@@ -11,7 +11,7 @@ ensure_packages() {
     # about 10 s to install, 96 MB; on a systemd machine the package also
     # enables its own prometheus service, which the tests do not need)
     test) want+=(jq wrk valgrind bc procps prometheus) ;;
-    container) want+=(jq podman runc netavark aardvark-dns iptables debootstrap python3-yaml docker-compose) ;;
+    container) want+=(jq podman runc netavark aardvark-dns iptables debootstrap python3-yaml docker-compose openssl) ;;
   esac
   local missing=()
   for p in "${want[@]}"; do

@@ -5,13 +5,16 @@
 # (tests/container/), and runs them as deploy/compose.yaml does: one bridge
 # network with the compose service names (postgres, culturecare), a one-shot
 # migrate + import, the service (read-only root, no capabilities), nginx
-# with deploy/nginx/ in front as the only published port. The fake model
+# with deploy/nginx/ in front as the only published service: the TLS edge
+# (tls.conf) with a certificate signed by a CA made here, HTTPS with HTTP/2,
+# port 80 redirecting, old protocols refused; and the plain edge (plain.conf)
+# for a TLS-terminating load balancer. The fake model
 # backend (tests/fake_llm) runs on this machine inside the service
 # container's network namespace (nsenter), so the service reaches it at
 # 127.0.0.1 and nothing else changes. Also checks the compose file and the
 # Kubernetes manifests (tests/container/check_manifests.py).
 #
-# Needs root, podman, runc, debootstrap, python3-yaml (deploy/deps.sh:
+# Needs root, podman, runc, debootstrap, openssl, python3-yaml (deploy/deps.sh:
 # container); exits 77 with one SKIP line without them. Everything podman
 # makes lives in a temporary folder removed at exit; the debootstrapped base
 # is cached as a tarball in ${XDG_CACHE_HOME:-~/.cache}/culturecare-container.
@@ -27,7 +30,7 @@ say() { echo "# $*"; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 [ "$(id -u)" = 0 ] || skip "container test: needs root (rootful podman)"
-for tool in podman runc debootstrap nsenter python3 curl jq; do
+for tool in podman runc debootstrap nsenter python3 curl jq openssl; do
   command -v "$tool" >/dev/null || skip "container test: $tool not installed (deploy/deps.sh: container)"
 done
 python3 -c 'import yaml' 2>/dev/null || skip "container test: python3-yaml not installed"
@@ -205,22 +208,88 @@ fake() { # PATH [curl args]: a request to the fake, from inside the service's ne
 for _ in $(seq 1 100); do grep -qs port "$T/fake.out" && break; sleep 0.05; done
 ok "fake backend listening in the service's network" grep -q '"port": 18000' "$T/fake.out"
 
-run -d --name cc-nginx --network cc -p 127.0.0.1::80 \
-  -v "$root/deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro" \
-  -v "$root/deploy/nginx/culturecare.conf:/etc/nginx/conf.d/default.conf:ro" \
-  localhost/cctest-nginx >/dev/null
-N="http://$("${P[@]}" port cc-nginx 80 | head -n 1)"
+# --- the TLS edge ---
+# A CA made here, and a server certificate for $TLS_NAME signed by it, in
+# the files tls.conf names (fullchain.pem, privkey.pem, chain.pem).
+TLS_NAME=culturecare.test
+mkdir -p "$T/ca" "$T/certs"
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+printf 'subjectAltName=DNS:%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+  "$TLS_NAME" >"$T/ca/server.ext"
+certs_ok=true
+bash -c '
+  openssl req -x509 "${@:3}" -days 2 -subj "/CN=CultureCare test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$1/ca.key" -out "$1/ca.pem" &&
+  openssl req -new "${@:3}" -subj "/CN='"$TLS_NAME"'" -keyout "$2/privkey.pem" -out "$1/server.csr" &&
+  openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial -days 2 \
+    -extfile "$1/server.ext" -out "$2/fullchain.pem" &&
+  cp "$1/ca.pem" "$2/chain.pem" &&
+  openssl verify -CAfile "$1/ca.pem" "$2/fullchain.pem"' _ "$T/ca" "$T/certs" "${ec[@]}" >"$T/openssl.log" 2>&1 \
+  || { certs_ok=false; cat "$T/openssl.log"; }
+ok "a test CA and a server certificate for $TLS_NAME signed by it (openssl)" $certs_ok
+# The self-signed set for local use, as README's compose steps make it.
+ok "deploy/nginx/selfsigned.sh makes fullchain.pem, privkey.pem, chain.pem for localhost" bash -c '
+  TLS_DIR=$1 deploy/nginx/selfsigned.sh >/dev/null && [ -s "$1/privkey.pem" ] && [ -s "$1/chain.pem" ] &&
+  openssl x509 -in "$1/fullchain.pem" -noout -checkhost localhost | grep -q "does match"' _ "$T/selfsigned"
+
+# nginx's mounts as compose.yaml has them (./ is deploy/), for an edge
+# (NGINX_EDGE) and a certificate folder (TLS_DIR).
+nginx_mounts() { # EDGE TLS_DIR
+  NGINX_EDGE=$1 TLS_DIR=$2 python3 - deploy/compose.yaml <<'PY'
+import os, re, sys, yaml
+base = os.path.dirname(os.path.abspath(sys.argv[1]))
+for v in yaml.safe_load(open(sys.argv[1]))["services"]["nginx"]["volumes"]:
+    v = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m.group(1)) or m.group(2), v)
+    src, rest = v.split(":", 1)
+    print("-v")
+    print(os.path.normpath(os.path.join(base, src)) + ":" + rest)
+PY
+}
+mapfile -t mounts < <(nginx_mounts tls "$T/certs")
+run -d --name cc-nginx --network cc -p 127.0.0.1::80 -p 127.0.0.1::443 "${mounts[@]}" localhost/cctest-nginx >/dev/null
+https_port=$("${P[@]}" port cc-nginx 443 | head -n 1 | sed 's/.*://')
+http_port=$("${P[@]}" port cc-nginx 80 | head -n 1 | sed 's/.*://')
+# Every request through nginx goes to https://$TLS_NAME, trusting the test CA.
+N="https://$TLS_NAME:$https_port"
+TLS=(--cacert "$T/ca/ca.pem" --resolve "$TLS_NAME:$https_port:127.0.0.1")
 up=false
 for _ in $(seq 1 100); do
-  [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$N/healthz")" = 200 ] && { up=true; break; }
+  [ "$(curl -s -m 1 "${TLS[@]}" -o /dev/null -w '%{http_code}' "$N/healthz")" = 200 ] && { up=true; break; }
   sleep 0.05
 done
-ok "nginx up on its published port ($N)" $up
-ok "nginx -t accepts deploy/nginx" "${P[@]}" exec cc-nginx nginx -t -q
+ok "nginx up with TLS on its published port ($N)" $up
+ok "nginx -t accepts deploy/nginx (tls.conf)" "${P[@]}" exec cc-nginx nginx -t -q 2>"$T/nginx-t.log"
+grep -q 'ssl_stapling.*no OCSP responder' "$T/nginx-t.log" &&
+  say "OCSP stapling: on, skipped by nginx for the test certificate (it names no OCSP responder)"
+eq "HTTPS with HTTP/2 (%{http_version})" \
+  "$(curl -s -m 5 "${TLS[@]}" -o /dev/null -w '%{http_code} %{http_version}' "$N/healthz")" "200 2"
+curl -s -m 5 "${TLS[@]}" -o /dev/null -D "$T/tls-headers" "$N/healthz"
+contains "HSTS on HTTPS replies" "$(tr -d '\r' <"$T/tls-headers")" "strict-transport-security: max-age="
+curl -s -m 5 --resolve "$TLS_NAME:$https_port:127.0.0.1" -o /dev/null "$N/healthz"
+eq "without the test CA curl refuses the certificate (exit 60)" "$?" 60
+eq "TLS 1.2 accepted" "$(curl -s -m 5 "${TLS[@]}" --tlsv1.2 --tls-max 1.2 -o /dev/null -w '%{http_code}' "$N/healthz")" 200
+proto=$(openssl s_client -connect "127.0.0.1:$https_port" -servername "$TLS_NAME" -CAfile "$T/ca/ca.pem" \
+  -verify_return_error -brief </dev/null 2>&1 | sed -n 's/^Protocol version: //p')
+eq "TLS 1.3 by default (openssl s_client)" "$proto" "TLSv1.3"
+# TLS 1.0 and 1.1: the client is made willing (OpenSSL 3 refuses them itself
+# at its default security level), so that the refusal is the server's.
+out=$(curl -sS -m 5 "${TLS[@]}" --tlsv1.0 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0' -o /dev/null "$N/healthz" 2>&1)
+rc=$?
+ok "TLS 1.0/1.1 refused: curl --tls-max 1.1 fails (exit $rc: ${out#curl: })" test "$rc" -ne 0
+out=$(openssl s_client -connect "127.0.0.1:$https_port" -servername "$TLS_NAME" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null 2>&1)
+contains "the server answers TLS 1.1 with a protocol_version alert (openssl s_client -tls1_1)" "$out" "alert protocol version"
+eq "plain HTTP redirected to https (308)" \
+  "$(curl -s -m 5 -o /dev/null -D "$T/redirect" -w '%{http_code}' "http://127.0.0.1:$http_port/cultures?x=1")" 308
+eq "to the same path on https" "$(tr -d '\r' <"$T/redirect" | sed -n 's/^[Ll]ocation: //p')" "https://127.0.0.1/cultures?x=1"
+eq "a POST too, method kept (308)" \
+  "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -d '{}' "http://127.0.0.1:$http_port/support")" 308
+eq "ACME challenges answered on port 80 from the webroot (404: none here)" \
+  "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/.well-known/acme-challenge/x")" 404
 
 # --- through nginx ---
 H=$T/headers
-code() { curl -s -m 10 -o "$T/body" -D "$H" -w '%{http_code}' "$@"; }
+code() { curl -s -m 10 "${TLS[@]}" -o "$T/body" -D "$H" -w '%{http_code}' "$@"; }
 eq "GET /readyz through nginx" "$(code "$N/readyz")" 200
 contains "ready with the schema" "$(cat "$T/body")" '"status":"ready"'
 eq "no key through nginx: 401" "$(code "$N/cultures")" 401
@@ -228,7 +297,9 @@ code -H "$AUTHZ" "$N/cultures" >/dev/null
 rid=$(tr -d '\r' <"$H" | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: //p')
 ok "nginx makes an X-Request-Id when the client sends none ($rid)" grep -Eq '^[0-9a-f]{32}$' <<<"$rid"
 code -H "$AUTHZ" -H 'X-Request-Id: cc-container-check-1' "$N/cultures" >/dev/null
-contains "the client's X-Request-Id reaches the service and comes back" "$(tr -d '\r' <"$H")" "X-Request-Id: cc-container-check-1"
+# (HTTP/2 header names are lower case.)
+contains "the client's X-Request-Id reaches the service and comes back" "$(tr -d '\r' <"$H" | tr '[:upper:]' '[:lower:]')" \
+  "x-request-id: cc-container-check-1"
 sleep 0.2
 contains "the service logs the request id nginx passed" "$("${P[@]}" logs culturecare 2>/dev/null)" '"request_id":"cc-container-check-1"'
 eq "/metrics is closed to the public" "$(code "$N/metrics")" 403
@@ -236,7 +307,7 @@ qmark="QUERY-PRIVATE-$RANDOM$RANDOM"
 eq "a signal search through nginx" "$(code -H "$AUTHZ" "$N/cultures/german/signals?q=$qmark")" 200
 sleep 0.2
 eq "nginx's access log has the path, never the query text" "$("${P[@]}" logs cc-nginx 2>&1 | grep -c "$qmark")" 0
-contains "but it logs the path" "$("${P[@]}" logs cc-nginx 2>&1)" "GET /cultures/german/signals HTTP/1.1"
+contains "but it logs the path" "$("${P[@]}" logs cc-nginx 2>&1)" "GET /cultures/german/signals HTTP/2.0"
 head -c 70000 /dev/zero | tr '\0' a >"$T/big"
 eq "a body over 64k is refused by nginx" "$(code -H "$AUTHZ" -H 'Content-Type: application/json' --data-binary @"$T/big" "$N/support")" 413
 
@@ -244,12 +315,14 @@ fake /_control -X POST -H 'Content-Type: application/json' \
   --data-binary '{"pieces":["You ","are ","not ","alone."],"piece_interval_ms":250}' >/dev/null
 msg='{"culture":"german","message":"Since I moved to Berlin I feel so alone.","strategy":"culture"'
 eq "POST /support through nginx" "$(code -H "$AUTHZ" -H 'Content-Type: application/json' --data-binary "$msg}" "$N/support")" 200
+eq "the reply over HTTPS with HTTP/2" "$(head -n 1 "$H" | tr -d '\r' | sed 's/ *$//')" "HTTP/2 200"
 eq "the reply is the backend's" "$(jq -r .response "$T/body")" "You are not alone."
 eq "the backend got the model" "$(fake /_requests | jq -r '.[-1].model')" fake-model
 
 # A stream: the four pieces come 250 ms apart; unbuffered, the first delta
 # arrives well before the last.
-curl -sN -m 20 -H "$AUTHZ" -H 'Content-Type: application/json' --data-binary "$msg,\"stream\":true}" "$N/support" |
+curl -sN -m 20 "${TLS[@]}" -D "$T/stream-headers" -H "$AUTHZ" -H 'Content-Type: application/json' \
+  --data-binary "$msg,\"stream\":true}" "$N/support" |
   while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$T/stream"
 deltas=$(grep -c ' event: delta' "$T/stream")
 ok "stream through nginx: $deltas delta events" test "$deltas" -ge 2
@@ -258,6 +331,24 @@ last=$(grep ' event: delta' "$T/stream" | tail -n 1 | cut -d' ' -f1)
 gap=$(awk -v a="${first:-0}" -v b="${last:-0}" 'BEGIN { printf "%d", (b - a) * 1000 }')
 ok "the first delta arrives before the last (${gap} ms apart)" test "$gap" -ge 400
 contains "the stream ends with done" "$(cat "$T/stream")" "event: done"
+eq "the stream over HTTPS with HTTP/2" "$(head -n 1 "$T/stream-headers" | tr -d '\r' | sed 's/ *$//')" "HTTP/2 200"
+
+# The plain edge (NGINX_EDGE=plain), for a TLS-terminating load balancer:
+# plain HTTP on port 80, the balancer's X-Forwarded-Proto honoured.
+mapfile -t mounts < <(nginx_mounts plain "$T/certs")
+run -d --name cc-nginx-plain --network cc -p 127.0.0.1::80 "${mounts[@]}" localhost/cctest-nginx >/dev/null
+plain="http://$("${P[@]}" port cc-nginx-plain 80 | head -n 1)"
+up=false
+for _ in $(seq 1 100); do
+  [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$plain/readyz")" = 200 ] && { up=true; break; }
+  sleep 0.05
+done
+ok "plain edge: GET /readyz over HTTP ($plain)" $up
+ok "nginx -t accepts deploy/nginx (plain.conf)" "${P[@]}" exec cc-nginx-plain nginx -t -q 2>>"$T/nginx-t.log"
+eq "plain edge: a key works as over TLS" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "$AUTHZ" -H 'X-Forwarded-Proto: https' "$plain/cultures")" 200
+eq "plain edge: a request the balancer got over http is redirected" \
+  "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'X-Forwarded-Proto: http' "$plain/cultures")" 308
+"${P[@]}" rm -f -t 0 cc-nginx-plain >/dev/null 2>&1
 
 # A stop drains and exits 0 (SIGTERM within the grace period).
 "${P[@]}" stop -t 15 culturecare >/dev/null 2>>"$T/podman.log"

@@ -6,6 +6,6 @@ FROM ${BASE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/*
-EXPOSE 80
+EXPOSE 80 443
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]
