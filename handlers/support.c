@@ -71,10 +71,9 @@ typedef struct support {
 	safety *sf;           /* a reference: rules, resources, messages */
 	risk_result risk;
 	const char *mode;     /* response_mode: normal, check_in, safe_messaging, crisis, replaced */
-	char *acc;            /* streams: the text so far, for the output check */
-	size_t acc_len;
-	size_t fwd;           /* streams: bytes of acc sent to the client */
-	bool withheld;        /* streams: unsafe text seen, nothing more forwarded */
+	reply_filter rf;      /* streams: the text so far, held back sentence by sentence */
+	bool withheld;        /* streams: the check failed, nothing more forwarded */
+	uv_timer_t *stop;     /* streams: ends the generation after a failed check */
 	/* storage */
 	json_t *final;        /* the last reply or event, sent once the record is stored */
 	char token[44];       /* the deletion token, handed to the caller once */
@@ -104,12 +103,14 @@ static void support_free(support *s)
 		llm_cancel(s->call);
 	if (s->keepalive)
 		uv_close((uv_handle_t *)s->keepalive, on_keepalive_closed);
+	if (s->stop)
+		uv_close((uv_handle_t *)s->stop, on_keepalive_closed);
 	if (s->stream_counted)
 		access_stream_close(&s->who);
 	lexicon_result_clear(&s->match);
 	lexicon_unref(s->lex);
 	safety_unref(s->sf);
-	free(s->acc);
+	reply_filter_clear(&s->rf);
 	json_decref(s->annotations);
 	json_decref(s->annotator_meta);
 	json_decref(s->in.body);
@@ -538,37 +539,38 @@ static void on_piece_raw(support *s, const char *text, size_t len)
 		stream_event(s, NULL, openai_chunk_json(s, json_pack("{s:o}", "content", t), NULL));
 }
 
+static void on_stop(uv_timer_t *t);
+
 static void on_piece(void *ud, const char *text, size_t len)
 {
 	support *s = ud;
-	if (!s->st || s->ended)
+	if (!s->st || s->ended || s->withheld)
 		return;
-	/* The output check runs on the text so far: once unsafe, nothing more
-	 * is forwarded and the end of the stream replaces the reply. */
-	char *acc = realloc(s->acc, s->acc_len + len + 1);
-	if (acc) {
-		memcpy(acc + s->acc_len, text, len);
-		s->acc = acc;
-		s->acc_len += len;
-		s->acc[s->acc_len] = '\0';
-	}
-	/* only the new text and the few bytes before it can hold a new match */
-	size_t from = s->acc_len > len + 128 ? s->acc_len - len - 128 : 0;
-	if (s->withheld || !acc || safety_reply_unsafe(s->sf, s->acc + from)) {
-		s->withheld = true;
+	/* The output check: each sentence is held back until it ends, checked
+	 * with the text before it, then sent. On a failure nothing more is
+	 * sent; the generation ends (not from inside its own callback) and the
+	 * crisis message replaces the reply. */
+	const char *out;
+	size_t n;
+	filter_status st = reply_filter_feed(&s->rf, s->sf, text, len, &out, &n);
+	if (st == FILTER_OK) {
+		if (n)
+			on_piece_raw(s, out, n);
 		return;
 	}
-	size_t hold = safety_unsafe_prefix_len(s->sf, s->acc, s->acc_len);
-	if (s->acc_len - hold > s->fwd) {
-		on_piece_raw(s, s->acc + s->fwd, s->acc_len - hold - s->fwd);
-		s->fwd = s->acc_len - hold;
+	s->withheld = true;
+	if (!s->stop && (s->stop = malloc(sizeof *s->stop))) {
+		uv_timer_init(s->a->loop, s->stop);
+		s->stop->data = s;
+		uv_timer_start(s->stop, on_stop, 0, 0);
 	}
 }
 
 static bool is_full(void *ud)
 {
 	support *s = ud;
-	return s->st && http_stream_buffered(s->st) > STREAM_HIGH_WATER;
+	/* withheld: nothing more is wanted until on_stop cancels the call */
+	return s->withheld || (s->st && http_stream_buffered(s->st) > STREAM_HIGH_WATER);
 }
 
 /* ---- answers ---- */
@@ -666,7 +668,7 @@ static bool store(support *s, const llm_result *res)
 			.message = s->in.message,
 			/* streams: what was sent is what the backend sent, unless
 			 * replaced (then res->content is the crisis message) */
-			.reply = res->content ? res->content : s->acc ? s->acc : "",
+			.reply = res->content ? res->content : s->rf.text ? s->rf.text : "",
 			.annotations_json = annotations,
 		};
 		rc = store_record_insert(s->a->pool, &rec, s->a->cfg->retention_days, on_stored, s);
@@ -806,34 +808,86 @@ static void log_backend(support *s, const llm_result *res)
 	json_decref(f);
 }
 
+/* The reply failed the output check: the person gets the crisis message
+ * instead (streams: as the replace event). Logged without the text. */
+static void replace_reply(support *s, const llm_result *res, reply_verdict why)
+{
+	llm_result safe = *res;
+	safe.content = safety_crisis_message(s->sf, s->risk.lang);
+	s->mode = "replaced";
+	metrics_reply_replaced();
+	http_req_log(s->r, "reply_check", json_string(reply_verdict_name(why)));
+	if (s->st && s->in.format == FMT_SUPPORT_SSE)
+		stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
+	else if (s->st) {
+		if (s->rf.released > 0)
+			on_piece_raw(s, "\n\n", 2);
+		on_piece_raw(s, safe.content, strlen(safe.content));
+	}
+	answer(s, &safe);
+}
+
 static void on_generated(void *ud, const llm_result *res)
 {
 	support *s = ud;
 	s->call = NULL;
 	s->ms_backend = res->ms;
 	log_backend(s, res);
-	if (res->outcome == LLM_OK && (s->withheld || (res->content && safety_reply_unsafe(s->sf, res->content)))) {
-		/* The reply gave method details or encouraged self-harm: the
-		 * person gets the crisis message instead. */
-		llm_result safe = *res;
-		safe.content = safety_crisis_message(s->sf, s->risk.lang);
-		s->mode = "replaced";
-		metrics_reply_replaced();
-		if (s->st && s->in.format == FMT_SUPPORT_SSE)
-			stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
-		else if (s->st) {
-			if (s->fwd > 0)
-				on_piece_raw(s, "\n\n", 2);
-			on_piece_raw(s, safe.content, strlen(safe.content));
-		}
-		answer(s, &safe);
-	} else if (res->outcome == LLM_OK) {
-		if (s->st && s->fwd < s->acc_len) /* what was held back */
-			on_piece_raw(s, s->acc + s->fwd, s->acc_len - s->fwd);
-		answer(s, res);
-	}
-	else
+	if (res->outcome != LLM_OK) {
 		fail_backend(s, res);
+		return;
+	}
+	if (is_stream(s->in.format)) {
+		/* streams: the final check, then what was held back */
+		const char *out;
+		size_t n;
+		filter_status st = s->withheld ? s->rf.status : reply_filter_finish(&s->rf, s->sf, &out, &n);
+		if (st == FILTER_UNSAFE) {
+			replace_reply(s, res, s->rf.verdict);
+			return;
+		}
+		if (st == FILTER_TOO_LONG) {
+			fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
+			     json_pack("{s:s}", "reason", "reply_too_long"));
+			return;
+		}
+		if (n)
+			on_piece_raw(s, out, n);
+		answer(s, res);
+		return;
+	}
+	reply_verdict v = res->content ? safety_check_reply(s->sf, res->content, strlen(res->content)) : REPLY_SAFE;
+	if (v)
+		replace_reply(s, res, v);
+	else
+		answer(s, res);
+}
+
+/* After a failed check in a stream: the generation ends now (usage and
+ * timings are those of what was received). */
+static void on_stop(uv_timer_t *t)
+{
+	support *s = t->data;
+	if (!s->call)
+		return; /* it ended meanwhile: on_generated did the rest */
+	llm_cancel(s->call);
+	s->call = NULL;
+	llm_result res = {.outcome = LLM_OK,
+			  .model = s->a->cfg->llm_model,
+			  .prompt_tokens = -1,
+			  .completion_tokens = -1,
+			  .ms = ms_since(s->t0),
+			  .first_piece_ms = -1,
+			  .reason = "stopped",
+			  .backend_url = s->a->cfg->llm_base_url ? s->a->cfg->llm_base_url : "",
+			  .attempts = 1};
+	s->ms_backend = res.ms;
+	if (s->rf.status == FILTER_TOO_LONG) {
+		fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
+		     json_pack("{s:s}", "reason", "reply_too_long"));
+		return;
+	}
+	replace_reply(s, &res, s->rf.verdict);
 }
 
 /* Fills a prompt_annotation array from one annotation list (borrowed). */

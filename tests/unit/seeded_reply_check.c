@@ -1,7 +1,8 @@
 /* Test helper: the reply check exactly as the migrations seed it: every
- * `INSERT INTO unsafe_reply_phrases` statement of every
- * migrations/NNNN_*.sql, in file order, one row a line
- * `('lang', 'phrase', note),`, the statement ending at a line ending in `;`.
+ * `INSERT INTO unsafe_reply_phrases` and `INSERT INTO reply_concepts`
+ * statement of every migrations/NNNN_*.sql, in file order, one row a line
+ * (`('lang', 'phrase', note),`, `('lang', 'concept', 'term', note),`), the
+ * statement ending at a line ending in `;`.
  * Build with -DSOURCE_ROOT='"/path/to/source"'. */
 #include "tests/unit/seeded_reply_check.h"
 
@@ -103,14 +104,12 @@ static long add_rows(safety *s, const char *sql, const char *table, int nf, row_
 
 static int add_phrase(safety *s, char **f)
 {
-	char **u = realloc(s->unsafe, (s->nunsafe + 2) * sizeof *u);
-	if (!u)
-		return -1;
-	s->unsafe = u;
-	if (!(u[s->nunsafe] = strdup(f[1])))
-		return -1;
-	s->nunsafe++;
-	return 0;
+	return safety_reply_add_phrase(s, f[1]);
+}
+
+static int add_term(safety *s, char **f)
+{
+	return safety_reply_add_term(s, f[0], f[1], f[2]);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -142,6 +141,8 @@ safety *seeded_reply_check_load(long *count)
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		char *sql = s ? read_file(path, NULL) : NULL;
 		long k = sql ? add_rows(s, sql, "unsafe_reply_phrases", 2, add_phrase) : -1;
+		long k2 = k >= 0 ? add_rows(s, sql, "reply_concepts", 3, add_term) : -1;
+		k = k2 < 0 ? -1 : k + k2;
 		if (k < 0) {
 			fprintf(stderr, "cannot load the reply check of %s\n", path);
 			safety_unref(s);
