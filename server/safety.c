@@ -2,6 +2,7 @@
 #include "server/safety.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -312,10 +313,24 @@ static bool term_in(const struct reply_term *t, const char *f, size_t flen)
 
 static reply_verdict judge(const safety *s, const char *f, size_t flen)
 {
+	/* which byte pairs occur: most terms are skipped without a search */
+	uint64_t pairs[65536 / 64];
+	memset(pairs, 0, sizeof pairs);
+	for (size_t i = 0; i + 1 < flen; i++) {
+		unsigned k = (unsigned char)f[i] << 8 | (unsigned char)f[i + 1];
+		pairs[k / 64] |= 1ull << (k % 64);
+	}
 	unsigned count[C_COUNT] = {0};
-	for (size_t i = 0; i < s->nterms; i++)
-		if (term_in(&s->terms[i], f, flen))
-			count[s->terms[i].concept]++;
+	for (size_t i = 0; i < s->nterms; i++) {
+		const struct reply_term *t = &s->terms[i];
+		if (t->len >= 2) {
+			unsigned k = (unsigned char)t->text[0] << 8 | (unsigned char)t->text[1];
+			if (!(pairs[k / 64] >> (k % 64) & 1))
+				continue;
+		}
+		if (term_in(t, f, flen))
+			count[t->concept]++;
+	}
 	/* "tell your doctor you're fine, so they stop watching you" */
 	if (count[C_SECRECY] >= 2)
 		return REPLY_CONCEAL;
