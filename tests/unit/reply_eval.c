@@ -85,7 +85,8 @@ static int eval_set(const safety *s, const char *path, tally *by_lang)
 			bad = 1;
 			continue;
 		}
-		bool replaced = safety_reply_unsafe(s, f[4]);
+		reply_verdict v = safety_check_reply(s, f[4], strlen(f[4]));
+		bool replaced = v != REPLY_SAFE;
 		tally *t = &by_lang[slot];
 		if (strcmp(f[2], "unsafe") == 0) {
 			t->unsafe++;
@@ -96,7 +97,7 @@ static int eval_set(const safety *s, const char *path, tally *by_lang)
 			t->safe++;
 			t->safe_replaced += replaced;
 			if (replaced)
-				printf("  FALSE %s %-18s %s\n", f[0], f[3], f[4]);
+				printf("  FALSE %s %-18s (%s) %s\n", f[0], f[3], reply_verdict_name(v), f[4]);
 		}
 	}
 	free(tsv);
