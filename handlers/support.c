@@ -76,10 +76,12 @@ typedef struct support {
 	safety *sf;           /* a reference: rules, resources, messages */
 	risk_result risk;
 	const char *mode;     /* response_mode: normal, check_in, safe_messaging, crisis, replaced */
-	char *acc;            /* streams: the text so far, for the output check */
+	reply_filter rf;      /* streams: the text so far, held back sentence by sentence */
+	char *acc;            /* streams: the text that passed the check, sent or waiting for the classifier */
 	size_t acc_len;
 	size_t fwd;           /* streams: bytes of acc sent to the client */
-	bool withheld;        /* streams: unsafe text seen, nothing more forwarded */
+	bool withheld;        /* streams: the check failed, nothing more forwarded */
+	uv_timer_t *stop;     /* streams: ends the generation after a failed check */
 	/* storage */
 	json_t *final;        /* the last reply or event, sent once the record is stored */
 	char token[44];       /* the deletion token, handed to the caller once */
@@ -127,11 +129,14 @@ static void support_free(support *s)
 	free(s->gen_model);
 	if (s->keepalive)
 		uv_close((uv_handle_t *)s->keepalive, on_keepalive_closed);
+	if (s->stop)
+		uv_close((uv_handle_t *)s->stop, on_keepalive_closed);
 	if (s->stream_counted)
 		access_stream_close(&s->who);
 	lexicon_result_clear(&s->match);
 	lexicon_unref(s->lex);
 	safety_unref(s->sf);
+	reply_filter_clear(&s->rf);
 	free(s->acc);
 	json_decref(s->annotations);
 	json_decref(s->annotator_meta);
@@ -587,39 +592,65 @@ static void on_piece_raw(support *s, const char *text, size_t len)
 		stream_event(s, NULL, openai_chunk_json(s, json_pack("{s:o}", "content", t), NULL));
 }
 
+static void on_stop(uv_timer_t *t);
+
+/* Text that passed the output check waits in s->acc until it may be sent:
+ * at once, or once the classifier has answered on the message. */
+static int acc_add(support *s, const char *text, size_t len)
+{
+	char *acc = realloc(s->acc, s->acc_len + len + 1);
+	if (!acc)
+		return -1;
+	memcpy(acc + s->acc_len, text, len);
+	s->acc = acc;
+	s->acc_len += len;
+	s->acc[s->acc_len] = '\0';
+	return 0;
+}
+
+/* Sends what passed the check and waits, unless the classifier has not
+ * answered yet. */
+static void send_passed(support *s)
+{
+	if (s->cls || s->fwd >= s->acc_len)
+		return;
+	on_piece_raw(s, s->acc + s->fwd, s->acc_len - s->fwd);
+	s->fwd = s->acc_len;
+}
+
 static void on_piece(void *ud, const char *text, size_t len)
 {
 	support *s = ud;
-	if (!s->st || s->ended)
+	if (!s->st || s->ended || s->withheld)
 		return;
-	/* The output check runs on the text so far: once unsafe, nothing more
-	 * is forwarded and the end of the stream replaces the reply. */
-	char *acc = realloc(s->acc, s->acc_len + len + 1);
-	if (acc) {
-		memcpy(acc + s->acc_len, text, len);
-		s->acc = acc;
-		s->acc_len += len;
-		s->acc[s->acc_len] = '\0';
+	/* The output check: each sentence is held back until it ends, checked
+	 * with the text before it, then sent. On a failure nothing more is
+	 * sent; the generation ends (not from inside its own callback) and the
+	 * crisis message replaces the reply. */
+	const char *out;
+	size_t n;
+	filter_status st = reply_filter_feed(&s->rf, s->sf, text, len, &out, &n);
+	if (st == FILTER_OK) {
+		if (n && acc_add(s, out, n) < 0)
+			st = s->rf.status = FILTER_TOO_LONG; /* out of memory */
+		else {
+			send_passed(s);
+			return;
+		}
 	}
-	/* only the new text and the few bytes before it can hold a new match */
-	size_t from = s->acc_len > len + 128 ? s->acc_len - len - 128 : 0;
-	if (s->withheld || !acc || safety_reply_unsafe(s->sf, s->acc + from)) {
-		s->withheld = true;
-		return;
-	}
-	if (s->cls) /* held until the classifier has answered */
-		return;
-	size_t hold = safety_unsafe_prefix_len(s->sf, s->acc, s->acc_len);
-	if (s->acc_len - hold > s->fwd) {
-		on_piece_raw(s, s->acc + s->fwd, s->acc_len - hold - s->fwd);
-		s->fwd = s->acc_len - hold;
+	s->withheld = true;
+	if (!s->stop && (s->stop = malloc(sizeof *s->stop))) {
+		uv_timer_init(s->a->loop, s->stop);
+		s->stop->data = s;
+		uv_timer_start(s->stop, on_stop, 0, 0);
 	}
 }
 
 static bool is_full(void *ud)
 {
 	support *s = ud;
-	return s->st && http_stream_buffered(s->st) > STREAM_HIGH_WATER;
+	/* withheld: nothing more is wanted until on_stop cancels the call */
+	return s->withheld || (s->st && http_stream_buffered(s->st) > STREAM_HIGH_WATER);
 }
 
 /* ---- answers ---- */
@@ -717,7 +748,7 @@ static bool store(support *s, const llm_result *res)
 			.message = s->in.message,
 			/* streams: what was sent is what the backend sent, unless
 			 * replaced (then res->content is the crisis message) */
-			.reply = res->content ? res->content : s->acc ? s->acc : "",
+			.reply = res->content ? res->content : s->rf.text ? s->rf.text : "",
 			.annotations_json = annotations,
 		};
 		rc = store_record_insert(s->a->pool, &rec, s->a->cfg->retention_days, on_stored, s);
@@ -861,14 +892,16 @@ static void log_backend(support *s, const llm_result *res)
 	json_decref(f);
 }
 
-/* The reply gave method details or encouraged self-harm: the person gets
- * the crisis message instead. */
-static void replace_reply(support *s, const llm_result *res)
+/* The reply failed the output check or the classifier flagged it: the
+ * person gets the crisis message instead (streams: as the replace event).
+ * Logged without the text (why: the check's verdict name). */
+static void replace_reply(support *s, const llm_result *res, const char *why)
 {
 	llm_result safe = *res;
 	safe.content = safety_crisis_message(s->sf, s->risk.lang);
 	s->mode = "replaced";
 	metrics_reply_replaced();
+	http_req_log(s->r, "reply_check", json_string(why));
 	if (s->st && s->in.format == FMT_SUPPORT_SSE)
 		stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", safety_of(s)));
 	else if (s->st) {
@@ -882,8 +915,7 @@ static void replace_reply(support *s, const llm_result *res)
 /* The reply passed every check. */
 static void reply_ok(support *s, const llm_result *res)
 {
-	if (s->st && s->fwd < s->acc_len) /* what was held back */
-		on_piece_raw(s, s->acc + s->fwd, s->acc_len - s->fwd);
+	send_passed(s); /* what was held back */
 	answer(s, res);
 }
 
@@ -940,7 +972,7 @@ static void on_reply_classified(void *ud, const classifier_verdict *v)
 		      v->status == CV_TIMEOUT ? "timeout" : v->status == CV_FAILED ? "failed" : flagged ? "flagged" : "passed",
 		      v->ms);
 	if (flagged)
-		replace_reply(s, &s->gen);
+		replace_reply(s, &s->gen, "classifier");
 	else
 		reply_ok(s, &s->gen);
 }
@@ -966,18 +998,40 @@ static bool check_reply(support *s, const llm_result *res)
 	return true;
 }
 
-/* The generation's end, once the classifier has answered. */
+/* The generation's end, once the classifier has answered: the output
+ * check (streams: its final part, on what is still held back), then the
+ * classifier's check of the reply where one is configured. */
 static void generated(support *s, const llm_result *res)
 {
-	if (res->outcome == LLM_OK && (s->withheld || (res->content && safety_reply_unsafe(s->sf, res->content)))) {
+	if (res->outcome != LLM_OK) {
+		fail_backend(s, res);
+		return;
+	}
+	reply_verdict v = REPLY_SAFE;
+	if (is_stream(s->in.format)) {
+		const char *out = NULL;
+		size_t n = 0;
+		filter_status st = s->withheld ? s->rf.status : reply_filter_finish(&s->rf, s->sf, &out, &n);
+		if (st == FILTER_OK && n && acc_add(s, out, n) < 0)
+			st = FILTER_TOO_LONG;
+		if (st == FILTER_TOO_LONG) {
+			fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
+			     json_pack("{s:s}", "reason", "reply_too_long"));
+			return;
+		}
+		if (st == FILTER_UNSAFE)
+			v = s->rf.verdict;
+	} else if (res->content) {
+		v = safety_check_reply(s->sf, res->content, strlen(res->content));
+	}
+	if (v != REPLY_SAFE) {
 		if (classifier_checks_replies(s->ckind))
 			reply_checked(s, "not_needed", -1);
-		replace_reply(s, res);
-	} else if (res->outcome == LLM_OK) {
-		if (!check_reply(s, res))
-			reply_ok(s, res);
-	} else
-		fail_backend(s, res);
+		replace_reply(s, res, reply_verdict_name(v));
+		return;
+	}
+	if (!check_reply(s, res))
+		reply_ok(s, res);
 }
 
 static void on_generated(void *ud, const llm_result *res)
@@ -992,6 +1046,35 @@ static void on_generated(void *ud, const llm_result *res)
 		return;
 	}
 	generated(s, res);
+}
+
+/* After a failed check in a stream: the generation ends now (usage and
+ * timings are those of what was received), and the reply is replaced at
+ * once, whether or not the classifier has answered. */
+static void on_stop(uv_timer_t *t)
+{
+	support *s = t->data;
+	if (!s->call)
+		return; /* it ended meanwhile: on_generated did the rest */
+	llm_cancel(s->call);
+	s->call = NULL;
+	llm_result res = {.outcome = LLM_OK,
+			  .model = s->a->cfg->llm_model,
+			  .prompt_tokens = -1,
+			  .completion_tokens = -1,
+			  .ms = ms_since(s->t0),
+			  .first_piece_ms = -1,
+			  .reason = "stopped",
+			  .backend_url = s->a->cfg->llm_base_url ? s->a->cfg->llm_base_url : "",
+			  .attempts = 1};
+	s->ms_backend = res.ms;
+	s->gen_held = false;
+	if (s->rf.status == FILTER_TOO_LONG) {
+		fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
+		     json_pack("{s:s}", "reason", "reply_too_long"));
+		return;
+	}
+	replace_reply(s, &res, reply_verdict_name(s->rf.verdict));
 }
 
 /* Fills a prompt_annotation array from one annotation list (borrowed). */
@@ -1253,6 +1336,8 @@ static void on_classified(void *ud, const classifier_verdict *v)
 		s->acc = NULL;
 		s->acc_len = s->fwd = 0;
 		s->withheld = false;
+		reply_filter_clear(&s->rf);
+		reply_filter_init(&s->rf);
 		generate(s);
 		return;
 	}

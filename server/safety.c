@@ -2,9 +2,18 @@
 #include "server/safety.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <utf8proc.h>
+
+struct reply_term {
+	char *text; /* folded, without the markers */
+	size_t len;
+	unsigned char concept;
+	bool word_start, word_end;
+};
 
 #include "server/log.h"
 
@@ -58,6 +67,9 @@ void safety_unref(safety *s)
 	for (size_t i = 0; i < s->nunsafe; i++)
 		free(s->unsafe[i]);
 	free(s->unsafe);
+	for (size_t i = 0; i < s->nterms; i++)
+		free(s->terms[i].text);
+	free(s->terms);
 	free(s);
 }
 
@@ -359,21 +371,6 @@ const char *safety_crisis_message(const safety *s, const char *lang)
 	return m ? m : fallback_message;
 }
 
-bool safety_reply_unsafe(const safety *s, const char *reply)
-{
-	size_t n = strlen(reply);
-	char *low = malloc(n + 1);
-	if (!low)
-		return true; /* fail safe */
-	for (size_t i = 0; i <= n; i++)
-		low[i] = (char)tolower((unsigned char)reply[i]);
-	bool bad = false;
-	for (size_t k = 0; k < s->nunsafe && !bad; k++)
-		bad = strstr(low, s->unsafe[k]) != NULL;
-	free(low);
-	return bad;
-}
-
 json_t *safety_json(const risk_result *r, const char *response_mode, json_t *resources)
 {
 	json_t *cats = json_array();
@@ -396,21 +393,370 @@ json_t *safety_json(const risk_result *r, const char *response_mode, json_t *res
 			 "language", r->lang, "resources", resources ? resources : json_array());
 }
 
-size_t safety_unsafe_prefix_len(const safety *s, const char *text, size_t len)
+
+/* ---- the reply check ---- */
+
+enum concept { C_MEANS, C_AMOUNT, C_INSTRUCT, C_ENDING, C_APPROVE, C_ENDORSE, C_SECRECY, C_PROTECT, C_BENIGN,
+	       C_QUOTE, C_COUNT };
+static const char *const concept_names[C_COUNT] = {"means",   "amount",  "instruct", "ending", "approve",
+						   "endorse", "secrecy", "protect",  "benign", "quote"};
+
+
+const char *reply_verdict_name(reply_verdict v)
 {
-	size_t best = 0;
-	for (size_t i = 0; i < s->nunsafe; i++) {
-		const char *p = s->unsafe[i];
-		size_t pl = strlen(p);
-		for (size_t k = pl - 1 < len ? pl - 1 : len; k > best; k--) {
-			size_t j = 0;
-			while (j < k && tolower((unsigned char)text[len - k + j]) == (unsigned char)p[j])
-				j++;
-			if (j == k) {
-				best = k;
-				break;
+	static const char *const names[] = {"safe", "phrase", "method", "encouragement", "approval", "concealment"};
+	return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
+}
+
+static bool is_word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+static bool is_latin_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+char *safety_fold(const char *text, size_t len, size_t *out_len)
+{
+	/* valid UTF-8 first: an invalid byte becomes U+FFFD */
+	char *clean = malloc(len * 3 + 1);
+	if (!clean)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0 || cp == 0) {
+			if (k <= 0) {
+				memcpy(clean + n, "\xEF\xBF\xBD", 3);
+				n += 3;
+			} else {
+				clean[n++] = ' ';
 			}
+			i += k > 0 ? (size_t)k : 1;
+			continue;
 		}
+		memcpy(clean + n, text + i, (size_t)k);
+		n += (size_t)k;
+		i += (size_t)k;
 	}
-	return best;
+	clean[n] = '\0';
+	utf8proc_uint8_t *mapped = NULL;
+	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)clean, (utf8proc_ssize_t)n, &mapped,
+					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+						  UTF8PROC_STRIPMARK | UTF8PROC_IGNORE | UTF8PROC_LUMP);
+	free(clean);
+	if (m < 0)
+		return NULL;
+	/* one space for every run of spaces; no Arabic tatweel */
+	char *out = (char *)mapped;
+	size_t o = 0;
+	bool space = false;
+	for (utf8proc_ssize_t i = 0; i < m; i++) {
+		unsigned char c = mapped[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			space = true;
+			continue;
+		}
+		if (c == 0xD9 && i + 1 < m && mapped[i + 1] == 0x80) { /* U+0640 */
+			i++;
+			continue;
+		}
+		if (space && o > 0)
+			out[o++] = ' ';
+		space = false;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	if (out_len)
+		*out_len = o;
+	return out;
+}
+
+int safety_reply_add_term(safety *s, const char *lang, const char *concept, const char *term)
+{
+	(void)lang; /* every term is checked on every reply (replies mix languages) */
+	int c = -1;
+	for (int i = 0; i < C_COUNT; i++)
+		if (concept && strcmp(concept, concept_names[i]) == 0)
+			c = i;
+	if (c < 0 || !term)
+		return -1;
+	bool anywhere = term[0] == '*';
+	const char *t = term + anywhere;
+	size_t tl = strlen(t);
+	bool end = tl > 0 && t[tl - 1] == '$';
+	size_t len;
+	char *folded = safety_fold(t, tl - end, &len);
+	if (!folded || len == 0) {
+		free(folded);
+		return -1;
+	}
+	struct reply_term *nt = realloc(s->terms, (s->nterms + 1) * sizeof *nt);
+	if (!nt) {
+		free(folded);
+		return -1;
+	}
+	s->terms = nt;
+	nt[s->nterms++] = (struct reply_term){.text = folded,
+					      .len = len,
+					      .concept = (unsigned char)c,
+					      .word_start = !anywhere && is_latin_byte((unsigned char)folded[0]),
+					      .word_end = end};
+	return 0;
+}
+
+int safety_reply_add_phrase(safety *s, const char *phrase)
+{
+	size_t len;
+	char *folded = phrase ? safety_fold(phrase, strlen(phrase), &len) : NULL;
+	char **u = folded && len ? realloc(s->unsafe, (s->nunsafe + 1) * sizeof *u) : NULL;
+	if (!u) {
+		free(folded);
+		return -1;
+	}
+	s->unsafe = u;
+	u[s->nunsafe++] = folded;
+	return 0;
+}
+
+/* The byte length of an ending mark at text[i], or 0. */
+static size_t end_mark(const char *text, size_t len, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)text + i;
+	size_t left = len - i;
+	if (*p == '!' || *p == '?' || *p == ';' || *p == '\n')
+		return 1;
+	if (left >= 2 && p[0] == 0xD8 && p[1] == 0x9F) /* ؟ */
+		return 2;
+	if (left >= 2 && p[0] == 0xDB && p[1] == 0x94) /* ۔ */
+		return 2;
+	if (left >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x82) /* 。 */
+		return 3;
+	if (left >= 3 && p[0] == 0xEF && p[1] == 0xBC && (p[2] == 0x81 || p[2] == 0x9F || p[2] == 0x9B || p[2] == 0x8E))
+		return 3; /* ！？；． */
+	if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA6) /* … */
+		return 3;
+	return 0;
+}
+
+size_t safety_sentence_end(const char *text, size_t len, size_t start, bool final)
+{
+	size_t limit = start + SAFETY_SENTENCE_MAX;
+	for (size_t i = start; i < len && i < limit; i++) {
+		if (text[i] == '.') {
+			/* 2.5 is one number; a dot at the end waits for what follows */
+			if (i + 1 == len)
+				return final ? len : 0;
+			if (text[i + 1] >= '0' && text[i + 1] <= '9')
+				continue;
+			return i + 1;
+		}
+		size_t k = end_mark(text, len, i);
+		if (k)
+			return i + k;
+	}
+	if (len >= limit) {
+		/* cut at a character boundary */
+		size_t i = limit;
+		while (i > start + 1 && i < len && ((unsigned char)text[i] & 0xC0) == 0x80)
+			i--;
+		return i;
+	}
+	return final ? len : 0;
+}
+
+/* Does term t occur in folded text f (with its word boundaries)? */
+static bool term_in(const struct reply_term *t, const char *f, size_t flen)
+{
+	for (const char *p = f; (p = memmem(p, flen - (size_t)(p - f), t->text, t->len)) != NULL; p++) {
+		if (t->word_start && p > f && is_latin_byte((unsigned char)p[-1]))
+			continue;
+		if (t->word_end && p + t->len < f + flen && is_word_byte((unsigned char)p[t->len]) &&
+		    is_latin_byte((unsigned char)p[t->len]))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static reply_verdict judge(const safety *s, const char *f, size_t flen)
+{
+	/* which byte pairs occur: most terms are skipped without a search */
+	uint64_t pairs[65536 / 64];
+	memset(pairs, 0, sizeof pairs);
+	for (size_t i = 0; i + 1 < flen; i++) {
+		unsigned k = (unsigned char)f[i] << 8 | (unsigned char)f[i + 1];
+		pairs[k / 64] |= 1ull << (k % 64);
+	}
+	unsigned count[C_COUNT] = {0};
+	for (size_t i = 0; i < s->nterms; i++) {
+		const struct reply_term *t = &s->terms[i];
+		if (t->len >= 2) {
+			unsigned k = (unsigned char)t->text[0] << 8 | (unsigned char)t->text[1];
+			if (!(pairs[k / 64] >> (k % 64) & 1))
+				continue;
+		}
+		if (term_in(t, f, flen))
+			count[t->concept]++;
+	}
+	/* "tell your doctor you're fine, so they stop watching you" */
+	if (count[C_SECRECY] >= 2)
+		return REPLY_CONCEAL;
+	if (count[C_PROTECT])
+		return REPLY_SAFE;
+	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT]))
+		return REPLY_METHOD;
+	if (count[C_ENDORSE] && !count[C_BENIGN] && !count[C_QUOTE])
+		return REPLY_ENCOURAGE;
+	if (count[C_APPROVE] && count[C_ENDING] && !count[C_BENIGN] && !count[C_QUOTE])
+		return REPLY_APPROVE;
+	if (count[C_SECRECY] && (count[C_MEANS] || count[C_INSTRUCT] || count[C_ENDING]))
+		return REPLY_CONCEAL;
+	return REPLY_SAFE;
+}
+
+reply_verdict safety_check_sentence(const safety *s, const char *text, size_t prev, size_t from, size_t to)
+{
+	size_t flen;
+	char *f = safety_fold(text + prev, to - prev, &flen);
+	if (!f)
+		return REPLY_PHRASE; /* fail safe */
+	reply_verdict v = REPLY_SAFE;
+	for (size_t k = 0; k < s->nunsafe && !v; k++)
+		if (strstr(f, s->unsafe[k]))
+			v = REPLY_PHRASE;
+	if (!v && prev < from) {
+		free(f);
+		f = safety_fold(text + from, to - from, &flen);
+		if (!f)
+			return REPLY_PHRASE;
+	}
+	if (!v)
+		v = judge(s, f, flen);
+	free(f);
+	return v;
+}
+
+reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
+{
+	size_t prev = 0, start = 0;
+	while (start < len) {
+		size_t end = safety_sentence_end(text, len, start, true);
+		reply_verdict v = safety_check_sentence(s, text, prev, start, end);
+		if (v)
+			return v;
+		prev = start;
+		start = end;
+	}
+	return REPLY_SAFE;
+}
+
+bool safety_reply_unsafe(const safety *s, const char *reply)
+{
+	return safety_check_reply(s, reply, strlen(reply)) != REPLY_SAFE;
+}
+
+/* ---- the stream filter ---- */
+
+void reply_filter_init(reply_filter *f)
+{
+	memset(f, 0, sizeof *f);
+}
+
+void reply_filter_clear(reply_filter *f)
+{
+	free(f->text);
+	reply_filter_init(f);
+}
+
+static filter_status fail_filter(reply_filter *f, filter_status st, reply_verdict v)
+{
+	f->status = st;
+	f->verdict = v;
+	return st;
+}
+
+/* Checks the sentences that have ended since the last call, and with
+ * final (or once SAFETY_HOLD_MAX bytes wait) what follows them; moves
+ * f->released past what passed. */
+static filter_status advance(reply_filter *f, const safety *s, bool final)
+{
+	for (;;) {
+		size_t end = safety_sentence_end(f->text, f->len, f->cur, final);
+		if (end == 0 || end <= f->cur)
+			break;
+		reply_verdict v = safety_check_sentence(s, f->text, f->prev, f->cur, end);
+		if (v)
+			return fail_filter(f, FILTER_UNSAFE, v);
+		f->prev = f->cur;
+		f->cur = end;
+		f->released = end;
+		if (end >= f->len)
+			break;
+	}
+	if (f->len - f->released > SAFETY_HOLD_MAX) {
+		/* a long sentence: release what waits, checked as it stands, at a
+		 * character boundary; the whole sentence is checked when it ends */
+		size_t upto = f->len;
+		while (upto > f->released && ((unsigned char)f->text[upto] & 0xC0) == 0x80)
+			upto--;
+		reply_verdict v = safety_check_sentence(s, f->text, f->prev, f->cur, upto);
+		if (v)
+			return fail_filter(f, FILTER_UNSAFE, v);
+		f->released = upto;
+	}
+	return FILTER_OK;
+}
+
+filter_status reply_filter_feed(reply_filter *f, const safety *s, const char *piece, size_t len, const char **out,
+				size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (f->status)
+		return f->status;
+	if (len > SAFETY_STREAM_MAX - f->len)
+		return fail_filter(f, FILTER_TOO_LONG, REPLY_SAFE);
+	if (f->len + len + 1 > f->cap) {
+		size_t cap = f->cap ? f->cap : 1024;
+		while (cap < f->len + len + 1)
+			cap *= 2;
+		char *t = realloc(f->text, cap);
+		if (!t)
+			return fail_filter(f, FILTER_TOO_LONG, REPLY_SAFE);
+		f->text = t;
+		f->cap = cap;
+	}
+	memcpy(f->text + f->len, piece, len);
+	f->len += len;
+	f->text[f->len] = '\0';
+	size_t before = f->released;
+	filter_status st = advance(f, s, false);
+	if (st)
+		return st;
+	*out = f->text + before;
+	*out_len = f->released - before;
+	return FILTER_OK;
+}
+
+filter_status reply_filter_finish(reply_filter *f, const safety *s, const char **out, size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (f->status)
+		return f->status;
+	size_t before = f->released;
+	filter_status st = advance(f, s, true);
+	if (st)
+		return st;
+	/* Every sentence has now been checked, cut as safety_check_reply cuts
+	 * them and with the same sentence before it: the whole reply passed the
+	 * check a plain reply passes, without checking it all once more. */
+	*out = f->text ? f->text + before : "";
+	*out_len = f->len - before;
+	f->released = f->len;
+	return FILTER_OK;
 }

@@ -39,8 +39,10 @@ typedef struct safety {
 	char **zone_names;
 	size_t nzones;
 	json_t *messages;     /* object: language -> crisis message */
-	char **unsafe;        /* lower-case phrases that mark a reply as unsafe */
+	char **unsafe;        /* folded phrases that mark a reply as unsafe */
 	size_t nunsafe;
+	struct reply_term *terms; /* the reply check's concept lexicons */
+	size_t nterms;
 } safety;
 
 safety *safety_new(void);
@@ -79,14 +81,104 @@ char *safety_sms_uri(const char *number, const char *keyword);
 /* The crisis message in lang, else English, else a built-in one. */
 const char *safety_crisis_message(const safety *s, const char *lang);
 
-/* True when a generated reply holds a phrase of the unsafe list
- * (case-insensitive for ASCII). */
+/* ---- The reply check (output check) ----
+ *
+ * A generated reply is cut into sentences (. ! ? ; line ends, and 。！？؟；…;
+ * a sentence also ends after SAFETY_SENTENCE_MAX bytes). Every sentence is
+ * folded (safety_fold) and matched against concept lexicons
+ * (reply_concepts, migrations 0007); a reply is unsafe when one sentence
+ * combines concepts so:
+ *  - method: a means (pills, rope, roof, train...) with an amount, dose,
+ *    height, efficacy or technique (enough, all at once, high enough,
+ *    quicker, door shut...) or a method instruction (tie, stockpile...);
+ *  - encouragement: an endorsement addressed to the reader ("nobody would
+ *    miss you", "just do it", "best way out") unless the sentence names an
+ *    ordinary goal (sign up for the class) or quotes the reader ("you said");
+ *  - approval: a weak endorsement (go ahead, it's better for you) with the
+ *    act or its justification (end it, you've suffered enough);
+ *  - concealment: two signs of secrecy or isolation (long sleeves, nobody
+ *    will notice, don't tell), or one with a means, an instruction or the act.
+ * A sentence with safe-messaging language (a crisis line, a doctor or
+ * pharmacist, "give the pills to a friend") is never unsafe by concept.
+ * The literal phrases of unsafe_reply_phrases (0003) count too, matched
+ * folded in a sentence and the one before it. */
+
+#define SAFETY_SENTENCE_MAX 1024 /* bytes: a longer run without an end is cut */
+
+typedef enum {
+	REPLY_SAFE = 0,
+	REPLY_PHRASE,      /* a phrase of unsafe_reply_phrases */
+	REPLY_METHOD,      /* method detail */
+	REPLY_ENCOURAGE,   /* endorsement of dying or self-harm */
+	REPLY_APPROVE,     /* weak endorsement together with the act */
+	REPLY_CONCEAL,     /* concealment, isolation */
+} reply_verdict;
+
+/* A stable name for logs and metrics ("method", "encouragement"...). */
+const char *reply_verdict_name(reply_verdict v);
+
+/* Adds one term of a concept lexicon (concepts: means, amount, instruct,
+ * ending, approve, endorse, secrecy, protect, benign, quote). A term is
+ * folded like replies; one beginning with a Latin letter or digit matches
+ * at the start of a word unless it begins with `*`, and one ending in `$`
+ * only at the end of a word. -1 for an unknown concept or an empty term. */
+int safety_reply_add_term(safety *s, const char *lang, const char *concept, const char *term);
+/* Adds a literal unsafe phrase (folded). -1 when empty. */
+int safety_reply_add_phrase(safety *s, const char *phrase);
+
+/* Unicode folding for the check: NFKC, case folding, combining marks and
+ * default-ignorable characters removed, spaces of every kind (non-breaking,
+ * doubled, tabs, line ends) made one ASCII space, invalid UTF-8 replaced. A
+ * new NUL-terminated string (NULL on memory failure); *out_len may be NULL. */
+char *safety_fold(const char *text, size_t len, size_t *out_len);
+
+/* The end (exclusive) of the sentence of text[0..len) that starts at
+ * start: just past its ending mark, or SAFETY_SENTENCE_MAX bytes on (at a
+ * character boundary). 0 when the sentence has not ended yet and final is
+ * false; with final, the end of the text ends it. */
+size_t safety_sentence_end(const char *text, size_t len, size_t start, bool final);
+
+/* Checks the sentence text[from..to) (with the sentence before it,
+ * text[prev..from), for phrases across the boundary). */
+reply_verdict safety_check_sentence(const safety *s, const char *text, size_t prev, size_t from, size_t to);
+
+/* The whole check on a reply of len bytes. */
+reply_verdict safety_check_reply(const safety *s, const char *text, size_t len);
+
+/* True when a generated reply fails the check. */
 bool safety_reply_unsafe(const safety *s, const char *reply);
 
-/* Streams: the length of the longest end of text that begins a phrase of
- * the unsafe list. That much is held back until the next piece shows
- * whether the phrase completes, so no part of one is ever sent. */
-size_t safety_unsafe_prefix_len(const safety *s, const char *text, size_t len);
+/* ---- Streams: the reply filter ----
+ * Holds back the current sentence until it ends (or SAFETY_HOLD_MAX bytes
+ * of it wait), checks it with the sentence before it, then releases it. So
+ * no unsafe sentence is released, whatever the pieces, as long as what
+ * makes it unsafe lies within its first SAFETY_HOLD_MAX unreleased bytes. */
+
+#define SAFETY_HOLD_MAX 512              /* bytes held back at most */
+#define SAFETY_STREAM_MAX (8u << 20)     /* text a stream may accumulate */
+
+typedef enum { FILTER_OK = 0, FILTER_UNSAFE, FILTER_TOO_LONG } filter_status;
+
+typedef struct reply_filter {
+	char *text;           /* everything received, NUL-terminated */
+	size_t len, cap;
+	size_t released;      /* bytes of text released */
+	size_t prev;          /* start of the sentence before the current one */
+	size_t cur;           /* start of the current (unfinished) sentence */
+	filter_status status; /* once not OK, it stays */
+	reply_verdict verdict;
+} reply_filter;
+
+void reply_filter_init(reply_filter *f);
+void reply_filter_clear(reply_filter *f);
+/* Adds a piece. FILTER_OK: *out and *out_len (within f->text) is what may be
+ * sent now (often nothing). Otherwise nothing more may be sent. */
+filter_status reply_filter_feed(reply_filter *f, const safety *s, const char *piece, size_t len, const char **out,
+				size_t *out_len);
+/* The end of the stream, the final check: checks what is held back, so
+ * that every sentence of the reply has been checked as safety_check_reply
+ * checks it. FILTER_OK: *out and *out_len is the rest. */
+filter_status reply_filter_finish(reply_filter *f, const safety *s, const char **out, size_t *out_len);
 
 /* The "safety" object of a reply. */
 json_t *safety_json(const risk_result *r, const char *response_mode, json_t *resources /* stolen */);

@@ -61,7 +61,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define MAX_BODY (1024 * 1024)
+#define MAX_BODY (4 * 1024 * 1024)
 #define MAX_RECORDS 5000
 #define HANG_CHECK_NS (100 * 1000000ull)
 #define NOT_IN_HEAP SIZE_MAX

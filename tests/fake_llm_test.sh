@@ -102,7 +102,7 @@ eq "wrong method: 405" "$(req GET /v1/chat/completions)" 405
 eq "control: bad mode 400" "$(req POST /_control '{"mode":"sideways"}')" 400
 eq "control: unknown field 400" "$(req POST /_control '{"delay":5}')" 400
 eq "control: not JSON 400" "$(req POST /_control 'mode=ok')" 400
-eq "body over 1 MiB: 413" "$(head -c 1100000 /dev/zero | tr '\0' ' ' >"$T/big" &&
+eq "body over 4 MiB: 413" "$(head -c 4300000 /dev/zero | tr '\0' ' ' >"$T/big" &&
 	curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T/big" "$BASE/v1/chat/completions")" 413
 
 # ---- error ----

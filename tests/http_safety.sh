@@ -117,6 +117,56 @@ ok "streamed: a replace event carries the crisis message" grep -q '^event: repla
 ok "streamed: not even the start of the unsafe phrase was sent" bash -c '! grep -q "\"text\":\"[^\"]*lethal" "$1"' _ "$T/unsafe.sse"
 fake_script '{}'
 
+# The check works by concepts, on folded text: case, non-breaking and doubled
+# spaces do not hide an endorsement; safe-messaging replies stay untouched.
+replaced0=$(curl -s "$BASE/metrics" | awk '$1 == "culturecare_safety_replies_replaced_total" { print $2 }')
+fake_script "$(jq -cn '{content: "I hear you.  YOU  SHOULD\u00a0JUST DO IT."}')"
+post '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile"}'
+eq "plain: case and spacing variants are caught" "$(jb .safety.response_mode)" replaced
+eq "plain: the crisis message instead" "$(jb .response)" "$crisis_en"
+SAFE_REPLY="If you ever think about ending your life, please call or text 988. Could you give the pills to a friend for tonight?"
+fake_script "$(jq -cn --arg c "$SAFE_REPLY" '{content: $c}')"
+post '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile"}'
+eq "plain: a safe-messaging reply is kept" "$(jb .response)" "$SAFE_REPLY"
+ok "plain: and not marked replaced" test "$(jb .safety.response_mode)" != replaced
+
+# Streams: each sentence waits until it ends and passes; the unsafe one is
+# never sent, the generation stops, and the replace event follows at once.
+fake_script '{"pieces": ["I hear you", ". It has been ", "so hard. Honestly, nobody would ", "miss you", ", so why ", "wait? ", "More ", "that ", "never ", "comes."], "piece_interval_ms": 300}'
+fake_clear
+t0=$(date +%s%3N)
+curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/split.sse"
+took=$(($(date +%s%3N) - t0))
+sse_texts() { grep '^data: ' "$1" | sed 's/^data: //' | jq -rs '[.[] | .text? // empty] | join("|")'; }
+eq "streamed: the safe sentences, then the crisis message" "$(grep '^event:' "$T/split.sse" | tr '\n' ' ')" "event: meta event: delta event: delta event: replace event: done "
+eq "streamed: what was sent before the replace event" "$(sse_texts "$T/split.sse" | cut -d'|' -f1-2)" "I hear you.| It has been so hard."
+ok "streamed: no word of the unsafe sentence went out" bash -c '! grep -qi "miss you\|nobody" "$1"' _ "$T/split.sse"
+ok "streamed: the generation was stopped (the backend did not finish)" test "$(fake_requests | jq -r '.[-1]._done_ms')" = null
+ok "streamed: the reply ended before the backend's last pieces ($took ms < 2700)" test "$took" -lt 2700
+ok "streamed: the replace event says replaced" bash -c 'grep -A1 "^event: replace" "$1" | grep -q "\"response_mode\":\"replaced\""' _ "$T/split.sse"
+
+# The final check runs at the end of a stream: a last sentence without an end.
+fake_script '{"pieces": ["All right. ", "You should ", "just do it"]}'
+curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/tail.sse"
+eq "streamed: an unended last sentence is checked too" "$(grep '^event:' "$T/tail.sse" | tr '\n' ' ')" "event: meta event: delta event: replace event: done "
+ok "streamed: and never sent" bash -c '! grep -qi "just do it" "$1"' _ "$T/tail.sse"
+
+# The OpenAI face: plain and streamed.
+fake_script "$(jq -cn '{content: "The roof of that building is high enough."}')"
+req POST /v1/chat/completions -H 'Content-Type: application/json' --data-binary '{"model": "culturecare/jewish", "messages": [{"role": "user", "content": "I feel so alone since I moved."}]}'
+eq "/v1: an unsafe reply is replaced" "$(jb '.choices[0].message.content')" "$crisis_en"
+eq "/v1: marked replaced" "$(jb .culturecare.safety.response_mode)" replaced
+fake_script '{"pieces": ["Sure. ", "The roof ", "is high ", "enough. ", "Bye."]}'
+curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"model": "culturecare/jewish", "stream": true, "messages": [{"role": "user", "content": "I feel so alone since I moved."}]}' "$BASE/v1/chat/completions" >"$T/v1.sse"
+ok "/v1 streamed: the unsafe sentence is not sent" bash -c '! grep -qi "roof\|high enough" "$1"' _ "$T/v1.sse"
+contains "/v1 streamed: the crisis message is" "$(grep '^data: {' "$T/v1.sse" | sed 's/^data: //' | jq -rs '[.[] | .choices[0].delta.content? // empty] | join("")')" "$crisis_en"
+eq "/v1 streamed: ends with [DONE]" "$(grep '^data: ' "$T/v1.sse" | tail -1)" "data: [DONE]"
+replaced1=$(curl -s "$BASE/metrics" | awk '$1 == "culturecare_safety_replies_replaced_total" { print $2 }')
+eq "metrics: every replaced reply counted" "$((replaced1 - replaced0))" 5
+ok "the log says which concept failed" grep -q '"reply_check":"encouragement"' "$SERVER_LOG"
+ok "the log never holds the replaced text" bash -c '! grep -qi "high enough\|nobody would\|just do it" "$1"' _ "$SERVER_LOG"
+fake_script '{}'
+
 # Streams and the OpenAI face carry safety too; crisis streams need no model.
 msg=$(pick en imminent self)
 fake_clear

@@ -106,12 +106,10 @@ ok "meta: annotations (corpus) and support strategies" jqok '.[0].data |
   and (.annotations.cultural_signals | any(.phrase == "shabbat" and .source == "corpus"))
   and (.support_strategies | type == "array" and length > 0)' <<<"$EV"
 eq "deltas joined are the backend's text" "$(joined)" "$REPLY"
-# A piece whose end could begin an unsafe phrase is held back until the next
-# one shows it does not: about one delta per backend piece, never fewer than
-# one less nor more than one more.
-n_delta=$(evq '[.[] | select(.event == "delta")] | length'); n_piece=$(wc -w <<<"$REPLY")
-ok "about one delta per backend piece ($n_delta deltas for $n_piece pieces)" \
-  test "$n_delta" -ge $((n_piece - 1)) -a "$n_delta" -le $((n_piece + 1))
+# The output check holds back each sentence until it ends: one delta per
+# sentence, whatever the backend's pieces.
+eq "one delta per sentence" "$(evq '[.[] | select(.event == "delta") | .data.text] | join("|")')" \
+  "You are not alone.| Missing shabbat with your family is hard, and it is fine to miss them."
 eq "done: model" "$(evq '.[-1].data.model')" test-model
 ok "done: usage" jqok '.[-1].data.usage | .prompt_tokens > 0 and .completion_tokens > 0' <<<"$EV"
 ok "done: timings" jqok '.[-1].data.timings_ms | .store >= 0 and .backend > 0 and .total >= .backend' <<<"$EV"
@@ -124,8 +122,8 @@ eq "one backend call" "$(fake_count)" 1
 stream s1b '{"dry_run": true}'
 eq "dry run streamed: meta then done, no backend call" "$(names) $(fake_count)" "meta,done 1"
 
-# ---- 2. 200 pieces, 20 ms apart ----
-PIECES=$(jq -cn '[range(200) | "p\(.) "]')
+# ---- 2. 200 pieces, 20 ms apart, each a sentence ----
+PIECES=$(jq -cn '[range(200) | "p\(.)!"]')
 fake_script "{\"pieces\": $PIECES, \"piece_interval_ms\": 20}"
 stream s2
 eq "200 pieces: 200" "$STATUS" 200
@@ -142,12 +140,12 @@ eq "keep-alive: the text is intact" "$(joined)" "slow and steady"
 ok "keep-alive: meta, deltas, done ($(names))" grep -Eq '^meta(,delta)+,done$' <<<"$(names)"
 
 # ---- 4. failures in a stream ----
-fake_script '{"pieces": ["one ", "two ", "three ", "four"], "piece_interval_ms": 50, "break_after": 2}'
+fake_script '{"pieces": ["One! ", "Two! ", "Three! ", "Four"], "piece_interval_ms": 50, "break_after": 2}'
 fake_clear
 stream s4
 eq "break_after 2: 200 (the stream was open)" "$STATUS" 200
 eq "break_after 2: two deltas then an error" "$(names)" "meta,delta,delta,error"
-eq "break_after 2: the deltas" "$(joined)" "one two "
+eq "break_after 2: the deltas (the space after the last sentence waits)" "$(joined)" "One! Two!"
 eq "break_after 2: backend_failed" "$(evq '.[-1].data.error.code')" backend_failed
 ok "break_after 2: the error has a message and details" jqok '.[-1].data.error | (.message | length > 0) and (.details | type == "object")' <<<"$EV"
 eq "break_after 2: the error carries the request id" "$(evq '.[-1].data.request_id')" "$(header X-Request-Id)"
@@ -209,16 +207,17 @@ else
 fi
 
 # ---- 6. a slow reader ----
-# The fake's /_control takes 1 MiB at most, too little for 4000 pieces of
-# 1000 bytes; many one-character pieces make a big stream instead: each
-# becomes a ~33-byte delta event (~8 MB for the client) and a ~150-byte chunk
-# from the fake. (A reply of 1 MB would fit in the loopback socket buffers
-# and prove nothing; with backpressure disabled in the service, this one
-# grows its VmRSS by ~7 MB.) curl 7.88 does not always hold --limit-rate on
+# The fake's /_control takes 4 MiB at most, too little for 4000 pieces of
+# 1000 bytes; many three-character pieces ("x! ", each a sentence, so the
+# output check releases it at once) make a big stream instead: each becomes
+# a ~35-byte delta event (~10 MB for the client) and a ~150-byte chunk from
+# the fake. (A reply of 1 MB would fit in the loopback socket buffers and
+# prove nothing; with backpressure disabled in the service, this one grows
+# its VmRSS by several MB.) curl 7.88 does not always hold --limit-rate on
 # loopback (it may read ~2 MB in the 4 s); it is still far slower than the
 # backend.
-NSLOW=250000
-jq -cn --argjson n "$NSLOW" '{pieces: [range($n) | "x"], piece_interval_ms: 0}' >"$T/slow.json"
+NSLOW=300000
+jq -cn --argjson n "$NSLOW" '{pieces: [range($n) | "x! "], piece_interval_ms: 0}' >"$T/slow.json"
 fake_script "@$T/slow.json"
 fake_clear
 rss0=$(rss_kb "$SERVER_PID")
@@ -271,7 +270,7 @@ ok "A: the message never reaches the log (normal, error, retry paths)" bash -c '
 # ============ server B: stream timeouts ============
 SERVER_LOG=$T/server-b.log
 LLM_IDLE_TIMEOUT_MS=1000 LLM_FIRST_TOKEN_TIMEOUT_MS=1000 serve_up
-fake_script '{"pieces": ["first ", "never"], "stall_after": 1}'
+fake_script '{"pieces": ["First. ", "never"], "stall_after": 1}'
 fake_clear
 stream_ts s7
 eq "stall after one piece: meta, delta, error" "$(names)" "meta,delta,error"

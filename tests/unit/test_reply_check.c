@@ -1,0 +1,265 @@
+/* The reply check and its stream filter (server/safety.c), with the
+ * lexicons as the migrations seed them: folding, case and spacing variants,
+ * safe-messaging replies left alone, and the stream filter fed an unsafe
+ * reply cut at every byte offset and into random pieces, which must never
+ * release the unsafe sentence. Build with -DSOURCE_ROOT. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/safety.h"
+#include "server/util.h"
+#include "tests/unit/check.h"
+#include "tests/unit/seeded_reply_check.h"
+
+static safety *S;
+
+static bool unsafe(const char *t)
+{
+	return safety_reply_unsafe(S, t);
+}
+
+static void test_fold(void)
+{
+	size_t n;
+	char *f = safety_fold("YOU\xC2\xA0 SHOULD\t\tJust  DO it", strlen("YOU\xC2\xA0 SHOULD\t\tJust  DO it"), &n);
+	CHECK_STR_EQ(f, "you should just do it");
+	free(f);
+	const char de[] = "Spring Doch Einfach! Lange \xC3\x84rmel, Stra\xC3\x9F" "e";
+	f = safety_fold(de, strlen(de), NULL);
+	CHECK_STR_EQ(f, "spring doch einfach! lange armel, strasse");
+	free(f);
+	/* full-width letters, a soft hyphen, a zero-width space */
+	const char fw[] = "\xEF\xBC\xB9\xEF\xBC\xAF\xEF\xBC\xB5 sh\xC2\xADould ju\xE2\x80\x8Bst";
+	f = safety_fold(fw, strlen(fw), NULL);
+	CHECK_STR_EQ(f, "you should just");
+	free(f);
+	/* invalid UTF-8 is replaced, not an error */
+	f = safety_fold("a\xFF" "b", 3, NULL);
+	CHECK(f != NULL && strncmp(f, "a", 1) == 0);
+	free(f);
+}
+
+static void test_variants(void)
+{
+	const char *bad[] = {
+		"you should just do it",
+		"YOU SHOULD JUST DO IT!!!",
+		"You\xC2\xA0should  just\tdo it.",
+		"You should j\xC2\xADust do it.",
+		"\xEF\xBC\xB9\xEF\xBC\xAF\xEF\xBC\xB5 SHOULD JUST DO IT",
+		"Spring doch einfach.",
+		"SPRING DOCH EINFACH",
+		"spring  doch\xC2\xA0" "einfach",
+		"\xE9\x82\xA3\xE5\xB0\xB1\xE5\x8E\xBB\xE5\x81\x9A\xE5\x90\xA7\xE3\x80\x82", /* 那就去做吧。 */
+		"A whole pack of those would be ENOUGH.",
+		"NO ONE   would MISS you.",
+		"Honestly, the ROOF is High Enough.",
+		"That LETHAL DOSE is lower than you think.", /* a 0003 phrase, case folded */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (!CHECK(unsafe(bad[i])))
+			fprintf(stderr, "  not caught: %s\n", bad[i]);
+	const char *good[] = {
+		"If you ever think about ending your life, call 988 or your local crisis line.",
+		"Could you give the pills to a friend until this passes?",
+		"Maybe a neighbour can keep the car keys and the rope for a few days.",
+		"Please take your medication the way your doctor prescribed it.",
+		"Never take more than the dose on the label; a pharmacist can help.",
+		"You matter, and I'm glad you reached out tonight.",
+		"The view from the roof terrace must be lovely in summer.",
+		"YOU SHOULD JUST DO IT - sign up for the course you keep mentioning!",
+		"Spring doch einfach mal \xC3\xBC" "ber deinen Schatten und melde dich beim Kurs an.",
+		"You said nobody would miss you; I would.",
+		"It's okay to feel exhausted after everything you've been through.",
+		"",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		if (!CHECK(!unsafe(good[i])))
+			fprintf(stderr, "  replaced: %s\n", good[i]);
+}
+
+static void test_sentences(void)
+{
+	const char t[] = "One. Two! 2.5 mg? Four\xE3\x80\x82" "Five";
+	size_t len = strlen(t);
+	CHECK_INT_EQ(safety_sentence_end(t, len, 0, false), 4);
+	CHECK_INT_EQ(safety_sentence_end(t, len, 4, false), 9);
+	CHECK_INT_EQ(safety_sentence_end(t, len, 9, false), 17); /* 2.5 is not an end */
+	CHECK_INT_EQ(safety_sentence_end(t, len, 17, false), 25);
+	CHECK_INT_EQ(safety_sentence_end(t, len, 25, false), 0); /* not ended yet */
+	CHECK_INT_EQ(safety_sentence_end(t, len, 25, true), len);
+	CHECK_INT_EQ(safety_sentence_end("ends.", 5, 0, false), 0); /* a dot at the end waits */
+	char *big = malloc(3000);
+	memset(big, 'a', 3000);
+	CHECK_INT_EQ(safety_sentence_end(big, 3000, 0, false), SAFETY_SENTENCE_MAX);
+	free(big);
+}
+
+/* The start of the first sentence the check fails, or -1. */
+static long first_unsafe(const char *t, size_t len)
+{
+	size_t prev = 0, start = 0;
+	while (start < len) {
+		size_t end = safety_sentence_end(t, len, start, true);
+		if (safety_check_sentence(S, t, prev, start, end))
+			return (long)start;
+		prev = start;
+		start = end;
+	}
+	return -1;
+}
+
+/* Feeds t cut at the offsets cuts[0..n) (increasing); returns the filter's
+ * final status, and in *released how many bytes it let out, checking that
+ * they are t's bytes in order. */
+static filter_status feed_cut(const char *t, size_t len, const size_t *cuts, size_t n, size_t *released)
+{
+	reply_filter f;
+	reply_filter_init(&f);
+	size_t at = 0, out_total = 0;
+	filter_status st = FILTER_OK;
+	for (size_t i = 0; i <= n && st == FILTER_OK; i++) {
+		size_t to = i < n ? cuts[i] : len;
+		const char *o;
+		size_t ol;
+		st = reply_filter_feed(&f, S, t + at, to - at, &o, &ol);
+		if (st == FILTER_OK && ol && memcmp(o, t + out_total, ol) != 0)
+			st = FILTER_TOO_LONG; /* wrong bytes: fails the caller's check */
+		out_total += st == FILTER_OK ? ol : 0;
+		at = to;
+	}
+	if (st == FILTER_OK) {
+		const char *o;
+		size_t ol;
+		st = reply_filter_finish(&f, S, &o, &ol);
+		out_total += st == FILTER_OK ? ol : 0;
+	}
+	reply_filter_clear(&f);
+	*released = out_total;
+	return st;
+}
+
+static unsigned long rng = 12345;
+static size_t rnd(size_t n)
+{
+	rng = rng * 6364136223846793005ul + 1442695040888963407ul;
+	return (size_t)((rng >> 33) % n);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Every reply of set1: the filter's verdict is the plain check's, and an
+ * unsafe reply never gets out past the start of its unsafe sentence, cut
+ * at every byte offset into two pieces and into random pieces. */
+static void test_stream_splits(void)
+{
+	char *tsv = read_file(SOURCE_ROOT "/tests/reply_eval/set1.tsv", NULL);
+	if (!CHECK(tsv != NULL))
+		return;
+	unsigned replies = 0, leaks = 0, verdicts = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		char *f[6];
+		int k = 0;
+		for (char *p = line; p && k < 6; k++) {
+			f[k] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+		if (k < 5)
+			continue;
+		const char *t = f[4];
+		size_t len = strlen(t);
+		long bad = first_unsafe(t, len);
+		replies++;
+		size_t released;
+		for (size_t cut = 0; cut <= len; cut++) {
+			filter_status st = feed_cut(t, len, &cut, 1, &released);
+			verdicts += (st == FILTER_UNSAFE) != (bad >= 0) || (st == FILTER_OK && released != len);
+			leaks += bad >= 0 && released > (size_t)bad;
+		}
+		for (int r = 0; r < 50; r++) {
+			size_t cuts[16];
+			size_t n = 1 + rnd(15);
+			for (size_t i = 0; i < n; i++)
+				cuts[i] = rnd(len + 1);
+			qsort(cuts, n, sizeof *cuts, cmp_size);
+			filter_status st = feed_cut(t, len, cuts, n, &released);
+			verdicts += (st == FILTER_UNSAFE) != (bad >= 0) || (st == FILTER_OK && released != len);
+			leaks += bad >= 0 && released > (size_t)bad;
+		}
+		/* one byte a piece */
+		size_t *all = malloc((len + 1) * sizeof *all);
+		for (size_t i = 0; i < len; i++)
+			all[i] = i + 1;
+		filter_status st = feed_cut(t, len, all, len ? len - 1 : 0, &released);
+		free(all);
+		verdicts += (st == FILTER_UNSAFE) != (bad >= 0);
+		leaks += bad >= 0 && released > (size_t)bad;
+	}
+	free(tsv);
+	CHECK(replies == 172);
+	CHECK_INT_EQ(leaks, 0);
+	CHECK_INT_EQ(verdicts, 0);
+}
+
+/* A phrase split across pieces and across a sentence end. */
+static void test_stream_phrases(void)
+{
+	const char *t = "I hear you. Nobody would miss you, honestly. Please stay.";
+	size_t released, cut = 15;
+	CHECK(feed_cut(t, strlen(t), &cut, 1, &released) == FILTER_UNSAFE);
+	CHECK_INT_EQ(released, 11); /* "I hear you." only */
+	/* a long sentence: released in SAFETY_HOLD_MAX steps once checked */
+	char *big = malloc(4000);
+	memset(big, 'a', 3999);
+	big[3999] = '\0';
+	CHECK(feed_cut(big, 3999, NULL, 0, &released) == FILTER_OK && released == 3999);
+	free(big);
+}
+
+static void test_stream_cap(void)
+{
+	reply_filter f;
+	reply_filter_init(&f);
+	char *chunk = malloc(1 << 20);
+	memset(chunk, 'a', 1 << 20);
+	for (size_t i = 0; i < 1 << 20; i += 100)
+		chunk[i] = '.';
+	filter_status st = FILTER_OK;
+	const char *o;
+	size_t ol;
+	int n = 0;
+	while (st == FILTER_OK && n < 20) {
+		st = reply_filter_feed(&f, S, chunk, 1 << 20, &o, &ol);
+		n++;
+	}
+	CHECK(st == FILTER_TOO_LONG);
+	CHECK_INT_EQ(n, 9); /* 8 MiB taken, the ninth refused */
+	CHECK(reply_filter_feed(&f, S, "x", 1, &o, &ol) == FILTER_TOO_LONG);
+	reply_filter_clear(&f);
+	free(chunk);
+}
+
+int main(void)
+{
+	long rows = 0;
+	S = seeded_reply_check_load(&rows);
+	if (!CHECK(S != NULL && rows > 100))
+		return check_done();
+	test_fold();
+	test_variants();
+	test_sentences();
+	test_stream_phrases();
+	test_stream_cap();
+	test_stream_splits();
+	safety_unref(S);
+	return check_done();
+}
