@@ -5,6 +5,7 @@
 
 #include "handlers/handlers.h"
 #include "server/app.h"
+#include "server/unicode.h"
 #include "server/util.h"
 #include "store/store.h"
 

@@ -35,6 +35,7 @@
 #include "server/metrics.h"
 #include "server/safety.h"
 #include "server/sse.h"
+#include "server/unicode.h"
 #include "server/util.h"
 #include "store/store.h"
 
