@@ -663,9 +663,8 @@ static const char *record_id(const support *s)
 	return is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id;
 }
 
-static void on_stored(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_stored(void *ud, const char *expires_at, store_status st)
 {
-	(void)sqlstate;
 	support *s = ud;
 	s->storing = false;
 	if (s->closed) { /* the client left: the record stays, nobody to tell */
@@ -673,9 +672,9 @@ static void on_stored(void *ud, const PGresult *res, store_status st, const char
 		return;
 	}
 	json_t *storage;
-	if (st == STORE_OK && PQntuples(res) == 1) {
+	if (st == STORE_OK && expires_at) {
 		storage = json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", record_id(s), "deletion_token", s->token,
-				    "expires_at", PQgetvalue(res, 0, 0));
+				    "expires_at", expires_at);
 	} else {
 		log_json(LOG_ERROR, "reply not stored",
 			 json_pack("{s:s,s:s}", "request_id", http_req_id(s->r), "reason",

@@ -74,6 +74,33 @@ unsigned access_scope_bit(const char *name)
 					       : 0;
 }
 
+static int unhex(const char *h, unsigned char out[32])
+{
+	if (strlen(h) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = h[2 * i + k];
+			v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 99);
+		}
+		if (v > 255)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int access_key_parse(access_key *k, const char *sha256_hex, long long id, const char *prefix, const char *scopes,
+		     unsigned rpm, unsigned max_streams)
+{
+	*k = (access_key){.id = id, .rpm = rpm, .max_streams = max_streams};
+	if (unhex(sha256_hex, k->hash) < 0 || access_scopes_parse(scopes, &k->scopes) < 0)
+		return -1;
+	snprintf(k->prefix, sizeof k->prefix, "%s", prefix);
+	return 0;
+}
+
 int access_scopes_parse(const char *list, unsigned *out)
 {
 	unsigned bits = 0;

@@ -43,6 +43,11 @@ void access_set_keys(access_table *a, access_key *keys, size_t n);
 bool access_loaded(const access_table *a);
 size_t access_key_count(const access_table *a);
 
+/* Fills *k from a stored key: its SHA-256 (64 hex digits), id, prefix,
+ * scope list and limits. 0, or -1 when the hash or a scope is malformed. */
+int access_key_parse(access_key *k, const char *sha256_hex, long long id, const char *prefix, const char *scopes,
+		     unsigned rpm, unsigned max_streams);
+
 /* Parses "support,annotate" into scope bits; -1 for an unknown name. */
 int access_scopes_parse(const char *list, unsigned *out);
 /* The bit of one scope name, 0 if unknown. */

@@ -1,0 +1,43 @@
+/* The safety data from the database into a struct safety (see
+ * server/safety_build.h). */
+#include "server/safety_build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/log.h"
+
+safety *safety_build(const store_safety_data *d)
+{
+	safety *s = safety_new();
+	if (!s)
+		return NULL;
+	json_decref(s->resources);
+	json_decref(s->messages);
+	s->resources = json_incref(d->resources);
+	s->messages = json_incref(d->messages);
+	bool ok = safety_prepare_resources(s) >= 0;
+	size_t i;
+	json_t *r;
+	if (ok) {
+		json_array_foreach(d->rules, i, r)
+		{
+			if (risk_rules_add(s->rules, json_string_value(json_array_get(r, 0)),
+					   json_string_value(json_array_get(r, 1)), json_string_value(json_array_get(r, 2))) < 0)
+				log_json(LOG_WARN, "risk rule skipped", json_pack("{s:i}", "index", (int)i));
+		}
+		s->unsafe = calloc(json_array_size(d->unsafe) + 1, sizeof *s->unsafe);
+		ok = s->unsafe != NULL;
+		json_array_foreach(d->unsafe, i, r)
+			if (ok && json_is_string(r) && (s->unsafe[s->nunsafe] = strdup(json_string_value(r))))
+				s->nunsafe++;
+	}
+	if (!ok) {
+		safety_unref(s);
+		return NULL;
+	}
+	log_json(LOG_INFO, "safety rules loaded",
+		 json_pack("{s:i,s:i,s:i}", "rules", (int)risk_rules_count(s->rules), "resources",
+			   (int)json_array_size(s->resources), "unsafe_phrases", (int)s->nunsafe));
+	return s;
+}
