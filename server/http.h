@@ -16,16 +16,11 @@
 
 #include "server/config.h"
 #include "server/errors.h"
+#include "server/router.h"
 
 typedef struct http_server http_server;
 typedef struct http_req http_req;
 typedef void (*http_handler)(http_req *r);
-
-#define HTTP_MAX_PARAMS 4
-
-/* Which routes of the table a listener serves: all, all but /metrics (when
- * a listener of its own serves it), or /metrics only. */
-typedef enum http_routes { HTTP_ROUTES_ALL, HTTP_ROUTES_API, HTTP_ROUTES_METRICS } http_routes;
 
 /* Starts listening on host:port (the limits come from cfg). app is handed
  * to handlers. Returns NULL with a message in err. */
