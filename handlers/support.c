@@ -450,8 +450,9 @@ static json_t *meta_json(const support *s)
 
 static json_t *timings_json(const support *s)
 {
-	return json_pack("{s:f,s:f,s:f,s:f}", "store", s->ms_store, "annotator", s->ms_annotator, "backend",
-			 s->ms_backend, "total", ms_since(s->t0));
+	/* "store" is the former name of "matching", kept one release. */
+	return json_pack("{s:f,s:f,s:f,s:f,s:f}", "matching", s->ms_store, "store", s->ms_store, "annotator",
+			 s->ms_annotator, "backend", s->ms_backend, "total", ms_since(s->t0));
 }
 
 static json_t *usage_json(const llm_result *res, bool openai)

@@ -61,11 +61,6 @@ bool access_loaded(const access_table *a)
 	return a->loaded;
 }
 
-size_t access_key_count(const access_table *a)
-{
-	return a->nkeys;
-}
-
 unsigned access_scope_bit(const char *name)
 {
 	return strcmp(name, "support") == 0    ? SCOPE_SUPPORT
@@ -221,19 +216,19 @@ void access_stream_close(const access_principal *p)
 		p->limiter->streams--;
 }
 
-int access_check(access_table *a, const char *authorization, const char *scope, uint64_t now_ns,
+access_result access_check(access_table *a, const char *authorization, const char *scope, uint64_t now_ns,
 		 access_principal *p, unsigned *retry_after_s)
 {
 	const access_key *k = access_find(a, authorization);
 	if (!k)
-		return 1;
+		return ACCESS_NO_KEY;
 	if (strcmp(scope, "any") != 0 && !access_allows(k, access_scope_bit(scope)))
-		return 2;
+		return ACCESS_WRONG_SCOPE;
 	memset(p, 0, sizeof *p);
 	snprintf(p->prefix, sizeof p->prefix, "%s", k->prefix);
 	p->max_streams = k->max_streams ? k->max_streams : a->default_streams;
 	p->rpm = access_rpm(a, k);
 	if (!access_take(a, k, now_ns, retry_after_s, &p->limiter))
-		return 3;
-	return 0;
+		return ACCESS_RATE_LIMITED;
+	return ACCESS_OK;
 }

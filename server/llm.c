@@ -860,12 +860,6 @@ llm_call *llm_start(llm_client *c, const char *system, const char *user, bool js
 	return llm_start_ex(c, system, user, json_mode, stream, NULL, h, ud);
 }
 
-llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool json_mode, llm_cb cb, void *ud)
-{
-	llm_handlers h = {.on_done = cb};
-	return llm_start(c, system, user, json_mode, false, &h, ud);
-}
-
 void llm_resume(llm_call *call)
 {
 	if (!call || !call->paused || !call->easy)
