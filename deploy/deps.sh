@@ -5,7 +5,7 @@
 # (rootful podman with runc, a Debian base by debootstrap, compose config).
 ensure_packages() {
   local want=(gcc meson ninja-build pkg-config libmicrohttpd-dev libcurl4-openssl-dev
-              libjansson-dev libuv1-dev libpq-dev libutf8proc-dev postgresql postgresql-client curl tzdata)
+              libjansson-dev libuv1-dev libpq-dev libutf8proc-dev libssl-dev postgresql postgresql-client curl tzdata)
   case "${1:-run}" in
     # prometheus for promtool (tests/http_metrics.sh checks /metrics with it;
     # about 10 s to install, 96 MB; on a systemd machine the package also

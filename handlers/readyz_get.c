@@ -4,24 +4,19 @@
 #include "server/app.h"
 #include "store/store.h"
 
-#include <string.h>
-
 static void not_ready(http_req *r, const char *reason, const char *message)
 {
 	http_reply_error(r, ERR_NOT_READY, message, json_pack("{s:s}", "reason", reason));
 }
 
-static void on_schema(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_schema(void *ud, store_status st, schema_state s, const char *detail)
 {
 	http_req *r = ud;
 	app *a = http_req_app(r);
-	bool no_table = st == STORE_FAILED && sqlstate && strcmp(sqlstate, "42P01") == 0;
-	if (st != STORE_OK && !no_table) {
+	if (st != STORE_OK) {
 		not_ready(r, "database_unreachable", "The database does not answer.");
 		return;
 	}
-	char detail[512];
-	schema_state s = schema_compare_result(&a->migrations, st == STORE_OK ? res : NULL, detail, sizeof detail);
 	if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && !a->safety)
 		not_ready(r, "safety_not_loaded", "The safety rules are not loaded in memory yet.");
 	else if ((s == SCHEMA_CURRENT || s == SCHEMA_NEWER) && !a->lex)
@@ -42,6 +37,6 @@ void handler_readyz_get(http_req *r)
 		not_ready(r, "shutting_down", "The service is shutting down.");
 		return;
 	}
-	if (store_schema_state(a->pool, on_schema, r) < 0)
+	if (store_schema_state(a->pool, &a->migrations, on_schema, r) < 0)
 		not_ready(r, "database_unreachable", "No database connection is up.");
 }

@@ -35,6 +35,7 @@
 #include "server/metrics.h"
 #include "server/safety.h"
 #include "server/sse.h"
+#include "server/unicode.h"
 #include "server/util.h"
 #include "store/store.h"
 
@@ -454,8 +455,9 @@ static json_t *meta_json(const support *s)
 
 static json_t *timings_json(const support *s)
 {
-	return json_pack("{s:f,s:f,s:f,s:f}", "store", s->ms_store, "annotator", s->ms_annotator, "backend",
-			 s->ms_backend, "total", ms_since(s->t0));
+	/* "store" is the former name of "matching", kept one release. */
+	return json_pack("{s:f,s:f,s:f,s:f,s:f}", "matching", s->ms_store, "store", s->ms_store, "annotator",
+			 s->ms_annotator, "backend", s->ms_backend, "total", ms_since(s->t0));
 }
 
 static json_t *usage_json(const llm_result *res, bool openai)
@@ -693,9 +695,8 @@ static const char *record_id(const support *s)
 	return is_openai(s->in.format) ? s->id + strlen("chatcmpl-") : s->id;
 }
 
-static void on_stored(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_stored(void *ud, const char *expires_at, store_status st)
 {
-	(void)sqlstate;
 	support *s = ud;
 	s->storing = false;
 	if (s->closed) { /* the client left: the record stays, nobody to tell */
@@ -703,9 +704,9 @@ static void on_stored(void *ud, const PGresult *res, store_status st, const char
 		return;
 	}
 	json_t *storage;
-	if (st == STORE_OK && PQntuples(res) == 1) {
+	if (st == STORE_OK && expires_at) {
 		storage = json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", record_id(s), "deletion_token", s->token,
-				    "expires_at", PQgetvalue(res, 0, 0));
+				    "expires_at", expires_at);
 	} else {
 		log_json(LOG_ERROR, "reply not stored",
 			 json_pack("{s:s,s:s}", "request_id", http_req_id(s->r), "reason",

@@ -61,17 +61,39 @@ bool access_loaded(const access_table *a)
 	return a->loaded;
 }
 
-size_t access_key_count(const access_table *a)
-{
-	return a->nkeys;
-}
-
 unsigned access_scope_bit(const char *name)
 {
 	return strcmp(name, "support") == 0    ? SCOPE_SUPPORT
 	       : strcmp(name, "annotate") == 0 ? SCOPE_ANNOTATE
 	       : strcmp(name, "admin") == 0    ? SCOPE_ADMIN
 					       : 0;
+}
+
+static int unhex(const char *h, unsigned char out[32])
+{
+	if (strlen(h) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = h[2 * i + k];
+			v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 99);
+		}
+		if (v > 255)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int access_key_parse(access_key *k, const char *sha256_hex, long long id, const char *prefix, const char *scopes,
+		     unsigned rpm, unsigned max_streams)
+{
+	*k = (access_key){.id = id, .rpm = rpm, .max_streams = max_streams};
+	if (unhex(sha256_hex, k->hash) < 0 || access_scopes_parse(scopes, &k->scopes) < 0)
+		return -1;
+	snprintf(k->prefix, sizeof k->prefix, "%s", prefix);
+	return 0;
 }
 
 int access_scopes_parse(const char *list, unsigned *out)
@@ -105,10 +127,7 @@ const access_key *access_find(const access_table *a, const char *authorization)
 	if (len == 0 || len > 256)
 		return NULL;
 	access_key probe;
-	sha256_ctx c;
-	sha256_init(&c);
-	sha256_update(&c, key, len);
-	sha256_final(&c, probe.hash);
+	sha256(key, len, probe.hash);
 	/* The comparison is of hashes of a 256-bit secret: its timing tells
 	 * nothing useful about the key. */
 	return bsearch(&probe, a->keys, a->nkeys, sizeof *a->keys, by_hash);
@@ -197,19 +216,19 @@ void access_stream_close(const access_principal *p)
 		p->limiter->streams--;
 }
 
-int access_check(access_table *a, const char *authorization, const char *scope, uint64_t now_ns,
+access_result access_check(access_table *a, const char *authorization, const char *scope, uint64_t now_ns,
 		 access_principal *p, unsigned *retry_after_s)
 {
 	const access_key *k = access_find(a, authorization);
 	if (!k)
-		return 1;
+		return ACCESS_NO_KEY;
 	if (strcmp(scope, "any") != 0 && !access_allows(k, access_scope_bit(scope)))
-		return 2;
+		return ACCESS_WRONG_SCOPE;
 	memset(p, 0, sizeof *p);
 	snprintf(p->prefix, sizeof p->prefix, "%s", k->prefix);
 	p->max_streams = k->max_streams ? k->max_streams : a->default_streams;
 	p->rpm = access_rpm(a, k);
 	if (!access_take(a, k, now_ns, retry_after_s, &p->limiter))
-		return 3;
-	return 0;
+		return ACCESS_RATE_LIMITED;
+	return ACCESS_OK;
 }

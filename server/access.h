@@ -41,7 +41,11 @@ void access_free(access_table *a);
  * known and access_loaded() is false. */
 void access_set_keys(access_table *a, access_key *keys, size_t n);
 bool access_loaded(const access_table *a);
-size_t access_key_count(const access_table *a);
+
+/* Fills *k from a stored key: its SHA-256 (64 hex digits), id, prefix,
+ * scope list and limits. 0, or -1 when the hash or a scope is malformed. */
+int access_key_parse(access_key *k, const char *sha256_hex, long long id, const char *prefix, const char *scopes,
+		     unsigned rpm, unsigned max_streams);
 
 /* Parses "support,annotate" into scope bits; -1 for an unknown name. */
 int access_scopes_parse(const char *list, unsigned *out);
@@ -72,11 +76,18 @@ typedef struct access_principal {
 bool access_stream_open(const access_principal *p);
 void access_stream_close(const access_principal *p);
 
+/* The outcome of access_check. */
+typedef enum access_result {
+	ACCESS_OK,
+	ACCESS_NO_KEY,      /* no valid key (401) */
+	ACCESS_WRONG_SCOPE, /* the key lacks the scope (403) */
+	ACCESS_RATE_LIMITED /* over the key's rate (429, with *retry_after_s) */
+} access_result;
+
 /* The checks of one request for a route needing scope ("support",
- * "annotate", "admin" or "any"): fills *p, or returns the error: 1 no
- * valid key (401), 2 wrong scope (403), 3 over the rate (429, with
- * *retry_after_s). */
-int access_check(access_table *a, const char *authorization, const char *scope, uint64_t now_ns,
+ * "annotate", "admin" or "any"): fills *p and returns ACCESS_OK, or
+ * returns the error. */
+access_result access_check(access_table *a, const char *authorization, const char *scope, uint64_t now_ns,
 		 access_principal *p, unsigned *retry_after_s);
 
 /* The key's limits, the defaults applied. */

@@ -26,18 +26,19 @@ bool app_gate(http_req *r, const char *scope, void *ud)
 	}
 	unsigned retry = 0;
 	switch (access_check(a->access, http_req_header(r, "Authorization"), scope, now_ns(), p, &retry)) {
-	case 0:
+	case ACCESS_OK:
 		http_req_set_principal(r, p, p->prefix);
 		return true;
-	case 1:
+	case ACCESS_NO_KEY:
 		free(p);
 		http_reply_error(r, ERR_UNAUTHORIZED, NULL, NULL);
 		http_req_add_header(r, "WWW-Authenticate", "Bearer realm=\"culturecare\"");
 		return false;
-	case 2:
+	case ACCESS_WRONG_SCOPE:
 		free(p);
 		http_reply_error(r, ERR_FORBIDDEN, NULL, json_pack("{s:s}", "required_scope", scope));
 		return false;
+	case ACCESS_RATE_LIMITED:
 	default: {
 		http_req_set_principal(r, p, p->prefix); /* the log names the key */
 		char s[16];

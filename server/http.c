@@ -333,14 +333,13 @@ static http_req *req_new(http_server *s, struct MHD_Connection *conn, const char
 	return r;
 }
 
-static void dispatch(http_req *r, const char *url)
+static void dispatch(http_req *r)
 {
 	if (r->too_large) {
 		http_reply_error(r, ERR_BODY_TOO_LARGE, NULL,
 				 json_pack("{s:I}", "max_bytes", (json_int_t)r->srv->cfg->max_body_bytes));
 		return;
 	}
-	(void)url;
 	switch (r->match) {
 	case ROUTE_FOUND:
 		r->state = REQ_RUNNING;
@@ -529,7 +528,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		unsigned long long n;
 		if (cl && config_parse_uint(cl, 0, ~0ull, &n) == 0 && n > s->cfg->max_body_bytes) {
 			r->too_large = true;
-			dispatch(r, url);
+			dispatch(r);
 			return queue(r);
 		}
 		return MHD_YES;
@@ -563,7 +562,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return MHD_YES;
 	}
 	if (r->state == REQ_READING)
-		dispatch(r, url);
+		dispatch(r);
 	if (r->state == REQ_REPLIED && r->response)
 		return queue(r);
 	if (r->state == REQ_RUNNING) {
@@ -793,12 +792,6 @@ void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void
 	st->on_drain = on_drain;
 	st->on_close = on_close;
 	st->ud = ud;
-}
-
-void http_stream_add_header(http_stream *st, const char *name, const char *value)
-{
-	if (st->r && st->r->response)
-		MHD_add_response_header(st->r->response, name, value);
 }
 
 int http_stream_write(http_stream *st, const char *data, size_t len)

@@ -16,16 +16,11 @@
 
 #include "server/config.h"
 #include "server/errors.h"
+#include "server/router.h"
 
 typedef struct http_server http_server;
 typedef struct http_req http_req;
 typedef void (*http_handler)(http_req *r);
-
-#define HTTP_MAX_PARAMS 4
-
-/* Which routes of the table a listener serves: all, all but /metrics (when
- * a listener of its own serves it), or /metrics only. */
-typedef enum http_routes { HTTP_ROUTES_ALL, HTTP_ROUTES_API, HTTP_ROUTES_METRICS } http_routes;
 
 /* Starts listening on host:port (the limits come from cfg). app is handed
  * to handlers. Returns NULL with a message in err. */
@@ -101,7 +96,6 @@ void http_reply_buffer(http_req *r, unsigned status, const char *content_type, c
 typedef struct http_stream http_stream;
 http_stream *http_reply_stream(http_req *r, unsigned status, const char *content_type, size_t low_water);
 void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void (*on_close)(void *ud), void *ud);
-void http_stream_add_header(http_stream *st, const char *name, const char *value);
 /* Returns 0, or -1 when the stream is over or memory ran out. */
 int http_stream_write(http_stream *st, const char *data, size_t len);
 size_t http_stream_buffered(const http_stream *st);

@@ -26,6 +26,11 @@
 #include "server/sse.h"
 #include "server/util.h"
 
+_Static_assert((int)LLM_OK == MC_OK && (int)LLM_TIMEOUT == MC_TIMEOUT && (int)LLM_CONNECT == MC_CONNECT &&
+		       (int)LLM_HTTP_ERROR == MC_HTTP_ERROR && (int)LLM_BAD_REPLY == MC_INVALID_REPLY &&
+		       (int)LLM_CANCELLED == MC_CANCELLED,
+	       "the metrics name the outcomes of llm_outcome in its order");
+
 #define MAX_REPLY_BYTES (8u << 20)
 #define MAX_EVENT_BYTES (1u << 20)
 #define MAX_BACKENDS 8
@@ -378,7 +383,7 @@ static void finish(llm_call *call, llm_result *res, json_t *doc)
 	if (!res->model)
 		res->model = call->model_seen ? call->model_seen : c->backends[call->backend].model;
 	if (!call->raw)
-		metrics_backend_call(call->backend, (int)res->outcome, res->ms / 1e3,
+		metrics_backend_call(call->backend, (enum metrics_call_outcome)res->outcome, res->ms / 1e3,
 				     call->stream && res->first_piece_ms >= 0 ? res->first_piece_ms / 1e3 : -1);
 	if (res->outcome != LLM_OK && res->outcome != LLM_CANCELLED)
 		log_json(LOG_WARN, call->raw ? "endpoint call failed" : "backend call failed",
@@ -855,12 +860,6 @@ llm_call *llm_start(llm_client *c, const char *system, const char *user, bool js
 	return llm_start_ex(c, system, user, json_mode, stream, NULL, h, ud);
 }
 
-llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool json_mode, llm_cb cb, void *ud)
-{
-	llm_handlers h = {.on_done = cb};
-	return llm_start(c, system, user, json_mode, false, &h, ud);
-}
-
 void llm_resume(llm_call *call)
 {
 	if (!call || !call->paused || !call->easy)
@@ -881,7 +880,7 @@ void llm_cancel(llm_call *call)
 		return;
 	}
 	metrics_backend_error(BE_CLIENT_GONE);
-	metrics_backend_call(call->backend, METRICS_CLIENT_GONE, (double)(now_ns() - call->start_ns) / 1e9,
+	metrics_backend_call(call->backend, MC_CLIENT_GONE, (double)(now_ns() - call->start_ns) / 1e9,
 			     call->stream && call->first_piece_ns ? (double)(call->first_piece_ns - call->start_ns) / 1e9 : -1);
 	call_free(call);
 }

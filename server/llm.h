@@ -79,10 +79,6 @@ typedef struct llm_opts {
 llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
 		       const llm_opts *o, const llm_handlers *h, void *ud);
 
-/* Plain call with only a completion callback. */
-typedef void (*llm_cb)(void *ud, const llm_result *res);
-llm_call *llm_chat(llm_client *c, const char *system, const char *user, bool json_mode, llm_cb cb, void *ud);
-
 /* Streams: the consumer can take more again. */
 void llm_resume(llm_call *call);
 

@@ -1,7 +1,6 @@
 /* Structured JSON logging to stdout, line-buffered. Single-threaded use. */
 #include "server/log.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -53,14 +52,3 @@ void log_json(enum log_level level, const char *msg, json_t *fields)
 	json_decref(fields);
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
-{
-	if (!log_enabled(level))
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	log_json(level, buf, NULL);
-}

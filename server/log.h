@@ -12,7 +12,4 @@ int log_enabled(enum log_level level);
 /* Logs msg with the fields of `fields` (stolen, may be NULL). */
 void log_json(enum log_level level, const char *msg, json_t *fields);
 
-/* printf-style convenience for plain events without fields. */
-void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #endif

@@ -71,10 +71,10 @@ typedef struct http_series {
 } http_series;
 
 #define MAX_BACKENDS 8 /* as server/llm.c */
-#define NOUTCOMES (METRICS_CLIENT_GONE + 1)
+#define NOUTCOMES MC_OUTCOMES
 static const char *const outcome_names[NOUTCOMES] = {
-	[LLM_OK] = "ok", [LLM_TIMEOUT] = "timeout", [LLM_CONNECT] = "connect", [LLM_HTTP_ERROR] = "http_error",
-	[LLM_BAD_REPLY] = "invalid_reply", [LLM_CANCELLED] = "cancelled", [METRICS_CLIENT_GONE] = "client_gone",
+	[MC_OK] = "ok", [MC_TIMEOUT] = "timeout", [MC_CONNECT] = "connect", [MC_HTTP_ERROR] = "http_error",
+	[MC_INVALID_REPLY] = "invalid_reply", [MC_CANCELLED] = "cancelled", [MC_CLIENT_GONE] = "client_gone",
 };
 static const char *const error_names[BE_KINDS] = {
 	[BE_CONNECT] = "connect", [BE_TIMEOUT] = "timeout", [BE_FIRST_TOKEN_TIMEOUT] = "first_token_timeout",
@@ -185,9 +185,9 @@ void metrics_backend_fallback(void)
 	m.fallbacks++;
 }
 
-void metrics_backend_call(unsigned backend, int outcome, double seconds, double first_piece)
+void metrics_backend_call(unsigned backend, enum metrics_call_outcome outcome, double seconds, double first_piece)
 {
-	if (backend >= MAX_BACKENDS || outcome < 0 || outcome >= (int)NOUTCOMES)
+	if (backend >= MAX_BACKENDS || (unsigned)outcome >= NOUTCOMES)
 		return;
 	observe(&m.backend_duration[backend][outcome], seconds);
 	if (first_piece >= 0)

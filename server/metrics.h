@@ -13,7 +13,6 @@
 #define CC_METRICS_H
 #include <stddef.h>
 
-#include "server/llm.h"
 #include "server/risk.h"
 #include "server/router.h"
 #include "store/pool.h"
@@ -55,8 +54,17 @@ void metrics_backend_fallback(void);
  * answered last (an index of the configured list), its outcome, or
  * client_gone when abandoned; first_piece < 0 when no piece arrived or the
  * call was not a stream. */
-#define METRICS_CLIENT_GONE (LLM_CANCELLED + 1)
-void metrics_backend_call(unsigned backend, int outcome, double seconds, double first_piece);
+enum metrics_call_outcome {
+	MC_OK,            /* as server/llm.h's llm_outcome, in its order */
+	MC_TIMEOUT,
+	MC_CONNECT,
+	MC_HTTP_ERROR,
+	MC_INVALID_REPLY,
+	MC_CANCELLED,
+	MC_CLIENT_GONE,   /* the caller abandoned the call */
+	MC_OUTCOMES
+};
+void metrics_backend_call(unsigned backend, enum metrics_call_outcome outcome, double seconds, double first_piece);
 
 /* ---- safety ---- */
 void metrics_risk_assessed(risk_level level);

@@ -4,8 +4,9 @@
  *
  * Normalisation. The message and every pattern are normalised the same way
  * into a sequence of words grouped in clauses:
- *  - ASCII and Latin-1 capitals are lower-cased (ẞ becomes ß, u + combining
- *    diaeresis becomes ü, likewise a and o); fullwidth ASCII is read as ASCII;
+ *  - text is decoded and lower-cased by server/unicode.h (utf8proc: the
+ *    simple Unicode lower case, so ẞ becomes ß); u + combining diaeresis
+ *    becomes ü, likewise a and o; fullwidth ASCII is read as ASCII;
  *  - apostrophes (' ’ ʼ `) are dropped, so "don't" and "dont" are the same
  *    word; invisible characters, other combining marks, Arabic vowel marks
  *    and tatweel and Hebrew points are dropped;
@@ -106,8 +107,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "server/util.h"
 #include <string.h>
+
+#include "server/unicode.h"
+#include "server/util.h"
 
 /* Words a lone `*` in a pattern may stand for. */
 #define MAX_GAP 4
@@ -196,73 +199,7 @@ static bool is_concern_kind(unsigned k)
 	       k == K_PREP || k == K_ACT || k == K_FINALITY || k == K_PRESENCE || k == K_SEEKING;
 }
 
-/* ---- UTF-8 and character classes ---- */
-
-/* Decodes the code point at s[i] (i < len); returns its length in bytes
- * and sets *cp, or returns 1 with *cp = -1 for an invalid or truncated
- * sequence, an overlong form, a surrogate or a value above U+10FFFF. */
-static size_t utf8_next(const unsigned char *s, size_t len, size_t i, int32_t *cp)
-{
-	unsigned char c = s[i];
-	size_t n;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		n = 1;
-		v = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 2;
-		v = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 3;
-		v = c & 0x07;
-	} else {
-		*cp = -1;
-		return 1;
-	}
-	if (len - i <= n) {
-		*cp = -1;
-		return 1;
-	}
-	for (size_t k = 1; k <= n; k++) {
-		if ((s[i + k] & 0xc0) != 0x80) {
-			*cp = -1;
-			return 1;
-		}
-		v = (v << 6) | (s[i + k] & 0x3f);
-	}
-	if ((n == 1 && v < 0x80) || (n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10ffff ||
-	    (v >= 0xd800 && v <= 0xdfff)) {
-		*cp = -1;
-		return 1;
-	}
-	*cp = (int32_t)v;
-	return n + 1;
-}
-
-static size_t utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
+/* ---- character classes ---- */
 
 enum cls {
 	C_SKIP,   /* dropped: no boundary */
@@ -281,14 +218,11 @@ static enum cls classify(int32_t *cp)
 	if (c < 0)
 		return C_SEP;
 	if (c >= 0xff01 && c <= 0xff5e) /* fullwidth ASCII */
-		c = *cp = c - 0xfee0;
+		c -= 0xfee0;
+	c = *cp = unicode_lower(c);
 	if (c < 0x80) {
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
 			return C_WORD;
-		if (c >= 'A' && c <= 'Z') {
-			*cp = c + 32;
-			return C_WORD;
-		}
 		if (c == '\'' || c == '`')
 			return C_SKIP;
 		if (c == '*')
@@ -299,17 +233,8 @@ static enum cls classify(int32_t *cp)
 	}
 	if (c <= 0xbf)
 		return C_SEP; /* C1 controls, Latin-1 punctuation and symbols */
-	if (c <= 0xff) {
-		if (c == 0xd7 || c == 0xf7)
-			return C_SEP;
-		if (c <= 0xde)
-			*cp = c + 0x20;
-		return C_WORD;
-	}
-	if (c == 0x1e9e) {
-		*cp = 0xdf;
-		return C_WORD;
-	}
+	if (c <= 0xff)
+		return c == 0xd7 || c == 0xf7 ? C_SEP : C_WORD;
 	if (c == 0x2bc)
 		return C_SKIP; /* modifier letter apostrophe */
 	if (c >= 0x300 && c <= 0x36f)
@@ -441,7 +366,7 @@ static int text_put(text *t, uint32_t cp)
 		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses, t->nsentences, 0};
 		t->in_word = true;
 	}
-	size_t n = utf8_put(t->buf + t->len, cp);
+	size_t n = utf8_encode((int32_t)cp, t->buf + t->len);
 	t->len += n;
 	t->toks[t->ntoks - 1].len += n;
 	t->buf[t->len] = '\0';
@@ -473,7 +398,7 @@ static void text_end_sentence(text *t)
 static bool cjk_word(const char *w, size_t n)
 {
 	int32_t cp;
-	if (utf8_next((const unsigned char *)w, n, 0, &cp) != n)
+	if (utf8_decode(w, n, &cp) != n)
 		return false;
 	return classify(&cp) == C_CJK;
 }
@@ -483,13 +408,12 @@ static bool cjk_word(const char *w, size_t n)
  * out of memory (t must still be cleared). */
 static int text_build(text *t, const char *s, size_t len, bool pattern)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	if (text_reserve(t, len) < 0)
 		return -1;
 	t->buf[0] = '\0';
 	for (size_t i = 0; i < len;) {
 		int32_t cp;
-		i += utf8_next(u, len, i, &cp);
+		i += utf8_decode(s + i, len - i, &cp);
 		if (cp == 0x308 && t->in_word && t->len) { /* a, o, u + combining diaeresis */
 			char last = t->buf[t->len - 1];
 			if (last == 'a' || last == 'o' || last == 'u') {

@@ -3,12 +3,19 @@
 #define CC_ROUTER_H
 #include <stddef.h>
 
-#include "server/http.h"
+struct http_req;
+
+/* Path parameters ({...} segments) a route has at most. */
+#define HTTP_MAX_PARAMS 4
+
+/* Which routes of the table a listener serves: all, all but /metrics (when
+ * a listener of its own serves it), or /metrics only. */
+typedef enum http_routes { HTTP_ROUTES_ALL, HTTP_ROUTES_API, HTTP_ROUTES_METRICS } http_routes;
 
 typedef struct route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/cultures/{code}/signals" */
-	http_handler handler;
+	void (*handler)(struct http_req *r);
 	const char *scope;   /* the API key scope it needs: support, annotate,
 			      * admin, any (any valid key); NULL: public */
 } route;

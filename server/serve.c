@@ -12,6 +12,7 @@
 #include "server/gate.h"
 #include "server/log.h"
 #include "server/metrics.h"
+#include "server/safety_build.h"
 #include "store/store.h"
 
 static void finish(app *a);
@@ -34,10 +35,11 @@ static void on_lexicon(void *ud, lexicon *lex)
 	}
 }
 
-static void on_safety(void *ud, safety *sf)
+static void on_safety(void *ud, const store_safety_data *d)
 {
 	app *a = ud;
 	a->safety_loading = false;
+	safety *sf = d ? safety_build(d) : NULL;
 	if (sf) {
 		safety_unref(a->safety);
 		a->safety = sf;
@@ -61,11 +63,17 @@ static void lexicon_reload(void *ud)
 
 static void keys_reload(void *ud);
 
-static void on_keys(void *ud, access_key *keys, size_t n, bool ok)
+static void on_keys(void *ud, const store_key_row *rows, size_t nrows, bool ok)
 {
 	app *a = ud;
 	a->keys_loading = false;
-	if (!ok) {
+	access_key *keys = ok ? calloc(nrows + 1, sizeof *keys) : NULL;
+	size_t n = 0;
+	for (size_t i = 0; keys && i < nrows; i++)
+		if (access_key_parse(&keys[n], rows[i].sha256_hex, rows[i].id, rows[i].prefix, rows[i].scopes,
+				     rows[i].rpm, rows[i].max_streams) == 0)
+			n++; /* else a row the table's checks should have refused */
+	if (!keys) {
 		log_json(LOG_WARN, "API keys could not be loaded; the previous set stays", NULL);
 	} else {
 		bool first = !access_loaded(a->access);
@@ -111,7 +119,7 @@ static void on_keys_refresh(uv_timer_t *t)
 	keys_reload(t->data);
 }
 
-static void on_purged(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_purged(void *ud, long rows, store_status st, const char *sqlstate)
 {
 	app *a = ud;
 	a->purging = false;
@@ -120,10 +128,9 @@ static void on_purged(void *ud, const PGresult *res, store_status st, const char
 			 json_pack("{s:s?}", "sqlstate", sqlstate));
 		return;
 	}
-	const char *n = PQcmdTuples((PGresult *)res);
-	if (strcmp(n, "0") != 0)
+	if (rows != 0)
 		log_json(LOG_INFO, "expired records erased",
-			 json_pack("{s:i,s:f}", "records", atoi(n), "retention_days", a->cfg->retention_days));
+			 json_pack("{s:i,s:f}", "records", (int)rows, "retention_days", a->cfg->retention_days));
 }
 
 /* The retention period is enforced here, on the loop, whether or not this

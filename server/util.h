@@ -22,12 +22,6 @@ int random_token(char out[44]);
  * [A-Za-z0-9._-]. */
 bool request_id_valid(const char *s);
 
-/* True if s (len bytes) is well-formed UTF-8. */
-bool utf8_valid(const char *s, size_t len);
-
-/* Number of code points in well-formed UTF-8. */
-size_t utf8_length(const char *s, size_t len);
-
 /* Grows array p (elements of elem bytes, capacity *cap) to hold need
  * elements, doubling. Returns the (possibly moved) array, or NULL when out
  * of memory (p is then untouched). */

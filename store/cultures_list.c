@@ -1,7 +1,4 @@
-/* The cultures with their aliases and corpus counts (GET /cultures), and
- * the bare list of codes (for unknown_culture errors). */
-#include <stdlib.h>
-
+/* The cultures with their aliases and corpus counts (GET /cultures). */
 #include "store/store.h"
 
 const store_stmt store_stmt_cultures_list = {
@@ -37,17 +34,7 @@ const store_stmt store_stmt_cultures_list = {
 	" LEFT JOIN strategies st ON st.culture = c.code",
 };
 
-const store_stmt store_stmt_culture_codes = {
-	"culture_codes",
-	"SELECT coalesce(json_agg(code ORDER BY code), '[]'::json) FROM cultures",
-};
-
 int store_cultures_list(store_pool *p, store_json_cb cb, void *ud)
 {
 	return store_json_query(p, &store_stmt_cultures_list, 0, NULL, cb, ud);
-}
-
-int store_culture_codes(store_pool *p, store_json_cb cb, void *ud)
-{
-	return store_json_query(p, &store_stmt_culture_codes, 0, NULL, cb, ud);
 }

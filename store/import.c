@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "server/sha256.h"
+#include "server/unicode.h"
 #include "server/util.h"
 
 static const char *const intensities[] = {"light", "moderate", "high", NULL};

@@ -2,9 +2,9 @@
  * (see store/lexicon.h for the API).
  *
  * Similarity. Both the phrase and the text are normalised the same way:
- *  - case: ASCII letters are lower-cased; so are the capitals of Latin-1,
- *    Latin Extended-A, basic Greek and Cyrillic; fullwidth ASCII (Ｗ, ！) is
- *    read as ASCII;
+ *  - case: text is decoded and lower-cased by server/unicode.h (utf8proc:
+ *    the simple Unicode lower case of every script that has one);
+ *    fullwidth ASCII (Ｗ, ！) is read as ASCII;
  *  - words are maximal runs of word characters: ASCII letters and digits and
  *    any non-ASCII character (or byte of invalid UTF-8) except common
  *    punctuation and symbols, which separate words like ASCII punctuation
@@ -48,8 +48,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "server/util.h"
 #include <string.h>
+
+#include "server/unicode.h"
+#include "server/util.h"
 
 /* Longest message looked at; the rest is ignored. */
 #define MAX_TEXT ((size_t)1 << 28)
@@ -116,93 +118,12 @@ static uint32_t hash_tri(uint32_t t)
 
 enum { CH_SEP, CH_WORD, CH_CJK };
 
-/* Decodes the character at s (n > 0 bytes left) into *cp; returns its
- * length, or 0 when s does not start a well-formed sequence. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+/* Lower case (server/unicode.h); fullwidth ASCII is read as ASCII. */
+static uint32_t fold(int32_t cp)
 {
-	unsigned char c = s[0];
-	size_t k;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		k = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		k = 3;
-		v = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		k = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((k == 3 && v < 0x800) || (k == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return k;
-}
-
-static size_t utf8_encode(uint32_t cp, unsigned char *o)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xc0 | cp >> 6);
-		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xe0 | cp >> 12);
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xf0 | cp >> 18);
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Lower case (never longer in UTF-8 than cp itself). */
-static uint32_t fold(uint32_t cp)
-{
-	if (cp < 0x80)
-		return (uint32_t)ascii_lower((int)cp);
-	if (cp >= 0xff01 && cp <= 0xff5e) /* fullwidth ASCII */
-		return (uint32_t)ascii_lower((int)(cp - 0xfee0));
-	if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7)
-		return cp + 0x20;
-	if (cp >= 0x100 && cp <= 0x17f) {
-		if (cp == 0x130)
-			return 'i';
-		if (cp == 0x178)
-			return 0xff;
-		if ((cp < 0x138 || (cp >= 0x14a && cp < 0x178)) && cp != 0x131)
-			return cp | 1;
-		if (((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e)) && (cp & 1))
-			return cp + 1;
-		return cp;
-	}
-	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2)
-		return cp + 0x20;
-	if (cp >= 0x410 && cp <= 0x42f)
-		return cp + 0x20;
-	if (cp >= 0x400 && cp <= 0x40f)
-		return cp + 0x50;
-	return cp;
+	if (cp >= 0xff01 && cp <= 0xff5e)
+		cp -= 0xfee0;
+	return (uint32_t)unicode_lower(cp);
 }
 
 /* Class of a folded code point. */
@@ -270,7 +191,10 @@ static int classify(uint32_t cp)
 	return CH_WORD;
 }
 
-/* Room normalize needs for len input bytes: output bytes and word spans. */
+/* Room normalize needs for len input bytes: output bytes and word spans.
+ * Twice the input holds the worst case: a one-byte letter and a space
+ * before each 3-byte CJK character, or a 2-byte capital whose lower case
+ * takes 3 bytes (Ⱥ) and a space. */
 static size_t norm_room(size_t len)
 {
 	return 2 * len + 2;
@@ -293,24 +217,27 @@ static size_t normalize(const char *str, size_t len, char *out, size_t *outlen, 
 	*cjk = false;
 	while (i < len) {
 		uint32_t cp;
-		unsigned char enc[4];
+		char enc[4];
 		size_t enclen, k;
+		int32_t dec;
 		int cls;
 		if (s[i] < 0x80) { /* ASCII, the common case, without decoding */
 			cp = (uint32_t)ascii_lower(s[i]);
 			cls = classify(cp);
-			enc[0] = (unsigned char)cp;
-			enclen = 1;
-			k = 1;
-		} else if ((k = utf8_decode(s + i, len - i, &cp)) == 0) { /* invalid byte: a letter of its own */
-			cls = CH_WORD;
-			enc[0] = s[i];
+			enc[0] = (char)cp;
 			enclen = 1;
 			k = 1;
 		} else {
-			cp = fold(cp);
-			cls = classify(cp);
-			enclen = utf8_encode(cp, enc);
+			k = utf8_decode(str + i, len - i, &dec);
+			if (dec < 0) { /* invalid byte: a letter of its own */
+				cls = CH_WORD;
+				enc[0] = (char)s[i];
+				enclen = 1;
+			} else {
+				cp = fold(dec);
+				cls = classify(cp);
+				enclen = utf8_encode((int32_t)cp, enc);
+			}
 		}
 		i += k;
 		if (cur != CH_SEP && cls != cur) { /* end of word */
@@ -330,7 +257,7 @@ static size_t normalize(const char *str, size_t len, char *out, size_t *outlen, 
 			cur = cls;
 		}
 		for (size_t j = 0; j < enclen; j++) /* 1 to 4 bytes: no memcpy call */
-			out[o++] = (char)enc[j];
+			out[o++] = enc[j];
 		if (cls == CH_CJK)
 			*cjk = true;
 	}

@@ -6,6 +6,7 @@
 
 #include "server/log.h"
 #include "server/util.h"
+#include "store/call.h"
 #include "store/store.h"
 
 const store_stmt store_stmt_lexicon_load = {
@@ -20,12 +21,6 @@ const store_stmt store_stmt_lexicon_load = {
 	"  FROM support_phrases r JOIN posts p ON p.id = r.post_id"
 	" ORDER BY 1, 2, 3, 6, 7",
 };
-
-typedef struct call {
-	store_lexicon_cb cb;
-	void *ud;
-	uint64_t start_ns;
-} call;
 
 static const char *opt(const PGresult *res, int row, int col)
 {
@@ -72,29 +67,17 @@ fail:
 	return NULL;
 }
 
-static void on_rows(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_rows(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
 {
-	call *c = ud;
 	lexicon *l = st == STORE_OK ? build(res) : NULL;
 	if (l)
 		log_json(LOG_INFO, "corpus loaded",
 			 json_pack("{s:i,s:i,s:f}", "cultures", (int)lexicon_culture_count(l), "rows", PQntuples(res),
 				   "duration_ms", (double)(now_ns() - c->start_ns) / 1e6));
-	c->cb(c->ud, l);
-	free(c);
+	((store_lexicon_cb)c->cb)(c->ud, l);
 }
 
 int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud)
 {
-	call *c = malloc(sizeof *c);
-	if (!c)
-		return -1;
-	c->cb = cb;
-	c->ud = ud;
-	c->start_ns = now_ns();
-	if (store_pool_query(p, &store_stmt_lexicon_load, 0, NULL, on_rows, c) < 0) {
-		free(c);
-		return -1;
-	}
-	return 0;
+	return store_call_query(p, &store_stmt_lexicon_load, 0, NULL, on_rows, (void (*)(void))cb, ud, NULL);
 }

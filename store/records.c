@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "store/call.h"
 #include "store/store.h"
 
 const store_stmt store_stmt_record_insert = {
@@ -44,26 +45,38 @@ int store_records_list(store_pool *p, unsigned limit, const char *before_id, sto
 	return store_json_query(p, &store_stmt_records_list, 2, v, cb, ud);
 }
 
-int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_cb cb, void *ud)
+static void on_text(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	const char *v = st == STORE_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL;
+	((store_text_cb)c->cb)(c->ud, v, st);
+}
+
+static void on_count(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	long n = st == STORE_OK ? atol(PQcmdTuples((PGresult *)res)) : 0;
+	((store_count_cb)c->cb)(c->ud, n, st, sqlstate);
+}
+
+int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_text_cb cb, void *ud)
 {
 	char days[32];
 	snprintf(days, sizeof days, "%.9g", retention_days);
 	const char *v[] = {rec->id,	   rec->token_sha256_hex, rec->culture, rec->strategy,
 			   rec->risk_level, rec->response_mode, rec->model,  rec->message,
 			   rec->reply,	    rec->annotations_json, days};
-	return store_pool_query(p, &store_stmt_record_insert, 11, v, cb, ud);
+	return store_call_query(p, &store_stmt_record_insert, 11, v, on_text, (void (*)(void))cb, ud, NULL);
 }
 
-int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud)
+int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud)
 {
 	const char *v[] = {id, token_sha256_hex};
-	return store_pool_query(p, &store_stmt_record_delete, 2, v, cb, ud);
+	return store_call_query(p, &store_stmt_record_delete, 2, v, on_count, (void (*)(void))cb, ud, NULL);
 }
 
-int store_records_purge(store_pool *p, double retention_days, store_cb cb, void *ud)
+int store_records_purge(store_pool *p, double retention_days, store_count_cb cb, void *ud)
 {
 	char days[32];
 	snprintf(days, sizeof days, "%.9g", retention_days);
 	const char *v[] = {days};
-	return store_pool_query(p, &store_stmt_records_purge, 1, v, cb, ud);
+	return store_call_query(p, &store_stmt_records_purge, 1, v, on_count, (void (*)(void))cb, ud, NULL);
 }

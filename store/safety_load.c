@@ -1,9 +1,7 @@
 /* Loads the safety data (risk rules, crisis resources and messages, unsafe
- * reply phrases, the reply check's concept lexicons) into a new struct safety, in one statement. */
-#include <stdlib.h>
-#include <string.h>
-
-#include "server/log.h"
+ * reply phrases, the reply check's concept lexicons) in one statement,
+ * handed over as JSON. */
+#include "store/call.h"
 #include "store/store.h"
 
 const store_stmt store_stmt_safety_load = {
@@ -21,80 +19,28 @@ const store_stmt store_stmt_safety_load = {
 	" (SELECT coalesce(json_agg(json_build_array(lang, concept, term) ORDER BY id), '[]') FROM reply_concepts)",
 };
 
-typedef struct call {
-	store_safety_cb cb;
-	void *ud;
-} call;
-
-static safety *build(const PGresult *res)
+static void on_row(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
 {
-	if (PQntuples(res) != 1)
-		return NULL;
-	safety *s = safety_new();
-	json_t *rules = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	json_t *unsafe = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
-	json_t *concepts = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
-	json_decref(s ? s->resources : NULL);
-	json_decref(s ? s->messages : NULL);
-	if (s) {
-		s->resources = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-		s->messages = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
-	}
-	bool ok = s && rules && unsafe && concepts && json_is_array(s->resources) && s->messages &&
-		  safety_prepare_resources(s) >= 0;
-	size_t i;
-	json_t *r;
+	store_safety_data d = {0};
+	bool ok = st == STORE_OK && PQntuples(res) == 1;
 	if (ok) {
-		json_array_foreach(rules, i, r)
-		{
-			if (risk_rules_add(s->rules, json_string_value(json_array_get(r, 0)),
-					   json_string_value(json_array_get(r, 1)), json_string_value(json_array_get(r, 2))) < 0)
-				log_json(LOG_WARN, "risk rule skipped", json_pack("{s:i}", "index", (int)i));
-		}
-		json_array_foreach(unsafe, i, r)
-			if (safety_reply_add_phrase(s, json_string_value(r)) < 0)
-				log_json(LOG_WARN, "unsafe reply phrase skipped", json_pack("{s:i}", "index", (int)i));
-		json_array_foreach(concepts, i, r)
-		{
-			if (safety_reply_add_term(s, json_string_value(json_array_get(r, 0)),
-						  json_string_value(json_array_get(r, 1)),
-						  json_string_value(json_array_get(r, 2))) < 0)
-				log_json(LOG_WARN, "reply concept term skipped", json_pack("{s:i}", "index", (int)i));
-		}
+		d.rules = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		d.resources = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+		d.messages = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+		d.unsafe = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+		d.concepts = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+		ok = json_is_array(d.rules) && json_is_array(d.resources) && json_is_object(d.messages) &&
+		     json_is_array(d.unsafe) && json_is_array(d.concepts);
 	}
-	json_decref(rules);
-	json_decref(unsafe);
-	json_decref(concepts);
-	if (!ok) {
-		safety_unref(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void on_row(void *ud, const PGresult *res, store_status st, const char *sqlstate)
-{
-	call *c = ud;
-	safety *s = st == STORE_OK ? build(res) : NULL;
-	if (s)
-		log_json(LOG_INFO, "safety rules loaded",
-			 json_pack("{s:i,s:i,s:i,s:i}", "rules", (int)risk_rules_count(s->rules), "resources",
-				   (int)json_array_size(s->resources), "unsafe_phrases", (int)s->nunsafe,
-				   "reply_concept_terms", (int)s->nterms));
-	c->cb(c->ud, s);
-	free(c);
+	((store_safety_cb)c->cb)(c->ud, ok ? &d : NULL);
+	json_decref(d.rules);
+	json_decref(d.resources);
+	json_decref(d.messages);
+	json_decref(d.unsafe);
+	json_decref(d.concepts);
 }
 
 int store_safety_load(store_pool *p, store_safety_cb cb, void *ud)
 {
-	call *c = malloc(sizeof *c);
-	if (!c)
-		return -1;
-	c->cb = cb;
-	c->ud = ud;
-	if (store_pool_query(p, &store_stmt_safety_load, 0, NULL, on_row, c) < 0) {
-		free(c);
-		return -1;
-	}
-	return 0;
+	return store_call_query(p, &store_stmt_safety_load, 0, NULL, on_row, (void (*)(void))cb, ud, NULL);
 }

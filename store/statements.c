@@ -3,8 +3,6 @@
 
 extern const store_stmt store_stmt_schema_state;
 extern const store_stmt store_stmt_cultures_list;
-extern const store_stmt store_stmt_culture_codes;
-extern const store_stmt store_stmt_culture_signals;
 extern const store_stmt store_stmt_lexicon_load;
 extern const store_stmt store_stmt_safety_load;
 extern const store_stmt store_stmt_record_insert;
@@ -16,8 +14,6 @@ extern const store_stmt store_stmt_keys_load;
 const store_stmt *const store_statements[] = {
 	&store_stmt_schema_state,
 	&store_stmt_cultures_list,
-	&store_stmt_culture_codes,
-	&store_stmt_culture_signals,
 	&store_stmt_lexicon_load,
 	&store_stmt_safety_load,
 	&store_stmt_record_insert,

@@ -1,22 +1,26 @@
 /* Queries of the service, one small function each (one file each, with its
  * SQL beside it). Every function follows the pool's rule: it returns 0 and
- * calls cb exactly once later, or returns -1 and never calls cb. Results
- * handed to callbacks are borrowed: valid only during the call. */
+ * calls cb exactly once later, or returns -1 and never calls cb. Callbacks
+ * receive plain C values (no libpq types); strings and JSON handed to them
+ * are borrowed: valid only during the call. */
 #ifndef CC_STORE_H
 #define CC_STORE_H
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
-#include "server/access.h"
-#include "server/safety.h"
 #include "store/lexicon.h"
+#include "store/migrate.h"
 #include "store/pool.h"
 
 /* Every statement the pool prepares (NULL-terminated). */
 extern const store_stmt *const store_statements[];
 
-/* The applied migrations: rows (version, checksum); res NULL when the
- * table is missing (st STORE_FAILED, sqlstate 42P01) or on error. */
-int store_schema_state(store_pool *p, store_cb cb, void *ud);
+/* How the database's applied migrations compare with set (for /readyz):
+ * state and a one-line detail, valid when st is STORE_OK (a missing
+ * schema_migrations table counts as OK: nothing applied). */
+typedef void (*store_schema_cb)(void *ud, store_status st, schema_state state, const char *detail);
+int store_schema_state(store_pool *p, const migration_set *set, store_schema_cb cb, void *ud);
 
 /* The cultures with aliases and counts, as the JSON array GET /cultures
  * returns. */
@@ -28,29 +32,32 @@ int store_cultures_list(store_pool *p, store_json_cb cb, void *ud);
 int store_json_query(store_pool *p, const store_stmt *stmt, int nparams, const char *const *values,
 		     store_json_cb cb, void *ud);
 
-/* Codes of all cultures, a JSON array of strings. */
-int store_culture_codes(store_pool *p, store_json_cb cb, void *ud);
-
-/* Signals of a culture (code or alias, any case) matching text by trigram
- * word similarity, best first. code is the resolved culture code, NULL when
- * the culture is unknown; signals is a JSON array. */
-typedef void (*store_signals_cb)(void *ud, const char *code, json_t *signals, store_status st);
-int store_culture_signals(store_pool *p, const char *culture, const char *text, unsigned limit,
-			  store_signals_cb cb, void *ud);
-
 /* Loads the corpus into a new in-memory lexicon (one reference handed to
  * cb; NULL when loading failed). */
 typedef void (*store_lexicon_cb)(void *ud, lexicon *lex);
 int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud);
 
-/* Loads the safety data into a new struct safety (one reference handed to
- * cb; NULL when loading failed). */
-typedef void (*store_safety_cb)(void *ud, safety *s);
+/* The safety data as stored: risk rules (an array of [lang, kind,
+ * pattern]), crisis resources (an array of objects), crisis messages (an
+ * object of lang: body), unsafe reply phrases (an array of strings) and the
+ * reply check's concept terms (an array of [lang, concept, term]). */
+typedef struct store_safety_data {
+	json_t *rules, *resources, *messages, *unsafe, *concepts;
+} store_safety_data;
+/* d is NULL when loading failed. */
+typedef void (*store_safety_cb)(void *ud, const store_safety_data *d);
 int store_safety_load(store_pool *p, store_safety_cb cb, void *ud);
 
-/* Loads the active API keys; keys (taken by cb) is NULL and ok false when
- * the query failed. */
-typedef void (*store_keys_cb)(void *ud, access_key *keys, size_t n, bool ok);
+/* An active API key as stored. */
+typedef struct store_key_row {
+	const char *sha256_hex; /* the key's hash, 64 hex digits */
+	long long id;
+	const char *prefix;
+	const char *scopes; /* "support,annotate" */
+	unsigned rpm, max_streams; /* 0: the configured default */
+} store_key_row;
+/* rows is NULL and ok false when the query failed. */
+typedef void (*store_keys_cb)(void *ud, const store_key_row *rows, size_t n, bool ok);
 int store_keys_load(store_pool *p, store_keys_cb cb, void *ud);
 
 /* Stored replies for annotation, newest first: a JSON array. before_id
@@ -63,15 +70,19 @@ typedef struct store_record {
 	const char *message, *reply, *annotations_json;
 } store_record;
 
-/* Inserts a record; the result's one value is when it expires (UTC,
- * ISO 8601). */
-int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_cb cb, void *ud);
+/* One text value; NULL unless st is STORE_OK and the statement answered it. */
+typedef void (*store_text_cb)(void *ud, const char *value, store_status st);
+/* How many rows a statement changed (0 unless st is STORE_OK); sqlstate
+ * with STORE_FAILED, else NULL. */
+typedef void (*store_count_cb)(void *ud, long rows, store_status st, const char *sqlstate);
 
-/* Erases the record with this id and deletion token hash; the command
- * status says how many rows went (PQcmdTuples: "1" or "0"). */
-int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud);
+/* Inserts a record; value: when it expires (UTC, ISO 8601). */
+int store_record_insert(store_pool *p, const store_record *rec, double retention_days, store_text_cb cb, void *ud);
+
+/* Erases the record with this id and deletion token hash (rows: 1 or 0). */
+int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud);
 
 /* Erases every record older than the retention period. */
-int store_records_purge(store_pool *p, double retention_days, store_cb cb, void *ud);
+int store_records_purge(store_pool *p, double retention_days, store_count_cb cb, void *ud);
 
 #endif

@@ -34,8 +34,9 @@ eq "short stream: all of it, then done" "$(jq -r '[.[] | select(.event == "delta
 ok "short stream: the service left as soon as it was done ($MS ms)" test "$MS" -lt 2900
 
 # ---- a stream longer than the drain time gets a clear error ----
+# (each piece a sentence: the output check releases it at once)
 SHUTDOWN_DRAIN_MS=700 serve_up
-fake_script '{"pieces": ["a ", "b ", "c ", "d ", "e ", "f ", "g ", "h"], "piece_interval_ms": 500}'
+fake_script '{"pieces": ["A. ", "B. ", "C. ", "D. ", "E. ", "F. ", "G. ", "H."], "piece_interval_ms": 500}'
 term_during_stream long 0.8
 eq "long stream: exit 0" "$RC" 0
 eq "long stream: it ends with an error event" "$(jq -r '.[-1].event' <<<"$EV")" error

@@ -12,10 +12,7 @@
 static access_key key_for(const char *key, long long id, const char *scopes, unsigned rpm, unsigned streams)
 {
 	access_key k = {.id = id, .rpm = rpm, .max_streams = streams};
-	sha256_ctx c;
-	sha256_init(&c);
-	sha256_update(&c, key, strlen(key));
-	sha256_final(&c, k.hash);
+	sha256(key, strlen(key), k.hash);
 	access_scopes_parse(scopes, &k.scopes);
 	snprintf(k.prefix, sizeof k.prefix, "%.11s", key);
 	return k;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server/config.h"
+#include "server/unicode.h"
 #include "server/util.h"
 #include "tests/unit/check.h"
 
