@@ -276,7 +276,8 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 /* ---- annotations ---- */
 
 /* The corpus annotator's annotations (server/corpus_annotator.h) as the
- * two JSON lists. */
+ * two JSON lists: each phrase as it is in the message; a signal with the
+ * corpus phrase it matched. */
 static void corpus_json(const support *s, json_t **distress, json_t **signals)
 {
 	*distress = json_array();
@@ -288,15 +289,16 @@ static void corpus_json(const support *s, json_t **distress, json_t **signals)
 		const corpus_span *d = &ca.distress[i];
 		json_t *span = json_stringn(s->in.message + d->off, d->len);
 		if (span)
-			json_array_append_new(*distress, json_pack("{s:o,s:s,s:s,s:{s:s,s:f}}", "phrase", span, "intensity",
-								   d->label, "source", "corpus", "match", "phrase",
-								   d->phrase, "similarity", d->similarity));
+			json_array_append_new(*distress, json_pack("{s:o,s:s,s:s}", "phrase", span, "intensity", d->label,
+								   "source", "corpus"));
 	}
 	for (size_t i = 0; i < ca.nsignals; i++) {
 		const corpus_span *m = &ca.signals[i];
-		json_array_append_new(*signals, json_pack("{s:s,s:s?,s:s,s:{s:s,s:f,s:s}}", "phrase", m->phrase, "type",
-							  m->label, "source", "corpus", "match", "phrase", m->phrase,
-							  "similarity", m->similarity, "side", m->side));
+		json_t *span = json_stringn(s->in.message + m->off, m->len);
+		if (span)
+			json_array_append_new(*signals, json_pack("{s:o,s:s?,s:s,s:{s:s,s:f,s:s}}", "phrase", span, "type",
+								  m->label, "source", "corpus", "match", "phrase",
+								  m->phrase, "similarity", m->similarity, "side", m->side));
 	}
 	corpus_annotation_clear(&ca);
 }
@@ -1333,7 +1335,7 @@ static void after_risk(support *s)
 	snprintf(s->id, sizeof s->id, "%s%s", is_openai(in->format) ? "chatcmpl-" : "", uuid);
 	uint64_t t = now_ns();
 	lexicon_opts o;
-	lexicon_opts_default(&o);
+	corpus_match_opts(&o);
 	if (lexicon_match(s->lex, s->culture, in->message, in->message_len, &o, &s->match) < 0) {
 		fail(s, ERR_INTERNAL, NULL, NULL);
 		return;

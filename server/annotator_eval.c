@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/corpus_annotator.h"
+#include "server/corpus_model.h"
 #include "server/util.h"
 #include "store/import.h"
 
@@ -395,7 +396,9 @@ static int fold_build(const ae_dataset *d, const unsigned *folds, const char *cu
 	}
 	f->major_type = majority(types, ntypes);
 	f->major_intensity = majority(ints, nints);
-	return lexicon_finish(f->lex);
+	if (lexicon_finish(f->lex) < 0)
+		return -1;
+	return corpus_model_attach(f->lex);
 }
 
 /* ---- scoring one message ---- */
@@ -772,7 +775,7 @@ int ae_corpus_annotator(void *ud, const lexicon *l, const lexicon_culture *c, co
 	(void)ud;
 	memset(out, 0, sizeof *out);
 	lexicon_opts o;
-	lexicon_opts_default(&o);
+	corpus_match_opts(&o);
 	lexicon_result whole;
 	corpus_annotation ca;
 	if (lexicon_match(l, c, message, len, &o, &whole) < 0)

@@ -28,9 +28,16 @@ typedef struct corpus_annotation {
 	size_t nsignals;
 } corpus_annotation;
 
+/* The options of the whole-message match corpus_annotate takes (and POST
+ * /support uses for its strategies): the defaults without distress phrases
+ * (distress is the models' business). */
+void corpus_match_opts(lexicon_opts *o);
+
 /* Annotates message (len bytes) of culture c. whole: lexicon_match of the
- * whole message with the default options (the caller has it anyway; the
- * signals are taken from it). out is overwritten; free it with
+ * whole message with corpus_match_opts (the caller has it anyway; the
+ * signals are taken from it). Distress needs the models of
+ * server/corpus_model.h attached to l (corpus_model_attach); without them
+ * only signals are found. out is overwritten; free it with
  * corpus_annotation_clear. Returns 0, or -1 (out of memory, bad
  * arguments) with out empty. */
 int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *message, size_t len,

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "server/corpus_annotator.h"
+#include "server/corpus_model.h"
 #include "store/lexicon.h"
 
 #define NSIGNALS 500
@@ -168,7 +169,7 @@ static size_t corpus_message(char *buf, size_t cap, size_t target_words, size_t 
 static uint64_t annotate_once(const lexicon *l, const lexicon_culture *c, const char *m, size_t len)
 {
 	lexicon_opts o;
-	lexicon_opts_default(&o);
+	corpus_match_opts(&o);
 	lexicon_result r;
 	corpus_annotation ca;
 	uint64_t t0 = cpu_now();
@@ -237,7 +238,7 @@ static int corpus_bench(int argc, char **argv)
 		free(line);
 		fclose(f);
 	}
-	if (rc || lexicon_finish(l) < 0 || !ncphrases) {
+	if (rc || lexicon_finish(l) < 0 || corpus_model_attach(l) < 0 || !ncphrases) {
 		fprintf(stderr, "building the lexicon failed\n");
 		return 1;
 	}
