@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "server/annotator.h"
+#include "server/corpus_annotator.h"
 #include "server/classifier.h"
 #include "server/log.h"
 #include "server/risk_model.h"
@@ -42,8 +43,6 @@
 #define SUPPORT_MAX_MESSAGE_CHARS 16000
 #define MAX_GIVEN 50
 #define MAX_PHRASE_CHARS 2000
-#define SENTENCE_SIMILARITY 0.3
-#define MAX_SENTENCES 20
 #define STREAM_HIGH_WATER (64 * 1024) /* pause the backend above this */
 #define STREAM_LOW_WATER (16 * 1024)  /* and resume it below this */
 
@@ -282,76 +281,32 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 
 /* ---- annotations ---- */
 
-static json_t *corpus_signals(const support *s)
+/* The corpus annotator's annotations (server/corpus_annotator.h) as the
+ * two JSON lists: each phrase as it is in the message; a signal with the
+ * corpus phrase it matched. */
+static void corpus_json(const support *s, json_t **distress, json_t **signals)
 {
-	json_t *out = json_array();
-	for (size_t i = 0; i < s->match.nsignals; i++) {
-		const lexicon_signal_match *m = &s->match.signals[i];
-		/* The same phrase and type on both sides is one annotation. */
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(s->match.signals[k].phrase, m->phrase) == 0 &&
-			       (s->match.signals[k].type == m->type ||
-				(s->match.signals[k].type && m->type && strcmp(s->match.signals[k].type, m->type) == 0));
-		if (seen)
-			continue;
-		json_array_append_new(out, json_pack("{s:s,s:s?,s:s,s:{s:s,s:f,s:s}}", "phrase", m->phrase, "type", m->type,
-						     "source", "corpus", "match", "phrase", m->phrase, "similarity",
-						     m->similarity, "side", m->side));
+	*distress = json_array();
+	*signals = json_array();
+	corpus_annotation ca;
+	if (corpus_annotate(s->lex, s->culture, s->in.message, s->in.message_len, &s->match, &ca) < 0)
+		return;
+	for (size_t i = 0; i < ca.ndistress; i++) {
+		const corpus_span *d = &ca.distress[i];
+		json_t *span = json_stringn(s->in.message + d->off, d->len);
+		if (span)
+			json_array_append_new(*distress, json_pack("{s:o,s:s,s:s}", "phrase", span, "intensity", d->label,
+								   "source", "corpus"));
 	}
-	return out;
-}
-
-/* Corpus distress: each sentence of the message gets the intensity of the
- * nearest annotated distress phrase of the culture, when one is close. */
-static json_t *corpus_distress(const support *s)
-{
-	json_t *out = json_array();
-	lexicon_opts o;
-	lexicon_opts_default(&o);
-	o.max_signals = 0;
-	o.max_distress = 1;
-	o.distress_threshold = SENTENCE_SIMILARITY;
-	const char *p = s->in.message, *end = s->in.message + s->in.message_len;
-	int sentences = 0;
-	while (p < end && sentences < MAX_SENTENCES) {
-		/* A sentence ends at . ! ? newline or their CJK forms 。！？ */
-		const char *q = p;
-		size_t skip = 0;
-		while (q < end) {
-			if (*q == '.' || *q == '!' || *q == '?' || *q == '\n') {
-				skip = 1;
-				break;
-			}
-			if (end - q >= 3 && (!memcmp(q, "\xe3\x80\x82", 3) || !memcmp(q, "\xef\xbc\x81", 3) ||
-					     !memcmp(q, "\xef\xbc\x9f", 3))) {
-				skip = 3;
-				break;
-			}
-			q++;
-		}
-		const char *a = p, *b = q;
-		while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
-			b--;
-		if (b - a >= 3) {
-			sentences++;
-			lexicon_result r = {0};
-			if (lexicon_match(s->lex, s->culture, a, (size_t)(b - a), &o, &r) == 0 && r.ndistress > 0 &&
-			    r.distress[0].intensity && r.distress[0].similarity >= SENTENCE_SIMILARITY) {
-				json_t *span = json_stringn(a, (size_t)(b - a));
-				if (span)
-					json_array_append_new(out, json_pack("{s:o,s:s,s:s,s:{s:s,s:f}}", "phrase", span,
-									     "intensity", r.distress[0].intensity, "source",
-									     "corpus", "match", "phrase", r.distress[0].phrase,
-									     "similarity", r.distress[0].similarity));
-			}
-			lexicon_result_clear(&r);
-		}
-		p = q + skip;
+	for (size_t i = 0; i < ca.nsignals; i++) {
+		const corpus_span *m = &ca.signals[i];
+		json_t *span = json_stringn(s->in.message + m->off, m->len);
+		if (span)
+			json_array_append_new(*signals, json_pack("{s:o,s:s?,s:s,s:{s:s,s:f,s:s}}", "phrase", span, "type",
+								  m->label, "source", "corpus", "match", "phrase",
+								  m->phrase, "similarity", m->similarity, "side", m->side));
 	}
-	return out;
+	corpus_annotation_clear(&ca);
 }
 
 static json_t *with_source(json_t *list, const char *source)
@@ -376,7 +331,9 @@ static void set_annotations(support *s, json_t *distress, json_t *signals)
 
 static void use_corpus(support *s, const char *used, const char *fallback_reason)
 {
-	set_annotations(s, corpus_distress(s), corpus_signals(s));
+	json_t *distress, *signals;
+	corpus_json(s, &distress, &signals);
+	set_annotations(s, distress, signals);
 	json_object_set_new(s->annotator_meta, "used", json_string(used));
 	if (fallback_reason)
 		json_object_set_new(s->annotator_meta, "fallback_reason", json_string(fallback_reason));
@@ -1464,7 +1421,7 @@ static void after_risk(support *s)
 	snprintf(s->id, sizeof s->id, "%s%s", is_openai(in->format) ? "chatcmpl-" : "", uuid);
 	uint64_t t = now_ns();
 	lexicon_opts o;
-	lexicon_opts_default(&o);
+	corpus_match_opts(&o);
 	if (lexicon_match(s->lex, s->culture, in->message, in->message_len, &o, &s->match) < 0) {
 		fail(s, ERR_INTERNAL, NULL, NULL);
 		return;

@@ -1,9 +1,12 @@
-/* culturecare: the command line. Subcommands serve, migrate, import. */
+/* culturecare: the command line. Subcommands serve, migrate, import, keys,
+ * eval-annotator. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/annotator_eval.h"
+#include "server/annotator_eval_llm.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/db.h"
@@ -21,6 +24,7 @@ static const char usage_main[] =
 	"  migrate   apply missing database migrations\n"
 	"  import    load CultureCare JSONL files into the database\n"
 	"  keys      create, revoke and list API keys\n"
+	"  eval-annotator  measure an annotator on CultureCare JSONL files\n"
 	"\n"
 	"Run `culturecare COMMAND --help` for a command's options.\n";
 
@@ -64,6 +68,94 @@ static const char usage_keys[] =
 	"Clients send keys as `Authorization: Bearer KEY`.\n"
 	"\n"
 	"options:\n";
+
+static const char usage_eval[] =
+	"usage: culturecare eval-annotator [--folds K] [--annotator corpus|llm] [OPTIONS] FILE...\n"
+	"\n"
+	"Measures an annotator on CultureCare JSONL files with K-fold splits by\n"
+	"post within each culture (default 5): each post of the held-out fold is a\n"
+	"message made of its annotated post phrases, the other posts are the\n"
+	"corpus (in memory; no database). Prints, per culture and overall, signal\n"
+	"precision, recall and F1 (spans overlap), type accuracy on the signals\n"
+	"found, distress recall and precision, intensity accuracy and macro-F1 on\n"
+	"the phrases found, and the baselines: exact lookup of the corpus's signal\n"
+	"phrases, the majority type, the majority intensity. --annotator llm asks\n"
+	"the configured backend (LLM_BASE_URL ...), one message at a time.\n"
+	"\n"
+	"options:\n";
+
+/* Takes --folds and --annotator out of argv. */
+static int take_eval_opts(int *argc, char **argv, unsigned *folds, const char **annotator)
+{
+	int w = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *names[] = {"--folds", "--annotator"};
+		bool taken = false;
+		for (int n = 0; n < 2 && !taken; n++) {
+			size_t l = strlen(names[n]);
+			if (strncmp(argv[i], names[n], l) != 0 || (argv[i][l] != '=' && argv[i][l] != '\0'))
+				continue;
+			const char *v = argv[i][l] == '=' ? argv[i] + l + 1 : i + 1 < *argc ? argv[++i] : NULL;
+			if (!v) {
+				fprintf(stderr, "culturecare eval-annotator: %s needs a value\n", names[n]);
+				return -1;
+			}
+			if (n == 0) {
+				char *end;
+				unsigned long k = strtoul(v, &end, 10);
+				if (*end || k < 2 || k > 100) {
+					fprintf(stderr, "culturecare eval-annotator: --folds: expected 2 to 100\n");
+					return -1;
+				}
+				*folds = (unsigned)k;
+			} else if (strcmp(v, "corpus") == 0 || strcmp(v, "llm") == 0) {
+				*annotator = v;
+			} else {
+				fprintf(stderr, "culturecare eval-annotator: --annotator: expected corpus or llm\n");
+				return -1;
+			}
+			taken = true;
+		}
+		if (!taken)
+			argv[w++] = argv[i];
+	}
+	*argc = w;
+	return 0;
+}
+
+static int cmd_eval(config *cfg, char **files, int nfiles, unsigned folds, const char *annotator)
+{
+	if (nfiles == 0) {
+		fprintf(stderr, "culturecare eval-annotator: no FILE given (see --help)\n");
+		return 2;
+	}
+	ae_dataset *d = ae_dataset_new();
+	char err[512];
+	for (int i = 0; d && i < nfiles; i++)
+		if (ae_dataset_load(d, files[i], err, sizeof err) < 0) {
+			fprintf(stderr, "culturecare eval-annotator: %s\n", err);
+			ae_dataset_free(d);
+			return 1;
+		}
+	ae_llm *llm = NULL;
+	bool use_llm = strcmp(annotator, "llm") == 0;
+	if (d && use_llm && !(llm = ae_llm_new(cfg))) {
+		fprintf(stderr, "culturecare eval-annotator: no backend (set LLM_BASE_URL)\n");
+		ae_dataset_free(d);
+		return 1;
+	}
+	ae_report rep;
+	int rc = d && ae_run(d, folds, use_llm ? ae_llm_annotator : ae_corpus_annotator, llm, &rep) == 0 ? 0 : 1;
+	if (rc == 0) {
+		ae_report_print(&rep, annotator, folds, stdout);
+		ae_report_clear(&rep);
+	} else {
+		fprintf(stderr, "culturecare eval-annotator: out of memory\n");
+	}
+	ae_llm_free(llm);
+	ae_dataset_free(d);
+	return rc;
+}
 
 /* Parses flags into cfg; collects positional arguments. Returns 1 when
  * help was printed, -1 on error, 0 otherwise. */
@@ -230,6 +322,7 @@ int main(int argc, char **argv)
 			    : strcmp(cmd, "migrate") == 0 ? usage_migrate
 			    : strcmp(cmd, "import") == 0  ? usage_import
 			    : strcmp(cmd, "keys") == 0	  ? usage_keys
+			    : strcmp(cmd, "eval-annotator") == 0 ? usage_eval
 							  : NULL;
 	if (!usage) {
 		fprintf(stderr, "culturecare: unknown command %s\n\n%s", cmd, usage_main);
@@ -244,12 +337,16 @@ int main(int argc, char **argv)
 	int npos = 0;
 	int rc;
 	struct keys_opts ko = {0};
-	bool keys = strcmp(cmd, "keys") == 0;
-	int pr = keys && take_keys_opts(&argc, argv, &ko) < 0
+	bool keys = strcmp(cmd, "keys") == 0, eval = strcmp(cmd, "eval-annotator") == 0;
+	unsigned folds = 5;
+	const char *annotator = "corpus";
+	int pr = (keys && take_keys_opts(&argc, argv, &ko) < 0) || (eval && take_eval_opts(&argc, argv, &folds, &annotator) < 0)
 			 ? -1
-			 : parse_args(&cfg, argc, argv, usage, strcmp(cmd, "import") == 0 || keys ? &pos : NULL, &npos);
+			 : parse_args(&cfg, argc, argv, usage, strcmp(cmd, "import") == 0 || keys || eval ? &pos : NULL, &npos);
 	if (pr != 0)
 		rc = pr > 0 ? 0 : 2;
+	else if (eval)
+		rc = cmd_eval(&cfg, pos, npos, folds, annotator);
 	else if (keys)
 		rc = cmd_keys(&cfg, pos, npos, &ko);
 	else if (strcmp(cmd, "serve") == 0)

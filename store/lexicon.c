@@ -822,6 +822,8 @@ struct lexicon {
 	size_t nnames, cap_names;
 	char **strings; /* interned strings: open addressing */
 	size_t nstrings, cap_strings;
+	void *model; /* lexicon_attach() */
+	void (*model_free)(void *);
 };
 
 static uint64_t hash_str(const char *s)
@@ -910,6 +912,8 @@ void lexicon_unref(lexicon *l)
 {
 	if (!l || --l->refs > 0)
 		return;
+	if (l->model_free)
+		l->model_free(l->model);
 	for (size_t i = 0; i < l->ncultures; i++)
 		culture_free(l->cultures[i]);
 	free(l->cultures);
@@ -1724,4 +1728,60 @@ double lexicon_word_similarity(const char *phrase, const char *text_)
 double lexicon_similarity_bound(const char *phrase, const char *text_)
 {
 	return similarity(phrase, text_, true);
+}
+
+/* ---- the phrases, for models built on the lexicon ---- */
+
+int lexicon_attach(lexicon *l, void *model, void (*model_free)(void *))
+{
+	if (!l || !l->finished || l->failed || l->model)
+		return -1;
+	l->model = model;
+	l->model_free = model_free;
+	return 0;
+}
+
+void *lexicon_attached(const lexicon *l)
+{
+	return l ? l->model : NULL;
+}
+
+size_t lexicon_culture_index(const lexicon *l, const lexicon_culture *c)
+{
+	for (size_t i = 0; l && i < l->ncultures; i++)
+		if (l->cultures[i] == c)
+			return i;
+	return SIZE_MAX;
+}
+
+const lexicon_culture *lexicon_culture_at(const lexicon *l, size_t i)
+{
+	return l && i < l->ncultures ? l->cultures[i] : NULL;
+}
+
+size_t lexicon_distress_count(const lexicon_culture *c)
+{
+	return c && c->owner->finished ? c->nd : 0;
+}
+
+const char *lexicon_distress_at(const lexicon_culture *c, size_t i, const char **intensity)
+{
+	if (i >= lexicon_distress_count(c))
+		return NULL;
+	*intensity = c->d[i].intensity;
+	return c->d[i].phrase;
+}
+
+size_t lexicon_signal_count(const lexicon_culture *c)
+{
+	return c && c->owner->finished ? c->ng : 0;
+}
+
+const char *lexicon_signal_at(const lexicon_culture *c, size_t i, const char **type, unsigned *occurrences)
+{
+	if (i >= lexicon_signal_count(c))
+		return NULL;
+	*type = c->g[i].type;
+	*occurrences = c->g[i].occurrences;
+	return c->g[i].phrase;
 }

@@ -121,4 +121,23 @@ double lexicon_word_similarity(const char *phrase, const char *text);
  * exposed for tests: never below lexicon_word_similarity(phrase, text). */
 double lexicon_similarity_bound(const char *phrase, const char *text);
 
+/* Models built on a finished lexicon (server/corpus_annotator.h) are kept
+ * with it: lexicon_attach hands model to l, which frees it with model_free
+ * when its last reference goes. -1 when l is not finished or already has
+ * one. lexicon_attached: the model, or NULL. */
+int lexicon_attach(lexicon *l, void *model, void (*model_free)(void *));
+void *lexicon_attached(const lexicon *l);
+/* The position of c among l's cultures (lexicon_culture_code_at order),
+ * SIZE_MAX when c is not of l; and the culture at a position. */
+size_t lexicon_culture_index(const lexicon *l, const lexicon_culture *c);
+const lexicon_culture *lexicon_culture_at(const lexicon *l, size_t i);
+/* The annotated phrases of a finished lexicon's culture: the i-th distress
+ * phrase (*intensity: its intensity or NULL), the i-th signal group (one
+ * per phrase, type and side; *type may be NULL). NULL when i is out of
+ * range. */
+size_t lexicon_distress_count(const lexicon_culture *c);
+const char *lexicon_distress_at(const lexicon_culture *c, size_t i, const char **intensity);
+size_t lexicon_signal_count(const lexicon_culture *c);
+const char *lexicon_signal_at(const lexicon_culture *c, size_t i, const char **type, unsigned *occurrences);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/corpus_model.h"
 #include "server/log.h"
 #include "server/util.h"
 #include "store/call.h"
@@ -59,7 +60,7 @@ static lexicon *build(const PGresult *res)
 		if (rc < 0)
 			goto fail;
 	}
-	if (lexicon_finish(l) < 0)
+	if (lexicon_finish(l) < 0 || corpus_model_attach(l) < 0)
 		goto fail;
 	return l;
 fail:

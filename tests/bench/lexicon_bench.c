@@ -2,13 +2,25 @@
  * signal phrases, 400 distress phrases and 300 support phrases made of
  * deterministic pseudo-words mixed with common English function words, and
  * a 100-word message that contains some of them. Prints the mean time per
- * call; asserts nothing about it. */
+ * call; asserts nothing about it.
+ *
+ * With CultureCare JSONL files as arguments (lexicon_bench FILE...), it
+ * measures instead what POST /support does to annotate a message from the
+ * corpus (lexicon_match of the whole message and corpus_annotate,
+ * server/corpus_annotator.h) with every phrase of every file loaded into
+ * one culture: the median CPU time over 300 different 100-word messages
+ * made of corpus phrases and words, and over 20 messages of 16 000
+ * characters (the longest allowed). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "server/corpus_annotator.h"
+#include "server/corpus_model.h"
 #include "store/lexicon.h"
 
 #define NSIGNALS 500
@@ -73,8 +85,182 @@ static uint64_t now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int main(void)
+static uint64_t cpu_now(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the whole corpus ---- */
+
+#define MAX_CORPUS 8192
+
+static char *cphrases[MAX_CORPUS];
+static size_t ncphrases;
+static char *cwords[MAX_CORPUS * 8];
+static size_t ncwords;
+
+static void keep(const char *p)
+{
+	if (!p || !*p || ncphrases == MAX_CORPUS)
+		return;
+	cphrases[ncphrases++] = strdup(p);
+	char *copy = strdup(p), *save = NULL;
+	for (char *w = strtok_r(copy, " ", &save); w && ncwords < MAX_CORPUS * 8; w = strtok_r(NULL, " ", &save))
+		cwords[ncwords++] = strdup(w);
+	free(copy);
+}
+
+static int load_items(lexicon *l, long post, json_t *items, char kind)
+{
+	size_t i;
+	json_t *it;
+	int rc = 0;
+	json_array_foreach(items, i, it)
+	{
+		const char *p = json_string_value(json_object_get(it, "phrase"));
+		const char *label = json_string_value(
+			json_object_get(it, kind == 'd' ? "intensity" : kind == 's' ? "strategy" : "type"));
+		if (!p)
+			continue;
+		if (kind == 'd')
+			rc |= lexicon_add_distress(l, "all", post, p, label);
+		else if (kind == 's')
+			rc |= lexicon_add_support(l, "all", post, p, label);
+		else
+			rc |= lexicon_add_signal(l, "all", post, kind == 'p' ? "post" : "response", p, label);
+		if (kind == 'd' || kind == 'p')
+			keep(p);
+	}
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* A message of about target words (target_chars: of at most that many
+ * bytes instead) made of corpus phrases (a third) and corpus words. */
+static size_t corpus_message(char *buf, size_t cap, size_t target_words, size_t target_chars)
+{
+	size_t len = 0, words = 0;
+	for (;;) {
+		const char *w = rnd() % 3 == 0 ? cphrases[rnd() % ncphrases] : cwords[rnd() % ncwords];
+		size_t n = strlen(w), nw = 1;
+		for (const char *p = w; *p; p++)
+			nw += *p == ' ';
+		if (target_chars ? len + n + 1 > target_chars : words + nw > target_words) {
+			if (target_chars ? len + 40 > target_chars : words >= target_words)
+				break;
+			continue;
+		}
+		if (len + n + 2 > cap)
+			break;
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", w);
+		words += nw;
+	}
+	return len;
+}
+
+/* CPU time of one annotation as POST /support does it. */
+static uint64_t annotate_once(const lexicon *l, const lexicon_culture *c, const char *m, size_t len)
+{
+	lexicon_opts o;
+	corpus_match_opts(&o);
+	lexicon_result r;
+	corpus_annotation ca;
+	uint64_t t0 = cpu_now();
+	if (lexicon_match(l, c, m, len, &o, &r) < 0)
+		exit(1);
+	if (corpus_annotate(l, c, m, len, &r, &ca) < 0)
+		exit(1);
+	uint64_t t = cpu_now() - t0;
+	corpus_annotation_clear(&ca);
+	lexicon_result_clear(&r);
+	return t;
+}
+
+static uint64_t median_of(const lexicon *l, const lexicon_culture *c, size_t n, size_t words, size_t chars,
+			  uint64_t *max)
+{
+	static char buf[20000];
+	uint64_t *t = malloc(n * sizeof *t);
+	if (!t)
+		exit(1);
+	*max = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = corpus_message(buf, sizeof buf, words, chars);
+		annotate_once(l, c, buf, len); /* warm */
+		uint64_t best = UINT64_MAX;
+		for (int k = 0; k < 3; k++) { /* the least disturbed of 3 runs */
+			uint64_t x = annotate_once(l, c, buf, len);
+			best = x < best ? x : best;
+		}
+		t[i] = best;
+		*max = best > *max ? best : *max;
+	}
+	qsort(t, n, sizeof *t, cmp_u64);
+	uint64_t m = t[n / 2];
+	free(t);
+	return m;
+}
+
+static int corpus_bench(int argc, char **argv)
+{
+	lexicon *l = lexicon_new();
+	if (!l || lexicon_add_culture(l, "all", "All") < 0)
+		return 1;
+	long post = 0;
+	int rc = 0;
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "r");
+		if (!f) {
+			fprintf(stderr, "cannot open %s\n", argv[i]);
+			return 1;
+		}
+		char *line = NULL;
+		size_t cap = 0;
+		while (getline(&line, &cap, f) > 0) {
+			json_t *rec = json_loads(line, 0, NULL);
+			if (!rec)
+				continue;
+			json_t *p = json_object_get(rec, "post"), *r = json_object_get(rec, "response");
+			post++;
+			rc |= load_items(l, post, json_object_get(p, "emotional_distress"), 'd');
+			rc |= load_items(l, post, json_object_get(p, "cultural_signals"), 'p');
+			rc |= load_items(l, post, json_object_get(r, "cultural_signals"), 'r');
+			rc |= load_items(l, post, json_object_get(r, "emotional_support"), 's');
+			json_decref(rec);
+		}
+		free(line);
+		fclose(f);
+	}
+	if (rc || lexicon_finish(l) < 0 || corpus_model_attach(l) < 0 || !ncphrases) {
+		fprintf(stderr, "building the lexicon failed\n");
+		return 1;
+	}
+	const lexicon_culture *c = lexicon_culture_find(l, "all");
+	uint64_t max, med = median_of(l, c, 300, 100, 0, &max);
+	printf("corpus annotation, %ld posts' phrases in one culture: 100-word message: median %.1f us CPU (max %.1f)\n",
+	       post, med / 1000.0, max / 1000.0);
+	med = median_of(l, c, 20, 0, 16000, &max);
+	printf("corpus annotation: 16000-character message: median %.1f us CPU (max %.1f)\n", med / 1000.0,
+	       max / 1000.0);
+	lexicon_unref(l);
+	for (size_t i = 0; i < ncphrases; i++)
+		free(cphrases[i]);
+	for (size_t i = 0; i < ncwords; i++)
+		free(cwords[i]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return corpus_bench(argc, argv);
 	static const char *const strategies[] = {
 		"Question", "Restatement or Paraphrasing", "Reflection of feelings", "Self-disclosure",
 		"Affirmation and Reassurance", "Providing Suggestions", "Information", "Others",
