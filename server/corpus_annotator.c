@@ -143,22 +143,18 @@ static bool place(const char *msg, size_t len, const char *phrase, size_t *off, 
  * where it ends). */
 static void widen(const char *msg, size_t len, size_t *off, size_t *n)
 {
-	const char *p = msg, *end = msg + len;
-	while (p < end) {
-		size_t skip;
-		const char *q = sentence_end(p, end, &skip);
-		if ((size_t)(q + skip - msg) > *off) {
-			size_t a = (size_t)(p - msg), b = (size_t)(q - msg);
-			while (a < *off && (msg[a] == ' ' || msg[a] == '\t' || msg[a] == '\r'))
-				a++;
-			if (b < *off + *n)
-				b = *off + *n;
-			*off = a;
-			*n = b - a;
-			return;
-		}
-		p = q + skip;
-	}
+	size_t a = *off, skip;
+	while (a > 0 && !memchr(".!?\n;", msg[a - 1], 5) &&
+	       !(a >= 3 && (!memcmp(msg + a - 3, "\xe3\x80\x82", 3) || !memcmp(msg + a - 3, "\xef\xbc\x81", 3) ||
+			    !memcmp(msg + a - 3, "\xef\xbc\x9f", 3) || !memcmp(msg + a - 3, "\xef\xbc\x9b", 3))))
+		a--;
+	while (a < *off && (msg[a] == ' ' || msg[a] == '\t' || msg[a] == '\r'))
+		a++;
+	size_t b = (size_t)(sentence_end(msg + *off, msg + len, &skip) - msg);
+	if (b < *off + *n)
+		b = *off + *n;
+	*off = a;
+	*n = b - a;
 }
 
 /* How much a match says about its sentence's type: a close match says
