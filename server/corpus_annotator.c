@@ -4,15 +4,19 @@
  * phrase), each placed in the message: where it occurs (ASCII case aside),
  * else the stretch of one sentence from the first to the last of its words
  * that occur there (a match that cannot be placed is not reported). The
- * type is the corpus's when the phrase occurs as it is in the corpus
- * (similarity 1), else the type model's (server/corpus_model.h) on the
- * span.
+ * span reported is the sentence around that place (the corpus annotates
+ * signals as clauses: "I'm 20 years old Chinese male from Malaysia.", not
+ * "Chinese"), one per sentence; its type is that of the corpus phrase
+ * matched there that weighs most (similarity times length: a long phrase
+ * says more than a short generic word), the type model's
+ * (server/corpus_model.h) when that phrase has none.
  * Distress: the message is cut into sentences (at . ! ? ; newline and
  * their CJK forms); each sentence the distress model scores above 0 is
  * reported with the intensity model's answer. No lexicon matching per
  * sentence: the models are trained on the corpus when it is loaded. */
 #include "server/corpus_annotator.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +138,62 @@ static bool place(const char *msg, size_t len, const char *phrase, size_t *off, 
 	return best > 0;
 }
 
+/* The sentence around bytes [*off, *off + *n) of msg (from the start of
+ * the sentence where it starts, blanks aside, to the end of the sentence
+ * where it ends). */
+static void widen(const char *msg, size_t len, size_t *off, size_t *n)
+{
+	size_t a = *off, skip;
+	while (a > 0 && !memchr(".!?\n;", msg[a - 1], 5) &&
+	       !(a >= 3 && (!memcmp(msg + a - 3, "\xe3\x80\x82", 3) || !memcmp(msg + a - 3, "\xef\xbc\x81", 3) ||
+			    !memcmp(msg + a - 3, "\xef\xbc\x9f", 3) || !memcmp(msg + a - 3, "\xef\xbc\x9b", 3))))
+		a--;
+	while (a < *off && (msg[a] == ' ' || msg[a] == '\t' || msg[a] == '\r'))
+		a++;
+	size_t b = (size_t)(sentence_end(msg + *off, msg + len, &skip) - msg);
+	if (b < *off + *n)
+		b = *off + *n;
+	*off = a;
+	*n = b - a;
+}
+
+/* How much a match says about its sentence's type: a close match says
+ * more than a loose one (similarity to the 8th power: 0.6 weighs 0.017),
+ * and among close ones a long phrase more than a short generic word. */
+static double weight(const char *phrase, double similarity)
+{
+	return pow(similarity, 8) * (double)strlen(phrase);
+}
+
+/* Adds the i-th signal match of sig to out: its sentence, unless a match
+ * before it already gave that sentence (which then takes this match's
+ * type and phrase when this one weighs more). */
+static int add_signal(const corpus_model *model, const lexicon_culture *c, const char *message, size_t len,
+		      const lexicon_signal_match *sig, size_t i, corpus_annotation *out, size_t *caps)
+{
+	const lexicon_signal_match *m = &sig[i];
+	for (size_t k = 0; k < i; k++) /* one annotation per phrase (the best first) */
+		if (strcmp(sig[k].phrase, m->phrase) == 0)
+			return 0;
+	size_t off = 0, n = 0;
+	if (!place(message, len, m->phrase, &off, &n))
+		return 0;
+	widen(message, len, &off, &n);
+	for (size_t k = 0; k < out->nsignals; k++) {
+		corpus_span *o = &out->signals[k];
+		if (o->off != off || o->len != n)
+			continue;
+		if (m->type && weight(m->phrase, m->similarity) > weight(o->phrase, o->similarity))
+			*o = (corpus_span){off, n, m->type, m->phrase, m->side, m->similarity};
+		return 0;
+	}
+	/* the type of the corpus phrase; the model's only when it has none */
+	const char *type = m->type;
+	if (model && !type)
+		type = corpus_model_type(model, c, message + off, n);
+	return push(&out->signals, &out->nsignals, caps, (corpus_span){off, n, type, m->phrase, m->side, m->similarity});
+}
+
 int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *message, size_t len,
 		    const lexicon_result *whole, corpus_annotation *out)
 {
@@ -144,27 +204,9 @@ int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *mess
 		return -1;
 	const corpus_model *model = corpus_model_of(l);
 	size_t capd = 0, caps = 0;
-	for (size_t i = 0; i < whole->nsignals; i++) {
-		const lexicon_signal_match *m = &whole->signals[i];
-		/* one annotation per phrase (the best first) */
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(whole->signals[k].phrase, m->phrase) == 0;
-		size_t off = 0, n = 0;
-		if (seen || !place(message, len, m->phrase, &off, &n))
-			continue;
-		for (size_t k = 0; k < out->nsignals && !seen; k++)
-			seen = out->signals[k].off == off && out->signals[k].len == n;
-		if (seen)
-			continue;
-		/* the type of the corpus phrase; the model's only when it has none */
-		const char *type = m->type;
-		if (model && !type)
-			type = corpus_model_type(model, c, message + off, n);
-		if (push(&out->signals, &out->nsignals, &caps,
-			 (corpus_span){off, n, type, m->phrase, m->side, m->similarity}) < 0)
+	for (size_t i = 0; i < whole->nsignals; i++)
+		if (add_signal(model, c, message, len, whole->signals, i, out, &caps) < 0)
 			goto fail;
-	}
 	if (!model)
 		return 0;
 	const char *p = message, *end = message + len;

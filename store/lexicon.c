@@ -1542,6 +1542,20 @@ static size_t sort_unique_longs(long *v, size_t n)
 	return u;
 }
 
+/* The end of the signal groups' part of a posting list (sorted by unit). */
+static const uint32_t *signals_end(const uint32_t *post, const uint32_t *end, uint32_t ng)
+{
+	while (post < end && end[-1] >= ng) {
+		size_t n = (size_t)(end - post);
+		const uint32_t *mid = post + n / 2;
+		if (*mid < ng)
+			post = mid + 1;
+		else
+			end = mid;
+	}
+	return end;
+}
+
 int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *message, size_t len,
 		  const lexicon_opts *o, lexicon_result *out)
 {
@@ -1586,8 +1600,15 @@ int lexicon_match(const lexicon *l, const lexicon_culture *c, const char *messag
 						if (count[*post]++ == 0)
 							touched[ntouched++] = *post;
 				} else {
+					/* a posting list is sorted by unit: the signal
+					 * groups (ids below ng) come first */
+					if (!kmax_sig)
+						while (post < post_end && *post < c->ng)
+							post++;
+					else if (!kmax_dis)
+						post_end = signals_end(post, post_end, (uint32_t)c->ng);
 					for (; post < post_end; post++)
-						if ((*post < c->ng ? kmax_sig : kmax_dis) && count[*post]++ == 0)
+						if (count[*post]++ == 0)
 							touched[ntouched++] = *post;
 				}
 				break;

@@ -59,7 +59,9 @@ eq "default strategy guided_annotation" "$(jb .strategy)" guided_annotation
 post "{\"message\": $mj, \"culture\": \"JEW\", \"annotator\": \"corpus\"}"
 eq "culture aliases, any case" "$(jb .culture)" jewish
 eq "a stored signal is found with type and source corpus" \
-  "$(jb '.annotations.cultural_signals[]|select(.phrase=="shabbat")|[.type,.source]|join(",")')" "Norms and Morals,corpus"
+  "$(jb '.annotations.cultural_signals[]|select(.match.phrase=="shabbat")|[.type,.source]|join(",")')" "Norms and Morals,corpus"
+ok "a signal's span is its sentence of the message, with the corpus phrase in it" \
+  jqok '.annotations.cultural_signals[]|select(.match.phrase=="shabbat")|.phrase|ascii_downcase|contains("shabbat") and length > 7' <<<"$BODY"
 ok "support strategies with weights and examples" jqok '.support_strategies|length > 0 and all(.[]; .weight > 0 and (.examples|length) <= 3)' <<<"$BODY"
 eq "model as the backend reported" "$(jb .model)" test-model
 ok "usage" jqok '.usage.prompt_tokens > 0 and .usage.completion_tokens > 0' <<<"$BODY"
@@ -183,7 +185,7 @@ if ls "$SHARED_DATA"/*_data.jsonl >/dev/null 2>&1; then
   found=
   for _ in $(seq 1 50); do
     post "$(jq -n --arg m "Lately I keep thinking about $phrase and I feel tired" '{message: $m, culture: "china", annotator: "corpus", dry_run: true}')"
-    found=$(jq -r --arg p "$phrase" '.annotations.cultural_signals[] | select(.phrase == $p) | [.type, .source] | join(",")' <<<"$BODY" 2>/dev/null | head -1)
+    found=$(jq -r --arg p "$phrase" '.annotations.cultural_signals[] | select(.match.phrase == $p) | [.type, .source] | join(",")' <<<"$BODY" 2>/dev/null | head -1)
     [ -n "$found" ] && break
     sleep 0.1
   done

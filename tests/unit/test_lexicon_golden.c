@@ -11,6 +11,10 @@
  * the exact output while its internals change. After a deliberate change
  * of results, regenerate the file:
  *   build/tests/unit/test_lexicon_golden --write > tests/unit/lexicon_golden.txt
+ * The corpus annotator's signals (server/corpus_annotator.h: spans, types,
+ * phrases) on the same messages are pinned the same way in
+ * tests/unit/corpus_annotation_golden.txt:
+ *   build/tests/unit/test_lexicon_golden --write-annotations > tests/unit/corpus_annotation_golden.txt
  * A mismatch prints the message and its canonical output. */
 #include <ctype.h>
 #include <glob.h>
@@ -22,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "server/corpus_annotator.h"
 #include "store/lexicon.h"
 #include "tests/unit/check.h"
 
@@ -285,6 +290,71 @@ static uint64_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
+/* The corpus annotator's signals (no models attached: signals only) for
+ * message m, one line each, into out. */
+static void annotate(const lexicon *l, const lexicon_culture *c, const char *m, char **out, size_t *len,
+		     size_t *cap)
+{
+	lexicon_opts o;
+	corpus_match_opts(&o);
+	lexicon_result r;
+	corpus_annotation a;
+	*len = 0;
+	if (!CHECK_INT_EQ(lexicon_match(l, c, m, strlen(m), &o, &r), 0))
+		return;
+	if (CHECK_INT_EQ(corpus_annotate(l, c, m, strlen(m), &r, &a), 0)) {
+		for (size_t i = 0; i < a.nsignals; i++) {
+			const corpus_span *s = &a.signals[i];
+			char line[1024];
+			int n = snprintf(line, sizeof line, "A %zu %zu %s|%s|%.10f\n", s->off, s->len,
+					 s->label ? s->label : "-", s->phrase, s->similarity);
+			if (n < 0)
+				continue;
+			if ((size_t)n >= sizeof line)
+				n = (int)sizeof line - 1;
+			if (*len + (size_t)n + 1 > *cap) {
+				*cap = 2 * (*len + (size_t)n + 1);
+				*out = realloc(*out, *cap);
+			}
+			memcpy(*out + *len, line, (size_t)n + 1);
+			*len += (size_t)n;
+		}
+		corpus_annotation_clear(&a);
+	}
+	lexicon_result_clear(&r);
+}
+
+/* With --write-annotations, prints the digests of the corpus annotator's
+ * signals instead (tests/unit/corpus_annotation_golden.txt). */
+static int annotations(lexicon *l, int write)
+{
+	FILE *golden = write ? NULL : fopen(SOURCE_ROOT "/tests/unit/corpus_annotation_golden.txt", "r");
+	if (!write && !CHECK(golden != NULL))
+		return check_done();
+	static char m[65536];
+	char *out = NULL;
+	size_t cap = 0, len = 0, mismatches = 0, ncultures = lexicon_culture_count(l);
+	state = 4343; /* the same messages whether or not the matcher's were made first */
+	for (int i = 0; i < NMESSAGES; i++) {
+		message(m, sizeof m, i);
+		const lexicon_culture *c = lexicon_culture_find(l, lexicon_culture_code_at(l, (size_t)i % ncultures));
+		annotate(l, c, m, &out, &len, &cap);
+		char want[64] = "", got[64];
+		snprintf(got, sizeof got, "%03d %016" PRIx64 "\n", i, fnv1a(out ? out : "", len));
+		if (write)
+			fputs(got, stdout);
+		else if ((!fgets(want, sizeof want, golden) || strcmp(want, got) != 0) && mismatches++ < 3)
+			fprintf(stderr, "message %d: corpus annotation differs:\n%s\n-- got:\n%.*s\n", i, m, (int)len,
+				out ? out : "");
+	}
+	if (!write)
+		CHECK_INT_EQ(mismatches, 0);
+	free(out);
+	if (golden)
+		fclose(golden);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int write = argc > 1 && strcmp(argv[1], "--write") == 0;
@@ -295,6 +365,11 @@ int main(int argc, char **argv)
 	if (!CHECK_INT_EQ(lexicon_finish(l), 0))
 		return check_done();
 
+	if (argc > 1 && strcmp(argv[1], "--write-annotations") == 0) {
+		annotations(l, 1);
+		lexicon_unref(l);
+		return 0;
+	}
 	FILE *golden = NULL;
 	if (!write) {
 		golden = fopen(SOURCE_ROOT "/tests/unit/lexicon_golden.txt", "r");
@@ -353,6 +428,8 @@ int main(int argc, char **argv)
 	free(out);
 	if (golden)
 		fclose(golden);
+	if (!write)
+		annotations(l, 0);
 	for (size_t p = 0; p < nphrases; p++)
 		free((char *)phrases[p].text);
 	for (size_t w = 0; w < nwords; w++)
