@@ -89,8 +89,9 @@ fake_script '{}'
 post "$(jq -cn --arg m "$crisis $marker" '{message: $m, culture: "german"}')"
 eq "a crisis message: crisis mode" "$(jb .safety.response_mode)" crisis
 
-# A client leaves a stream that stalled after its first piece.
-fake_script '{"pieces": ["Hello ", "there "], "stall_after": 1}'
+# A client leaves a stream that stalled after its first piece (a sentence,
+# so the output check releases it at once).
+fake_script '{"pieces": ["Hello. ", "there. "], "stall_after": 1}'
 curl -sN -m 30 -H 'Content-Type: application/json' --data-binary "$(msg '{"stream": true}')" "$BASE/support" >"$T/stall.out" &
 client=$!
 open=

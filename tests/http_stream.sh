@@ -103,7 +103,7 @@ eq "meta: culture, strategy" "$(evq '.[0].data | [.culture, .strategy] | join(",
 ok "meta: an id (UUID)" grep -Eq '^[0-9a-f]{8}-[0-9a-f-]{27}$' <<<"$(evq '.[0].data.id')"
 ok "meta: annotations (corpus) and support strategies" jqok '.[0].data |
   (.annotations.emotional_distress | type == "array") and (.annotations.cultural_signals | type == "array")
-  and (.annotations.cultural_signals | any(.phrase == "shabbat" and .source == "corpus"))
+  and (.annotations.cultural_signals | any(.match.phrase == "shabbat" and .source == "corpus"))
   and (.support_strategies | type == "array" and length > 0)' <<<"$EV"
 eq "deltas joined are the backend's text" "$(joined)" "$REPLY"
 # The output check holds back each sentence until it ends: one delta per
