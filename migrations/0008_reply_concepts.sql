@@ -19,7 +19,8 @@ CREATE TABLE reply_concepts (
     id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     lang    text NOT NULL CHECK (lang ~ '^[a-z]{2}$'),
     concept text NOT NULL CHECK (concept IN ('means', 'amount', 'instruct', 'ending', 'approve', 'endorse',
-                                             'secrecy', 'protect', 'benign', 'quote')),
+                                             'secrecy', 'protect', 'benign', 'quote', 'stash', 'suffice',
+                                             'plan', 'efficacy')),
     term    text NOT NULL CHECK (term <> '' AND length(term) <= 200),
     note    text
 );
