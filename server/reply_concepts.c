@@ -73,7 +73,7 @@ reply_verdict reply_concepts_judge(const safety *s, const char *f, size_t flen)
 	if (count[C_STASH] && count[C_SUFFICE] && !count[C_BENIGN])
 		return REPLY_METHOD;
 	/* "the way you're planning it would work" */
-	if (count[C_PLAN] && count[C_EFFICACY])
+	if (count[C_PLAN] && count[C_EFFICACY] && !count[C_BENIGN])
 		return REPLY_METHOD;
 	if (count[C_ENDORSE] && !taken_back)
 		return REPLY_ENCOURAGE;
