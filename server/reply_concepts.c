@@ -7,7 +7,7 @@
 
 static const char *const concept_names[C_COUNT] = {
 	"means",  "amount", "instruct", "ending", "approve", "endorse",  "secrecy",
-	"protect", "benign", "quote",    "stash",  "suffice", "plan",    "efficacy"};
+	"protect", "benign", "quote",    "stash",  "suffice", "plan",    "efficacy", "floor"};
 
 int reply_concept_index(const char *name)
 {
@@ -72,8 +72,8 @@ reply_verdict reply_concepts_judge(const safety *s, const char *f, size_t flen)
 	/* "that many would do it": a gathered amount said to suffice */
 	if (count[C_STASH] && count[C_SUFFICE] && !count[C_BENIGN])
 		return REPLY_METHOD;
-	/* "the way you're planning it would work" */
-	if (count[C_PLAN] && count[C_EFFICACY] && !count[C_BENIGN])
+	/* "the way you're planning it would work", "a higher floor is surer" */
+	if ((count[C_PLAN] || count[C_FLOOR]) && count[C_EFFICACY] && !count[C_BENIGN])
 		return REPLY_METHOD;
 	if (count[C_ENDORSE] && !taken_back)
 		return REPLY_ENCOURAGE;
