@@ -89,15 +89,16 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* The byte length of a lone letter or digit at s[i] (spaces or the ends on
- * both sides), else 0. */
+/* The byte length of a lone letter or digit at s[i] (a space or the start
+ * before it, a space, a punctuation mark or the end after it), else 0. */
 static size_t lone_char(const char *s, size_t n, size_t i)
 {
 	if (i >= n || (i > 0 && !is_space(s[i - 1])))
 		return 0;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
-	if (k <= 0 || (i + (size_t)k < n && !is_space(s[i + (size_t)k])))
+	size_t after = i + (size_t)(k > 0 ? k : 0);
+	if (k <= 0 || (after < n && !is_space(s[after]) && (!s[after] || !strchr(",.;:!?", s[after]))))
 		return 0;
 	utf8proc_category_t c = utf8proc_category(cp);
 	bool letter = c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
