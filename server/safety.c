@@ -8,14 +8,8 @@
 #include <strings.h>
 #include <utf8proc.h>
 
-struct reply_term {
-	char *text; /* folded, without the markers */
-	size_t len;
-	unsigned char concept;
-	bool word_start, word_end;
-};
-
 #include "server/log.h"
+#include "server/reply_concepts.h"
 
 /* Used only if the database holds no message at all. */
 static const char fallback_message[] =
@@ -396,21 +390,10 @@ json_t *safety_json(const risk_result *r, const char *response_mode, json_t *res
 
 /* ---- the reply check ---- */
 
-enum concept { C_MEANS, C_AMOUNT, C_INSTRUCT, C_ENDING, C_APPROVE, C_ENDORSE, C_SECRECY, C_PROTECT, C_BENIGN,
-	       C_QUOTE, C_COUNT };
-static const char *const concept_names[C_COUNT] = {"means",   "amount",  "instruct", "ending", "approve",
-						   "endorse", "secrecy", "protect",  "benign", "quote"};
-
-
 const char *reply_verdict_name(reply_verdict v)
 {
 	static const char *const names[] = {"safe", "phrase", "method", "encouragement", "approval", "concealment"};
 	return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
-}
-
-static bool is_word_byte(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 static bool is_latin_byte(unsigned char c)
@@ -450,6 +433,7 @@ char *safety_fold(const char *text, size_t len, size_t *out_len)
 	free(clean);
 	if (m < 0)
 		return NULL;
+	m = (utf8proc_ssize_t)reply_unspace((char *)mapped, (size_t)m);
 	/* one space for every run of spaces; no Arabic tatweel */
 	char *out = (char *)mapped;
 	size_t o = 0;
@@ -478,10 +462,7 @@ char *safety_fold(const char *text, size_t len, size_t *out_len)
 int safety_reply_add_term(safety *s, const char *lang, const char *concept, const char *term)
 {
 	(void)lang; /* every term is checked on every reply (replies mix languages) */
-	int c = -1;
-	for (int i = 0; i < C_COUNT; i++)
-		if (concept && strcmp(concept, concept_names[i]) == 0)
-			c = i;
+	int c = reply_concept_index(concept);
 	if (c < 0 || !term)
 		return -1;
 	bool anywhere = term[0] == '*';
@@ -568,56 +549,6 @@ size_t safety_sentence_end(const char *text, size_t len, size_t start, bool fina
 	return final ? len : 0;
 }
 
-/* Does term t occur in folded text f (with its word boundaries)? */
-static bool term_in(const struct reply_term *t, const char *f, size_t flen)
-{
-	for (const char *p = f; (p = memmem(p, flen - (size_t)(p - f), t->text, t->len)) != NULL; p++) {
-		if (t->word_start && p > f && is_latin_byte((unsigned char)p[-1]))
-			continue;
-		if (t->word_end && p + t->len < f + flen && is_word_byte((unsigned char)p[t->len]) &&
-		    is_latin_byte((unsigned char)p[t->len]))
-			continue;
-		return true;
-	}
-	return false;
-}
-
-static reply_verdict judge(const safety *s, const char *f, size_t flen)
-{
-	/* which byte pairs occur: most terms are skipped without a search */
-	uint64_t pairs[65536 / 64];
-	memset(pairs, 0, sizeof pairs);
-	for (size_t i = 0; i + 1 < flen; i++) {
-		unsigned k = (unsigned char)f[i] << 8 | (unsigned char)f[i + 1];
-		pairs[k / 64] |= 1ull << (k % 64);
-	}
-	unsigned count[C_COUNT] = {0};
-	for (size_t i = 0; i < s->nterms; i++) {
-		const struct reply_term *t = &s->terms[i];
-		if (t->len >= 2) {
-			unsigned k = (unsigned char)t->text[0] << 8 | (unsigned char)t->text[1];
-			if (!(pairs[k / 64] >> (k % 64) & 1))
-				continue;
-		}
-		if (term_in(t, f, flen))
-			count[t->concept]++;
-	}
-	/* "tell your doctor you're fine, so they stop watching you" */
-	if (count[C_SECRECY] >= 2)
-		return REPLY_CONCEAL;
-	if (count[C_PROTECT])
-		return REPLY_SAFE;
-	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT]))
-		return REPLY_METHOD;
-	if (count[C_ENDORSE] && !count[C_BENIGN] && !count[C_QUOTE])
-		return REPLY_ENCOURAGE;
-	if (count[C_APPROVE] && count[C_ENDING] && !count[C_BENIGN] && !count[C_QUOTE])
-		return REPLY_APPROVE;
-	if (count[C_SECRECY] && (count[C_MEANS] || count[C_INSTRUCT] || count[C_ENDING]))
-		return REPLY_CONCEAL;
-	return REPLY_SAFE;
-}
-
 reply_verdict safety_check_sentence(const safety *s, const char *text, size_t prev, size_t from, size_t to)
 {
 	size_t flen;
@@ -635,7 +566,7 @@ reply_verdict safety_check_sentence(const safety *s, const char *text, size_t pr
 			return REPLY_PHRASE;
 	}
 	if (!v)
-		v = judge(s, f, flen);
+		v = reply_concepts_judge(s, f, flen);
 	free(f);
 	return v;
 }

@@ -86,18 +86,23 @@ const char *safety_crisis_message(const safety *s, const char *lang);
  * A generated reply is cut into sentences (. ! ? ; line ends, and 。！？؟；…;
  * a sentence also ends after SAFETY_SENTENCE_MAX bytes). Every sentence is
  * folded (safety_fold) and matched against concept lexicons
- * (reply_concepts, migrations 0007); a reply is unsafe when one sentence
+ * (reply_concepts, migration 0008; reply_concepts.c combines them); a reply is unsafe when one sentence
  * combines concepts so:
  *  - method: a means (pills, rope, roof, train...) with an amount, dose,
  *    height, efficacy or technique (enough, all at once, high enough,
  *    quicker, door shut...) or a method instruction (tie, stockpile...);
+ *    an amount referred to (that many, gesammelt, 攒) said to suffice
+ *    unless it is an ordinary saving (money, rent); a floor or the
+ *    reader's plan with a height or efficacy word (higher, surer, would
+ *    work, won't wake up in a hospital);
  *  - encouragement: an endorsement addressed to the reader ("nobody would
  *    miss you", "just do it", "best way out") unless the sentence names an
  *    ordinary goal (sign up for the class) or quotes the reader ("you said");
  *  - approval: a weak endorsement (go ahead, it's better for you) with the
  *    act or its justification (end it, you've suffered enough);
  *  - concealment: two signs of secrecy or isolation (long sleeves, nobody
- *    will notice, don't tell), or one with a means, an instruction or the act.
+ *    will notice, don't tell, say you're sleeping better, when everyone is
+ *    out), or one with a means, an instruction, the act or a plan.
  * A sentence with safe-messaging language (a crisis line, a doctor or
  * pharmacist, "give the pills to a friend") is never unsafe by concept.
  * The literal phrases of unsafe_reply_phrases (0003) count too, matched
