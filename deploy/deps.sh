@@ -10,7 +10,8 @@ ensure_packages() {
     # prometheus for promtool (tests/http_metrics.sh checks /metrics with it;
     # about 10 s to install, 96 MB; on a systemd machine the package also
     # enables its own prometheus service, which the tests do not need)
-    test) want+=(jq wrk valgrind bc procps prometheus) ;;
+    # chromium for the web page's browser test (tests/http_ui.sh)
+    test) want+=(jq wrk valgrind bc procps prometheus chromium) ;;
     container) want+=(jq podman runc netavark aardvark-dns iptables debootstrap python3-yaml docker-compose openssl) ;;
   esac
   local missing=()

@@ -8,6 +8,7 @@ void handler_readyz_get(http_req *r);
 void handler_cultures_get(http_req *r);
 void handler_culture_signals_get(http_req *r);
 void handler_openapi_get(http_req *r);
+void handler_ui_get(http_req *r);
 void handler_support_post(http_req *r);
 void handler_support_delete(http_req *r);
 void handler_records_get(http_req *r);

@@ -126,6 +126,7 @@ static const struct setting settings[] = {
 	{"MODERATION_SELF_HARM_THRESHOLD", "moderation-self-harm-threshold", K_SCORE, OFF(moderation_self_harm_threshold),
 	 "0.5", 0, 0, "self-harm score from which a message is moderate risk"},
 	{"AUTH", "auth", K_BOOL, OFF(auth), "on", 0, 0, "require API keys (off: local use only)"},
+	{"UI", "ui", K_BOOL, OFF(ui), "on", 0, 0, "serve the web page at / and its assets under /ui/"},
 	{"CORS_ORIGINS", "cors-origins", K_STR, OFF(cors_origins), "", 0, 0,
 	 "origins allowed to call from a browser, comma-separated"},
 	{"RATE_LIMIT_RPM", "rate-limit-rpm", K_UINT, OFF(rate_limit_rpm), "600", 1, 1000000,
@@ -176,6 +177,7 @@ const char config_flags_help[] =
 	"  --retention-days D     RETENTION_DAYS, erase stored records after D days (30; fractions allowed)\n"
 	"  --purge-interval-ms N  PURGE_INTERVAL_MS, how often the purge runs (600000)\n"
 	"  --auth on|off          AUTH, require API keys (on; off for local use only)\n"
+	"  --ui on|off            UI, serve the web page at / and /ui/ (on)\n"
 	"  --risk-model-check on|off  RISK_MODEL_CHECK, on: RISK_CLASSIFIER=chat-json (off)\n"
 	"  --risk-classifier KIND RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json (auto)\n"
 	"  --risk-classifier-timeout-ms N  RISK_CLASSIFIER_TIMEOUT_MS, longest wait for it (3000)\n"

@@ -41,6 +41,7 @@ typedef struct config {
 	double retention_days; /* RETENTION_DAYS: stored records older than this are erased */
 	unsigned purge_interval_ms; /* PURGE_INTERVAL_MS: how often the purge runs */
 	bool auth;             /* AUTH: API keys required (off only for local use) */
+	bool ui;               /* UI: serve the web page at / and its assets under /ui/ */
 	bool risk_model_check; /* RISK_MODEL_CHECK: on = RISK_CLASSIFIER=chat-json (an older name) */
 	char *risk_classifier; /* RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json */
 	unsigned risk_classifier_timeout_ms; /* RISK_CLASSIFIER_TIMEOUT_MS */

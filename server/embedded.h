@@ -12,5 +12,6 @@ struct embedded_file {
 /* Terminated by an entry whose name is NULL. */
 extern const struct embedded_file embedded_migrations[];
 extern const struct embedded_file embedded_openapi[];
+extern const struct embedded_file embedded_ui[]; /* server/ui/: the web page */
 
 #endif

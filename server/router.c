@@ -18,6 +18,8 @@ const route routes[] = {
 	{"POST", "/v1/chat/completions", handler_chat_completions_post, "support"},
 	{"GET", "/v1/models", handler_models_get, "support"},
 	{"GET", "/metrics", handler_metrics_get, NULL},
+	{"GET", "/", handler_ui_get, NULL},
+	{"GET", "/ui/{file}", handler_ui_get, NULL},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 _Static_assert(sizeof routes / sizeof routes[0] <= ROUTES_MAX, "ROUTES_MAX is too small for the table");

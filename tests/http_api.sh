@@ -98,6 +98,27 @@ eq "openapi 200" "$STATUS" 200
 contains "as YAML" "$HEADERS" "Content-Type: application/yaml"
 ok "the served contract is the file" cmp -s "$T/body" "$SOURCE_ROOT/openapi/openapi.yaml"
 
+# The web page (server/ui/), served without a key under a strict policy.
+req GET /
+eq "the page 200" "$STATUS" 200
+contains "as HTML" "$HEADERS" "Content-Type: text/html; charset=utf-8"
+contains "with a strict CSP" "$HEADERS" "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self';"
+contains "nosniff" "$HEADERS" "X-Content-Type-Options: nosniff"
+contains "no referrer" "$HEADERS" "Referrer-Policy: no-referrer"
+ok "the page is server/ui/index.html" cmp -s "$T/body" "$SOURCE_ROOT/server/ui/index.html"
+for f in app.js:text/javascript style.css:text/css icon.svg:image/svg+xml index.html:text/html; do
+  req GET "/ui/${f%%:*}"
+  eq "/ui/${f%%:*} 200" "$STATUS" 200
+  contains "/ui/${f%%:*} type" "$HEADERS" "Content-Type: ${f#*:}"
+  ok "/ui/${f%%:*} is the file" cmp -s "$T/body" "$SOURCE_ROOT/server/ui/${f%%:*}"
+done
+req GET /ui/meson.build
+eq "a file that is not an asset 404" "$STATUS $(jb .error.code)" "404 not_found"
+req GET /ui/screenshots
+eq "the screenshots are not served" "$STATUS" 404
+ok "the page loads nothing from elsewhere" bash -c '! grep -Eq "(src|href)=\"(https?:)?//" "$1"/server/ui/index.html' _ "$SOURCE_ROOT"
+ok "no inline script or style in the page" bash -c '! grep -Eq "<script>|<style|[[:space:]]style=|[[:space:]]on[a-z]+=" "$1"/server/ui/index.html' _ "$SOURCE_ROOT"
+
 # The route table and the contract agree.
 routes=$(grep -o '{"[A-Z]*", "/[^"]*"' "$SOURCE_ROOT/server/router.c" | sed 's/{"\([A-Z]*\)", "\(.*\)"/\2 \1/' | sort)
 spec=$(awk '/^paths:/{p=1;next} /^[a-z]/{p=0} p && /^  \/.*:$/{path=$1; sub(":$","",path)} p && /^    (get|post|put|patch|delete):/{m=$1; sub(":","",m); print path, toupper(m)}' \
@@ -108,7 +129,7 @@ public=$(grep -o '{"[A-Z]*", "/[^"]*", [a-z_]*, NULL}' "$SOURCE_ROOT/server/rout
 spec_public=$(awk '/^paths:/{p=1;next} /^[a-z]/{p=0} p && /^  \/.*:$/{path=$1; sub(":$","",path)} p && /^    (get|post|put|patch|delete):/{m=toupper($1); sub(":","",m)} p && /^      security: \[\]/{print path, m}' \
   "$SOURCE_ROOT/openapi/openapi.yaml" | sort)
 eq "the routes without a key are those the contract marks public" "$public" "$spec_public"
-ok "and they are healthz, readyz and metrics" test "$(tr '\n' ' ' <<<"$public")" = "/healthz GET /metrics GET /readyz GET "
+ok "and they are healthz, readyz, metrics and the web page" test "$(tr '\n' ' ' <<<"$public")" = "/ GET /healthz GET /metrics GET /readyz GET /ui/{file} GET "
 codes=$(grep -o '\[ERR_[A-Z_]*\] = {"[a-z_]*"' "$SOURCE_ROOT/server/errors.c" | sed 's/.*{"//;s/"//' | sort | tr '\n' ' ')
 for c in $codes; do
   ok "error code $c is in the contract" grep -q -- "- $c\$" "$SOURCE_ROOT/openapi/openapi.yaml"
@@ -124,4 +145,14 @@ ok "log lines are JSON" bash -c 'jq -e . "$1" >/dev/null' _ "$SERVER_LOG"
 
 serve_stop
 eq "SIGTERM: exit 0" "$SERVER_RC" 0
+
+# UI=off: no page, no assets; the API is unchanged.
+UI=off serve_up
+req GET /
+eq "UI=off: / 404" "$STATUS $(jb .error.code)" "404 not_found"
+req GET /ui/app.js
+eq "UI=off: assets 404" "$STATUS" 404
+req GET /healthz
+eq "UI=off: the API still answers" "$STATUS" 200
+serve_stop
 finish

@@ -42,13 +42,14 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # Node tools for the contract: the linter, and Ajv to validate real replies
-# against the schemas (the http suite skips those checks without them).
+# against the schemas (the http suite skips those checks without them);
+# puppeteer-core drives chromium for the web page's test (tests/http_ui.sh).
 nodedeps=${XDG_CACHE_HOME:-$HOME/.cache}/culturecare-node
 if command -v npm >/dev/null; then
-  if [ ! -d "$nodedeps/node_modules/ajv" ] || [ ! -d "$nodedeps/node_modules/openai" ] || [ ! -x "$nodedeps/node_modules/.bin/redocly" ]; then
+  if [ ! -d "$nodedeps/node_modules/ajv" ] || [ ! -d "$nodedeps/node_modules/openai" ] || [ ! -x "$nodedeps/node_modules/.bin/redocly" ] || [ ! -d "$nodedeps/node_modules/puppeteer-core" ]; then
     mkdir -p "$nodedeps"
     (cd "$nodedeps" && { [ -f package.json ] || npm init -y >/dev/null 2>&1; } &&
-      npm install --silent --no-audit --no-fund @redocly/cli@2 ajv@8 yaml@2 openai@4 >/dev/null 2>&1) \
+      npm install --silent --no-audit --no-fund @redocly/cli@2 ajv@8 yaml@2 openai@4 puppeteer-core@23 >/dev/null 2>&1) \
       || echo "note: npm could not install the contract tools"
   fi
   [ -d "$nodedeps/node_modules/ajv" ] && export SCHEMA_DEPS=$nodedeps

@@ -70,7 +70,12 @@ static void test_static_paths(void)
 
 	CHECK_INT_EQ(run("GET", "/nope", &m), ROUTE_NOT_FOUND);
 	CHECK_INT_EQ(run("POST", "/nope", &m), ROUTE_NOT_FOUND);
-	CHECK_INT_EQ(run("GET", "/", &m), ROUTE_NOT_FOUND);
+	/* "/" is the web page's route: exactly "/", nothing under it */
+	CHECK_INT_EQ(run("GET", "/", &m), ROUTE_FOUND);
+	CHECK(m.route == find_route("GET", "/"));
+	CHECK_INT_EQ(run("GET", "/ui/app.js", &m), ROUTE_FOUND);
+	CHECK_INT_EQ(run("GET", "/ui/", &m), ROUTE_NOT_FOUND);
+	CHECK_INT_EQ(run("GET", "/ui/a/b", &m), ROUTE_NOT_FOUND);
 	CHECK_INT_EQ(run("GET", "", &m), ROUTE_NOT_FOUND);
 	CHECK_INT_EQ(run("GET", "/healthz/", &m), ROUTE_NOT_FOUND);
 	CHECK_INT_EQ(run("GET", "/healthzz", &m), ROUTE_NOT_FOUND);
