@@ -25,16 +25,16 @@
 #include <strings.h>
 #include <time.h>
 
-#include "server/annotator.h"
-#include "server/corpus_annotator.h"
-#include "server/classifier.h"
+#include "server/support/annotator.h"
+#include "server/support/corpus_annotator.h"
+#include "server/safety/classifier.h"
 #include "server/log.h"
-#include "server/risk_model.h"
+#include "server/safety/risk_model.h"
 #include "server/sha256.h"
 #include "server/app.h"
-#include "server/llm.h"
+#include "server/llm/llm.h"
 #include "server/metrics.h"
-#include "server/safety.h"
+#include "server/safety/safety.h"
 #include "server/sse.h"
 #include "server/unicode.h"
 #include "server/util.h"
@@ -281,7 +281,7 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 
 /* ---- annotations ---- */
 
-/* The corpus annotator's annotations (server/corpus_annotator.h) as the
+/* The corpus annotator's annotations (server/support/corpus_annotator.h) as the
  * two JSON lists: each phrase as it is in the message; a signal with the
  * corpus phrase it matched. */
 static void corpus_json(const support *s, json_t **distress, json_t **signals)

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 
 #include "server/http.h"
-#include "server/prompt.h"
-#include "store/lexicon.h"
+#include "server/support/prompt.h"
+#include "server/support/lexicon.h"
 
 enum support_annotator { ANN_AUTO, ANN_LLM, ANN_CORPUS, ANN_NONE };
 extern const char *const support_annotator_names[]; /* indexed by the enum, NULL-terminated */

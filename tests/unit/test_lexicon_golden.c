@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 #include "tests/unit/check.h"
 
 #ifndef SOURCE_ROOT

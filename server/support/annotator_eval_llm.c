@@ -1,14 +1,14 @@
-/* The model annotator for eval-annotator (see server/annotator_eval_llm.h). */
-#include "server/annotator_eval_llm.h"
+/* The model annotator for eval-annotator (see server/support/annotator_eval_llm.h). */
+#include "server/support/annotator_eval_llm.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
-#include "server/annotator.h"
-#include "server/llm.h"
-#include "server/prompt.h"
+#include "server/support/annotator.h"
+#include "server/llm/llm.h"
+#include "server/support/prompt.h"
 #include "server/util.h"
 
 struct ae_llm {

@@ -1,6 +1,6 @@
 /* The safety data from the database into a struct safety (see
- * server/safety_build.h). */
-#include "server/safety_build.h"
+ * server/safety/safety_build.h). */
+#include "server/safety/safety_build.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * CultureCare method, each a system prompt made of named components and a
  * user turn holding the message (and, for the annotation strategies, its
  * annotations). The texts are ours, written from docs/method.md. */
-#include "server/prompt.h"
+#include "server/support/prompt.h"
 
 #include <math.h>
 #include <stdarg.h>

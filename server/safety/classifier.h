@@ -11,7 +11,7 @@
  *                as the conversation's turns when the backend's chat
  *                template writes that prompt
  *                (RISK_CLASSIFIER_LLAMA_GUARD_FORMAT=conversation);
- *   chat-json    the JSON-mode grading of server/risk_model.c (C-SSRS
+ *   chat-json    the JSON-mode grading of server/safety/risk_model.c (C-SSRS
  *                levels), through the chat backend.
  *
  * auto (the default) is moderation when MODERATION_URL is set, else
@@ -29,8 +29,8 @@
 #include <stddef.h>
 
 #include "server/config.h"
-#include "server/llm.h"
-#include "server/risk.h"
+#include "server/llm/llm.h"
+#include "server/safety/risk.h"
 
 typedef enum classifier_kind { CLS_OFF, CLS_MODERATION, CLS_LLAMA_GUARD, CLS_CHAT_JSON, CLS_KINDS } classifier_kind;
 

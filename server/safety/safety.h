@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/risk.h"
-#include "server/tz.h"
+#include "server/safety/risk.h"
+#include "server/safety/tz.h"
 
 /* One weekly opening interval, in the resource's local time: on weekday
  * day (0 = Sunday) from minute from to minute to (1440 = midnight); to <=

@@ -1,8 +1,8 @@
-/* Builds the in-memory safety data (server/safety.h) from what
+/* Builds the in-memory safety data (server/safety/safety.h) from what
  * store_safety_load reads. */
 #ifndef CC_SAFETY_BUILD_H
 #define CC_SAFETY_BUILD_H
-#include "server/safety.h"
+#include "server/safety/safety.h"
 #include "store/store.h"
 
 /* A new struct safety with one reference, or NULL (out of memory, or

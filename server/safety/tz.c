@@ -1,5 +1,5 @@
 /* Time zones read from TZif files (see tz.h). */
-#include "server/tz.h"
+#include "server/safety/tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>

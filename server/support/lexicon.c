@@ -1,5 +1,5 @@
 /* The in-memory lexicon of the corpus and the matcher run on every request
- * (see store/lexicon.h for the API).
+ * (see server/support/lexicon.h for the API).
  *
  * Similarity. Both the phrase and the text are normalised the same way:
  *  - case: text is decoded and lower-cased by server/unicode.h (utf8proc:
@@ -43,7 +43,7 @@
  * and skips those that provably cannot beat the best window so far or the
  * bar the phrase must clear (see score()); the result is the exact maximum
  * whenever it clears that bar. */
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 
 #include <stdbool.h>
 #include <stdint.h>

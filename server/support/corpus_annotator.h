@@ -1,14 +1,14 @@
 /* The corpus annotator: distress phrases with their intensity and cultural
  * signals with their type, found in a message by matching it against the
  * annotated phrases of its culture in the in-memory lexicon
- * (store/lexicon.h). Used by POST /support (annotator "corpus", and as the
+ * (server/support/lexicon.h). Used by POST /support (annotator "corpus", and as the
  * fallback of "llm") and by `culturecare eval-annotator`. Pure: no I/O. */
 #ifndef CC_CORPUS_ANNOTATOR_H
 #define CC_CORPUS_ANNOTATOR_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 
 /* off of a span whose place in the message is not known */
 #define CORPUS_NO_SPAN SIZE_MAX
@@ -36,7 +36,7 @@ void corpus_match_opts(lexicon_opts *o);
 /* Annotates message (len bytes) of culture c. whole: lexicon_match of the
  * whole message with corpus_match_opts (the caller has it anyway; the
  * signals are taken from it). Distress needs the models of
- * server/corpus_model.h attached to l (corpus_model_attach); without them
+ * server/support/corpus_model.h attached to l (corpus_model_attach); without them
  * only signals are found. out is overwritten; free it with
  * corpus_annotation_clear. Returns 0, or -1 (out of memory, bad
  * arguments) with out empty. */

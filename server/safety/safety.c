@@ -1,5 +1,5 @@
 /* Safety data in memory (see safety.h). */
-#include "server/safety.h"
+#include "server/safety/safety.h"
 
 #include <ctype.h>
 #include <stdint.h>

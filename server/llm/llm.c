@@ -10,7 +10,7 @@
  * and tries again, up to LLM_RETRIES times per backend and within the retry
  * budget, then falls over to the next backend. Each call owns one uv_timer:
  * the wait before a retry, or for streams the first-piece and idle limits. */
-#include "server/llm.h"
+#include "server/llm/llm.h"
 
 #include <curl/curl.h>
 #include <jansson.h>

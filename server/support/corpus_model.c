@@ -1,5 +1,5 @@
-/* Classifiers for the corpus annotator (see server/corpus_model.h). */
-#include "server/corpus_model.h"
+/* Classifiers for the corpus annotator (see server/support/corpus_model.h). */
+#include "server/support/corpus_model.h"
 
 #include <stdbool.h>
 #include <stdint.h>

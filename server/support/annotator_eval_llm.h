@@ -1,9 +1,9 @@
-/* The model annotator (server/annotator.h) as an eval-annotator callback:
+/* The model annotator (server/support/annotator.h) as an eval-annotator callback:
  * one blocking call per message to the configured backend, on a private
  * libuv loop. */
 #ifndef CC_ANNOTATOR_EVAL_LLM_H
 #define CC_ANNOTATOR_EVAL_LLM_H
-#include "server/annotator_eval.h"
+#include "server/support/annotator_eval.h"
 #include "server/config.h"
 
 typedef struct ae_llm ae_llm;

@@ -1,5 +1,5 @@
 /* Crisis-risk assessment of a message from rules loaded from the database
- * (see server/risk.h for the API, migrations/0002_safety.sql and
+ * (see server/safety/risk.h for the API, migrations/0002_safety.sql and
  * 0007_risk_concepts.sql for the rules).
  *
  * Normalisation. The message and every pattern are normalised the same way
@@ -102,7 +102,7 @@
  * double), ar or he; Latin text is de when umlauts and ß, common German
  * words and German rule matches outweigh common English words and English
  * rule matches, else en (also the default). */
-#include "server/risk.h"
+#include "server/safety/risk.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -10,7 +10,7 @@
 #define CC_CORPUS_MODEL_H
 #include <stddef.h>
 
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 
 typedef struct corpus_model corpus_model;
 

@@ -7,7 +7,7 @@
  * (table risk_rules, seeded by migrations/0002_safety.sql); the caller loads
  * the enabled ones and adds them here. The matcher itself is pure: no I/O,
  * no globals. The pattern syntax and the logic (normalisation, clauses,
- * negation, persons, combinations) are described in server/risk.c.
+ * negation, persons, combinations) are described in server/safety/risk.c.
  *
  * Life cycle: risk_rules_new, risk_rules_add (any number), then any number
  * of risk_assess calls. A risk_rules set is not modified by risk_assess, so

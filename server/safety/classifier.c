@@ -1,5 +1,5 @@
 /* The classifier stage; see classifier.h. */
-#include "server/classifier.h"
+#include "server/safety/classifier.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "server/log.h"
-#include "server/risk_model.h"
+#include "server/safety/risk_model.h"
 #include "server/util.h"
 
 #define LLAMA_GUARD_DEFAULT_MODEL "llama-guard3"

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 
 typedef struct ae_dataset ae_dataset;
 
@@ -81,7 +81,7 @@ double ae_macro_f1(const size_t conf[AE_NINT][AE_NINT + 1]);
  * overall, as Markdown. */
 void ae_report_print(const ae_report *rep, const char *annotator, unsigned k, FILE *f);
 
-/* The corpus annotator (server/corpus_annotator.h) as an ae_annotate_fn;
+/* The corpus annotator (server/support/corpus_annotator.h) as an ae_annotate_fn;
  * ud: NULL. */
 int ae_corpus_annotator(void *ud, const lexicon *l, const lexicon_culture *c, const char *message, size_t len,
 			ae_pred *out);

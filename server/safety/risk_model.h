@@ -5,8 +5,8 @@
  * Pure: no I/O. */
 #ifndef CC_RISK_MODEL_H
 #define CC_RISK_MODEL_H
-#include "server/prompt.h"
-#include "server/risk.h"
+#include "server/support/prompt.h"
+#include "server/safety/risk.h"
 
 /* Builds the classification prompt; the user turn is the message. Returns
  * 0, or -1 (NULL/empty message, out of memory). Free with prompt_clear(). */

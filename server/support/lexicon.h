@@ -2,7 +2,7 @@
  * phrases, annotated distress phrases and the support phrases of the peer
  * replies, indexed by trigram so that a message can be matched against a
  * culture on every request (lexicon_match). The similarity is defined in
- * store/lexicon.c.
+ * server/support/lexicon.c.
  *
  * Life cycle: lexicon_new, lexicon_add_* (any order, cultures first),
  * lexicon_finish; afterwards the lexicon is read-only. Single-threaded.
@@ -121,7 +121,7 @@ double lexicon_word_similarity(const char *phrase, const char *text);
  * exposed for tests: never below lexicon_word_similarity(phrase, text). */
 double lexicon_similarity_bound(const char *phrase, const char *text);
 
-/* Models built on a finished lexicon (server/corpus_annotator.h) are kept
+/* Models built on a finished lexicon (server/support/corpus_annotator.h) are kept
  * with it: lexicon_attach hands model to l, which frees it with model_free
  * when its last reference goes. -1 when l is not finished or already has
  * one. lexicon_attached: the model, or NULL. */

@@ -1,13 +1,13 @@
-/* `culturecare eval-annotator` (see server/annotator_eval.h). */
-#include "server/annotator_eval.h"
+/* `culturecare eval-annotator` (see server/support/annotator_eval.h). */
+#include "server/support/annotator_eval.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/corpus_annotator.h"
-#include "server/corpus_model.h"
+#include "server/support/corpus_annotator.h"
+#include "server/support/corpus_model.h"
 #include "server/util.h"
 #include "store/import.h"
 

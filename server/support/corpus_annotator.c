@@ -1,23 +1,23 @@
-/* The corpus annotator (see server/corpus_annotator.h).
+/* The corpus annotator (see server/support/corpus_annotator.h).
  *
  * Signals: the signal phrases of the whole message's match (one per
  * phrase), each placed in the message: where it occurs (ASCII case aside),
  * else the stretch of one sentence from the first to the last of its words
  * that occur there (a match that cannot be placed is not reported). The
  * type is the corpus's when the phrase occurs as it is in the corpus
- * (similarity 1), else the type model's (server/corpus_model.h) on the
+ * (similarity 1), else the type model's (server/support/corpus_model.h) on the
  * span.
  * Distress: the message is cut into sentences (at . ! ? ; newline and
  * their CJK forms); each sentence the distress model scores above 0 is
  * reported with the intensity model's answer. No lexicon matching per
  * sentence: the models are trained on the corpus when it is loaded. */
-#include "server/corpus_annotator.h"
+#include "server/support/corpus_annotator.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/corpus_model.h"
+#include "server/support/corpus_model.h"
 #include "server/util.h"
 
 #define MAX_SENTENCES 400

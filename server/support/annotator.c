@@ -1,7 +1,7 @@
 /* Annotation by the model: builds the prompt asking for distress phrases and
  * cultural signals as JSON, and checks the answer against the message so that
  * only real spans of the message with valid labels come back. */
-#include "server/annotator.h"
+#include "server/support/annotator.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* The model's second opinion on risk; see risk_model.h. */
-#include "server/risk_model.h"
+#include "server/safety/risk_model.h"
 
 #include <jansson.h>
 #include <stdlib.h>

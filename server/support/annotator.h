@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "server/prompt.h"
+#include "server/support/prompt.h"
 
 /* Longest list annotator_parse_reply() returns. */
 #define ANNOTATOR_MAX_ITEMS 20
