@@ -21,7 +21,7 @@
  *
  * A call ends by itself within RISK_CLASSIFIER_TIMEOUT_MS (the backend
  * call's own deadline). The pipeline that combines the opinion with the
- * rules' level is in handlers/support.c: the classifier can only raise.
+ * rules' level is in server/support/stage_assess.c: the classifier can only raise.
  * Threading: loop thread only. */
 #ifndef CC_CLASSIFIER_H
 #define CC_CLASSIFIER_H

@@ -1,14 +1,14 @@
-/* The support pipeline shared by POST /support and POST /v1/chat/completions:
- * match the message in the corpus, find the annotations, build the prompt,
- * call the backend, and answer in one of four shapes. */
-#ifndef CC_HANDLERS_SUPPORT_H
-#define CC_HANDLERS_SUPPORT_H
+/* The support pipeline as the handlers see it (POST /support and POST
+ * /v1/chat/completions): the parsed input, the request prologue and checks
+ * both faces share, and support_start, which runs the stages (run.h) and
+ * always answers the request. */
+#ifndef CC_SUPPORT_SUPPORT_H
+#define CC_SUPPORT_SUPPORT_H
 #include <jansson.h>
 #include <stdbool.h>
 
 #include "server/http.h"
 #include "server/support/prompt.h"
-#include "server/support/lexicon.h"
 
 enum support_annotator { ANN_AUTO, ANN_LLM, ANN_CORPUS, ANN_NONE };
 extern const char *const support_annotator_names[]; /* indexed by the enum, NULL-terminated */
@@ -36,6 +36,14 @@ typedef struct support_input {
 	const char *model_name;  /* OpenAI formats: the model name to report */
 	const char *country;     /* ISO 3166-1 alpha-2 for crisis resources, or NULL */
 } support_input;
+
+/* The request prologue: the content type (415), the JSON body (400) and
+ * an object (422), each refused in the format's error shape. Returns the
+ * body (owned by the caller) or NULL after replying. */
+json_t *support_read_body(http_req *r, enum support_format fmt);
+
+/* The annotator named name; -1 when there is none of that name. */
+int support_annotator_parse(const char *name, enum support_annotator *out);
 
 /* Validates the caller's annotations object; on error replies 422 (in the
  * format's error shape) and returns -1. */
