@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
-#include "handlers/support.h"
+#include "server/support/support.h"
 #include "server/util.h"
 
 #define MODEL_PREFIX "culturecare/"
@@ -82,24 +82,9 @@ static bool meta_bool(json_t *meta, const char *key, bool dflt)
 
 void handler_chat_completions_post(http_req *r)
 {
-	if (!json_content_type(http_req_header(r, "Content-Type"))) {
-		support_reply_error(r, FMT_OPENAI, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+	json_t *body = support_read_body(r, FMT_OPENAI);
+	if (!body)
 		return;
-	}
-	size_t blen;
-	const char *text = http_req_body(r, &blen);
-	json_error_t jerr;
-	json_t *body = json_loadb(text, blen, JSON_REJECT_DUPLICATES, &jerr);
-	if (!body) {
-		support_reply_error(r, FMT_OPENAI, ERR_MALFORMED_JSON, NULL,
-				    json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column));
-		return;
-	}
-	if (!json_is_object(body)) {
-		json_decref(body);
-		invalid(r, "(body)", "the request body must be a JSON object");
-		return;
-	}
 	json_t *model = json_object_get(body, "model"), *messages = json_object_get(body, "messages");
 	json_t *meta = json_object_get(body, "metadata"), *stream = json_object_get(body, "stream");
 	json_t *n = json_object_get(body, "n");
@@ -168,17 +153,10 @@ void handler_chat_completions_post(http_req *r)
 	if (cc && strlen(cc) == 2)
 		in.country = cc;
 	const char *ann = json_string_value(json_object_get(meta, "annotator"));
-	if (ann) {
-		int found = -1;
-		for (int i = 0; support_annotator_names[i]; i++)
-			if (strcmp(ann, support_annotator_names[i]) == 0)
-				found = i;
-		if (found < 0) {
-			json_decref(body);
-			invalid(r, "metadata", "metadata.annotator must be auto, llm, corpus or none");
-			return;
-		}
-		in.annotator = (enum support_annotator)found;
+	if (ann && support_annotator_parse(ann, &in.annotator) < 0) {
+		json_decref(body);
+		invalid(r, "metadata", "metadata.annotator must be auto, llm, corpus or none");
+		return;
 	}
 	size_t mlen = 0;
 	char *message = last_user_text(messages, &mlen);

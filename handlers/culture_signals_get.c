@@ -1,6 +1,6 @@
 /* GET /cultures/{code}/signals?q=TEXT&limit=N: the culture's cultural
  * signals matching TEXT, best first, from the in-memory corpus with the
- * matcher of /support (the similarity is defined in store/lexicon.c). The
+ * matcher of /support (the similarity is defined in server/support/lexicon.c). The
  * reply never repeats TEXT. */
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "server/app.h"
 #include "server/unicode.h"
 #include "server/util.h"
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 
 #define MAX_Q_CHARS 1000
 #define DEFAULT_LIMIT 10
@@ -21,7 +21,7 @@ static void invalid(http_req *r, const char *field, const char *reason)
 	http_reply_error(r, ERR_INVALID_FIELD, NULL, json_pack("{s:s,s:s}", "field", field, "reason", reason));
 }
 
-/* The same matcher as /support (store/lexicon.h), asked for signals only. */
+/* The same matcher as /support (server/support/lexicon.h), asked for signals only. */
 static void reply_signals(http_req *r, const lexicon *lex, const lexicon_culture *c, const char *q, size_t qlen,
 			  unsigned limit)
 {

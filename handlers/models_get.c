@@ -5,7 +5,8 @@
 
 #include "handlers/handlers.h"
 #include "server/app.h"
-#include "server/prompt.h"
+#include "server/support/lexicon.h"
+#include "server/support/prompt.h"
 
 static json_t *model(const char *id)
 {

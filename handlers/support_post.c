@@ -1,13 +1,13 @@
 /* POST /support: a culturally adapted emotional-support reply, as JSON or
  * as Server-Sent Events ("stream": true). Parses and checks the body, then
- * hands over to the support pipeline (handlers/support.c). Nothing of the
+ * hands over to the support pipeline (server/support/run.c). Nothing of the
  * message is ever echoed. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "handlers/handlers.h"
-#include "handlers/support.h"
+#include "server/support/support.h"
 #include "server/json_fields.h"
 #include "server/util.h"
 
@@ -22,25 +22,9 @@ static void invalid(http_req *r, const char *field, const char *reason, json_t *
 
 void handler_support_post(http_req *r)
 {
-	if (!json_content_type(http_req_header(r, "Content-Type"))) {
-		http_reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+	json_t *body = support_read_body(r, FMT_SUPPORT);
+	if (!body)
 		return;
-	}
-	size_t len;
-	const char *text = http_req_body(r, &len);
-	json_error_t jerr;
-	json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!body) {
-		/* Position only: jansson's text can quote the input. */
-		http_reply_error(r, ERR_MALFORMED_JSON, NULL,
-				 json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column));
-		return;
-	}
-	if (!json_is_object(body)) {
-		json_decref(body);
-		invalid(r, "(body)", "must be a JSON object", NULL);
-		return;
-	}
 	json_t *message = NULL, *culture = NULL, *strategy = NULL, *annotations = NULL, *annotator = NULL,
 	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL, *country = NULL,
 	       *store = NULL;
@@ -100,18 +84,11 @@ void handler_support_post(http_req *r)
 			json_pack("{s:o}", "allowed", allowed));
 		return;
 	}
-	if (annotator) {
-		int found = -1;
-		for (int i = 0; support_annotator_names[i]; i++)
-			if (strcmp(json_string_value(annotator), support_annotator_names[i]) == 0)
-				found = i;
-		if (found < 0) {
-			json_decref(body);
-			invalid(r, "annotator", "unknown annotator",
-				json_pack("{s:[s,s,s,s]}", "allowed", "auto", "llm", "corpus", "none"));
-			return;
-		}
-		in.annotator = (enum support_annotator)found;
+	if (annotator && support_annotator_parse(json_string_value(annotator), &in.annotator) < 0) {
+		json_decref(body);
+		invalid(r, "annotator", "unknown annotator",
+			json_pack("{s:[s,s,s,s]}", "allowed", "auto", "llm", "corpus", "none"));
+		return;
 	}
 	if (annotations && support_check_annotations(r, annotations, FMT_SUPPORT) < 0) {
 		json_decref(body);

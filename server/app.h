@@ -8,11 +8,14 @@
 #include "server/access.h"
 #include "server/config.h"
 #include "server/http.h"
-#include "server/llm.h"
-#include "server/safety.h"
-#include "store/lexicon.h"
 #include "store/migrate.h"
 #include "store/pool.h"
+
+/* The domain's objects, opaque here: the process holds them, the HTTP
+ * plumbing that includes this header needs nothing of them. */
+typedef struct llm_client llm_client;
+typedef struct lexicon lexicon;
+typedef struct safety safety;
 
 typedef struct app {
 	uv_loop_t *loop;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/annotator_eval.h"
-#include "server/annotator_eval_llm.h"
+#include "server/support/annotator_eval.h"
+#include "server/support/annotator_eval_llm.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/db.h"

@@ -70,7 +70,7 @@ typedef struct http_series {
 	bool used;
 } http_series;
 
-#define MAX_BACKENDS 8 /* as server/llm.c */
+#define MAX_BACKENDS 8 /* as server/llm/llm.c */
 #define NOUTCOMES MC_OUTCOMES
 static const char *const outcome_names[NOUTCOMES] = {
 	[MC_OK] = "ok", [MC_TIMEOUT] = "timeout", [MC_CONNECT] = "connect", [MC_HTTP_ERROR] = "http_error",

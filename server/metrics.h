@@ -13,7 +13,7 @@
 #define CC_METRICS_H
 #include <stddef.h>
 
-#include "server/risk.h"
+#include "server/safety/risk.h"
 #include "server/router.h"
 #include "store/pool.h"
 
@@ -55,7 +55,7 @@ void metrics_backend_fallback(void);
  * client_gone when abandoned; first_piece < 0 when no piece arrived or the
  * call was not a stream. */
 enum metrics_call_outcome {
-	MC_OK,            /* as server/llm.h's llm_outcome, in its order */
+	MC_OK,            /* as server/llm/llm.h's llm_outcome, in its order */
 	MC_TIMEOUT,
 	MC_CONNECT,
 	MC_HTTP_ERROR,
@@ -69,7 +69,7 @@ void metrics_backend_call(unsigned backend, enum metrics_call_outcome outcome, d
 /* ---- safety ---- */
 void metrics_risk_assessed(risk_level level);
 void metrics_reply_replaced(void);
-/* The classifier stage (server/classifier.h): kind is a classifier_kind
+/* The classifier stage (server/safety/classifier.h): kind is a classifier_kind
  * above off, stage 0 for the message, 1 for the reply; outcome one of
  * metrics_classifier_outcomes (others are ignored); seconds < 0 when no
  * call was made. */

@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "server/app.h"
-#include "server/classifier.h"
+#include "server/safety/classifier.h"
+#include "server/support/corpus_load.h"
 #include "server/db.h"
 #include "server/gate.h"
 #include "server/log.h"
 #include "server/metrics.h"
-#include "server/safety_build.h"
+#include "server/safety/safety_build.h"
 #include "store/store.h"
 
 static void finish(app *a);
@@ -58,7 +59,7 @@ static void lexicon_reload(void *ud)
 	}
 	if (!a->pool || a->shutting_down)
 		return;
-	a->lex_loading = store_lexicon_load(a->pool, on_lexicon, a) == 0;
+	a->lex_loading = corpus_load_start(a->pool, on_lexicon, a) == 0;
 }
 
 static void keys_reload(void *ud);

@@ -1,6 +1,6 @@
 /* The one Unicode toolkit of the service, on utf8proc: UTF-8 decoding,
  * encoding, validation and length, and lower-casing. The risk rules
- * (server/risk.c), the matcher (store/lexicon.c) and request checks all
+ * (server/safety/risk.c), the matcher (server/support/lexicon.c) and request checks all
  * read text through it, so they agree on what is a character. */
 #ifndef CC_UNICODE_H
 #define CC_UNICODE_H

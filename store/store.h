@@ -8,8 +8,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "store/lexicon.h"
 #include "store/migrate.h"
 #include "store/pool.h"
 
@@ -32,10 +32,20 @@ int store_cultures_list(store_pool *p, store_json_cb cb, void *ud);
 int store_json_query(store_pool *p, const store_stmt *stmt, int nparams, const char *const *values,
 		     store_json_cb cb, void *ud);
 
-/* Loads the corpus into a new in-memory lexicon (one reference handed to
- * cb; NULL when loading failed). */
-typedef void (*store_lexicon_cb)(void *ud, lexicon *lex);
-int store_lexicon_load(store_pool *p, store_lexicon_cb cb, void *ud);
+/* The corpus as rows, cultures first (then aliases, signals, distress and
+ * support phrases, each in post and phrase order). */
+typedef struct store_corpus_row {
+	char kind;          /* 'c' culture, 'a' alias, 's' signal, 'd' distress, 'r' support */
+	const char *code;   /* the culture's code */
+	long post;          /* the post's id (0 for cultures and aliases) */
+	const char *phrase; /* the display name ('c'), the alias ('a') or the phrase */
+	const char *label;  /* signal type, intensity or strategy, or NULL */
+	const char *side;   /* signals: post or response; else NULL */
+} store_corpus_row;
+/* rows is NULL and ok false when the query failed; start_ns: when it was
+ * sent (now_ns). */
+typedef void (*store_corpus_cb)(void *ud, const store_corpus_row *rows, size_t n, bool ok, uint64_t start_ns);
+int store_corpus_load(store_pool *p, store_corpus_cb cb, void *ud);
 
 /* The safety data as stored: risk rules (an array of [lang, kind,
  * pattern]), crisis resources (an array of objects), crisis messages (an

@@ -1,4 +1,4 @@
-/* Benchmark of lexicon_match (store/lexicon.c): a synthetic culture of 500
+/* Benchmark of lexicon_match (server/support/lexicon.c): a synthetic culture of 500
  * signal phrases, 400 distress phrases and 300 support phrases made of
  * deterministic pseudo-words mixed with common English function words, and
  * a 100-word message that contains some of them. Prints the mean time per
@@ -7,7 +7,7 @@
  * With CultureCare JSONL files as arguments (lexicon_bench FILE...), it
  * measures instead what POST /support does to annotate a message from the
  * corpus (lexicon_match of the whole message and corpus_annotate,
- * server/corpus_annotator.h) with every phrase of every file loaded into
+ * server/support/corpus_annotator.h) with every phrase of every file loaded into
  * one culture: the median CPU time over 300 different 100-word messages
  * made of corpus phrases and words, and over 20 messages of 16 000
  * characters (the longest allowed). */
@@ -19,9 +19,9 @@
 
 #include <jansson.h>
 
-#include "server/corpus_annotator.h"
-#include "server/corpus_model.h"
-#include "store/lexicon.h"
+#include "server/support/corpus_annotator.h"
+#include "server/support/corpus_model.h"
+#include "server/support/lexicon.h"
 
 #define NSIGNALS 500
 #define NDISTRESS 400

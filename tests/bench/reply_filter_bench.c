@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/safety.h"
+#include "server/safety/safety.h"
 #include "server/util.h"
 #include "tests/unit/seeded_reply_check.h"
 

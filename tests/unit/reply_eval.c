@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/safety.h"
+#include "server/safety/safety.h"
 #include "server/util.h"
 #include "tests/unit/seeded_reply_check.h"
 

@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "server/risk.h"
+#include "server/safety/risk.h"
 #include "server/util.h"
 #include "tests/unit/seeded_rules.h"
 

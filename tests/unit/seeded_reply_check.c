@@ -6,46 +6,17 @@
  * Build with -DSOURCE_ROOT='"/path/to/source"'. */
 #include "tests/unit/seeded_reply_check.h"
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/util.h"
+#include "tests/unit/seeded_sql.h"
 
 #ifndef SOURCE_ROOT
 #error "compile with -DSOURCE_ROOT='\"/path/to/source\"'"
 #endif
 
-/* One SQL string literal at *p ('...' with '' for a quote), malloc'd; NULL
- * when *p is not at a literal closed on this line. */
-static char *sql_string(const char **p)
-{
-	const char *s = *p;
-	if (*s != '\'')
-		return NULL;
-	s++;
-	char *out = malloc(strlen(s) + 1);
-	size_t n = 0;
-	if (!out)
-		return NULL;
-	for (;; s++) {
-		if (!*s || *s == '\n') {
-			free(out);
-			return NULL;
-		}
-		if (*s == '\'') {
-			if (s[1] != '\'')
-				break;
-			s++;
-		}
-		out[n++] = *s;
-	}
-	out[n] = '\0';
-	*p = s + 1;
-	return out;
-}
 
 typedef int (*row_fn)(safety *s, char **f);
 
@@ -72,7 +43,7 @@ static long add_rows(safety *s, const char *sql, const char *table, int nf, row_
 			for (int i = 0; i < nf && ok; i++) {
 				while (*p == ' ')
 					p++;
-				f[i] = sql_string(&p);
+				f[i] = seeded_sql_string(&p);
 				ok = f[i] != NULL;
 				while (ok && *p == ' ')
 					p++;
@@ -112,47 +83,22 @@ static int add_term(safety *s, char **f)
 	return safety_reply_add_term(s, f[0], f[1], f[2]);
 }
 
-static int cmp_names(const void *a, const void *b)
+static long add_sql(void *ud, const char *sql)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	long k = add_rows(ud, sql, "unsafe_reply_phrases", 2, add_phrase);
+	long k2 = k >= 0 ? add_rows(ud, sql, "reply_concepts", 3, add_term) : -1;
+	return k2 < 0 ? -1 : k + k2;
 }
 
 safety *seeded_reply_check_load(long *count)
 {
-	const char *dir = SOURCE_ROOT "/migrations";
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "cannot open %s\n", dir);
-		return NULL;
-	}
-	char *names[256];
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d)) && n < 256;) {
-		size_t len = strlen(e->d_name);
-		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0 && e->d_name[0] >= '0' && e->d_name[0] <= '9')
-			names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_names);
 	safety *s = safety_new();
-	long total = 0;
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		char *sql = s ? read_file(path, NULL) : NULL;
-		long k = sql ? add_rows(s, sql, "unsafe_reply_phrases", 2, add_phrase) : -1;
-		long k2 = k >= 0 ? add_rows(s, sql, "reply_concepts", 3, add_term) : -1;
-		k = k2 < 0 ? -1 : k + k2;
-		if (k < 0) {
-			fprintf(stderr, "cannot load the reply check of %s\n", path);
-			safety_unref(s);
-			s = NULL;
-		}
-		total += k > 0 ? k : 0;
-		free(sql);
-		free(names[i]);
+	long total = s ? seeded_sql_each_migration(SOURCE_ROOT "/migrations", "reply check", add_sql, s) : -1;
+	if (total < 0) {
+		safety_unref(s);
+		s = NULL;
 	}
 	if (count)
-		*count = total;
+		*count = total > 0 ? total : 0;
 	return s;
 }

@@ -2,7 +2,7 @@
  * the migrations seed it, parsed from the migration files themselves. */
 #ifndef CC_TESTS_SEEDED_REPLY_CHECK_H
 #define CC_TESTS_SEEDED_REPLY_CHECK_H
-#include "server/safety.h"
+#include "server/safety/safety.h"
 
 /* A new safety holding every reply-check row of every migrations/NNNN_*.sql
  * in file order; *count (may be NULL) gets their number. NULL (reported on

@@ -5,47 +5,17 @@
  * Build with -DSOURCE_ROOT='"/path/to/source"'. */
 #include "tests/unit/seeded_rules.h"
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/util.h"
+#include "tests/unit/seeded_sql.h"
 
 #ifndef SOURCE_ROOT
 #error "compile with -DSOURCE_ROOT='\"/path/to/source\"'"
 #endif
 
-/* Parses one SQL string literal at *p ('...' with '' for a quote) into a
- * malloc'd string; advances *p past it. NULL when *p is not at a literal or
- * the literal is not closed on this line. */
-static char *sql_string(const char **p)
-{
-	const char *s = *p;
-	if (*s != '\'')
-		return NULL;
-	s++;
-	size_t cap = strlen(s) + 1, n = 0;
-	char *out = malloc(cap);
-	if (!out)
-		return NULL;
-	for (;; s++) {
-		if (!*s || *s == '\n') {
-			free(out);
-			return NULL;
-		}
-		if (*s == '\'') {
-			if (s[1] != '\'')
-				break;
-			s++;
-		}
-		out[n++] = *s;
-	}
-	out[n] = '\0';
-	*p = s + 1;
-	return out;
-}
 
 /* Adds the rules of every `INSERT INTO risk_rules` statement of sql: one
  * rule a line, `('lang', 'kind', 'pattern', note),` with the statement
@@ -75,7 +45,7 @@ long seeded_rules_add_sql(risk_rules *r, const char *sql)
 			for (int i = 0; i < 3 && ok; i++) {
 				while (*p == ' ')
 					p++;
-				f[i] = sql_string(&p);
+				f[i] = seeded_sql_string(&p);
 				ok = f[i] != NULL;
 				while (ok && *p == ' ')
 					p++;
@@ -106,45 +76,20 @@ long seeded_rules_add_sql(risk_rules *r, const char *sql)
 	return n;
 }
 
-static int cmp_names(const void *a, const void *b)
+static long add_sql(void *ud, const char *sql)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return seeded_rules_add_sql(ud, sql);
 }
 
 risk_rules *seeded_rules_load(long *count)
 {
-	const char *dir = SOURCE_ROOT "/migrations";
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "cannot open %s\n", dir);
-		return NULL;
-	}
-	char *names[256];
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d)) && n < 256;) {
-		size_t len = strlen(e->d_name);
-		if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0 && e->d_name[0] >= '0' && e->d_name[0] <= '9')
-			names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_names);
 	risk_rules *r = risk_rules_new();
-	long total = 0;
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		char *sql = r ? read_file(path, NULL) : NULL;
-		long k = sql ? seeded_rules_add_sql(r, sql) : -1;
-		if (k < 0) {
-			fprintf(stderr, "cannot load the risk rules of %s\n", path);
-			risk_rules_free(r);
-			r = NULL;
-		}
-		total += k > 0 ? k : 0;
-		free(sql);
-		free(names[i]);
+	long total = r ? seeded_sql_each_migration(SOURCE_ROOT "/migrations", "risk rules", add_sql, r) : -1;
+	if (total < 0) {
+		risk_rules_free(r);
+		r = NULL;
 	}
 	if (count)
-		*count = total;
+		*count = total > 0 ? total : 0;
 	return r;
 }

@@ -2,7 +2,7 @@
  * seeded_rules.c). */
 #ifndef CC_TESTS_SEEDED_RULES_H
 #define CC_TESTS_SEEDED_RULES_H
-#include "server/risk.h"
+#include "server/safety/risk.h"
 
 /* Adds the rules of every `INSERT INTO risk_rules` statement of sql: one
  * rule a line, `('lang', 'kind', 'pattern', note),`. Returns the number of

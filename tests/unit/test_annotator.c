@@ -1,4 +1,4 @@
-/* Unit tests for server/annotator.c: the extraction prompt, and the checks on
+/* Unit tests for server/support/annotator.c: the extraction prompt, and the checks on
  * the model's answer. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "server/annotator.h"
+#include "server/support/annotator.h"
 #include "tests/unit/check.h"
 
 static const char MSG[] =

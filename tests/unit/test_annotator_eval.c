@@ -1,4 +1,4 @@
-/* eval-annotator (server/annotator_eval.h): the figures and baselines on a
+/* eval-annotator (server/support/annotator_eval.h): the figures and baselines on a
  * tiny hand-made corpus, and a smoke run on the shared CultureCare files
  * (skipped, saying so, when ../shared/culturecare is absent). */
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/annotator_eval.h"
+#include "server/support/annotator_eval.h"
 #include "tests/unit/check.h"
 
 #ifndef SOURCE_ROOT

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/classifier.h"
+#include "server/safety/classifier.h"
 #include "tests/unit/check.h"
 
 static config base(void)

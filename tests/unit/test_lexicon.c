@@ -1,4 +1,4 @@
-/* Unit tests for store/lexicon.c: building, culture lookup, the trigram
+/* Unit tests for server/support/lexicon.c: building, culture lookup, the trigram
  * word similarity, matching signals, distress phrases and strategies,
  * reference counting, and hostile input (random bytes, invalid UTF-8, long
  * messages). */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/lexicon.h"
+#include "server/support/lexicon.h"
 #include "tests/unit/check.h"
 
 #define NEAR(a, b) (fabs((a) - (b)) < 1e-9)

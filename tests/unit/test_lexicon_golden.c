@@ -11,7 +11,7 @@
  * the exact output while its internals change. After a deliberate change
  * of results, regenerate the file:
  *   build/tests/unit/test_lexicon_golden --write > tests/unit/lexicon_golden.txt
- * The corpus annotator's signals (server/corpus_annotator.h: spans, types,
+ * The corpus annotator's signals (server/support/corpus_annotator.h: spans, types,
  * phrases) on the same messages are pinned the same way in
  * tests/unit/corpus_annotation_golden.txt:
  *   build/tests/unit/test_lexicon_golden --write-annotations > tests/unit/corpus_annotation_golden.txt
@@ -26,8 +26,8 @@
 
 #include <jansson.h>
 
-#include "server/corpus_annotator.h"
-#include "store/lexicon.h"
+#include "server/support/corpus_annotator.h"
+#include "server/support/lexicon.h"
 #include "tests/unit/check.h"
 
 #ifndef SOURCE_ROOT

@@ -1,11 +1,11 @@
-/* Unit tests for server/prompt.c: strategy names, and which components each
+/* Unit tests for server/support/prompt.c: strategy names, and which components each
  * strategy's prompt holds and lacks. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/prompt.h"
+#include "server/support/prompt.h"
 #include "tests/unit/check.h"
 
 #define CHECK_ABSENT(hay, needle) CHECK((hay) != NULL && strstr((hay), (needle)) == NULL)

@@ -1,4 +1,4 @@
-/* The reply check and its stream filter (server/safety.c), with the
+/* The reply check and its stream filter (server/safety/safety.c), with the
  * lexicons as the migrations seed them: folding, case and spacing variants,
  * safe-messaging replies left alone, and the stream filter fed an unsafe
  * reply cut at every byte offset and into random pieces, which must never
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/safety.h"
+#include "server/safety/safety.h"
 #include "server/util.h"
 #include "tests/unit/check.h"
 #include "tests/unit/seeded_reply_check.h"

@@ -1,4 +1,4 @@
-/* Unit tests for server/risk.c: the rules seeded by the migrations
+/* Unit tests for server/safety/risk.c: the rules seeded by the migrations
  * (parsed from the files themselves by seeded_rules.c, so the test runs
  * exactly the seeded rules) against the labelled messages of
  * tests/risk_table.tsv, with per-language and overall agreement; then the
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/risk.h"
+#include "server/safety/risk.h"
 #include "server/util.h"
 #include "tests/unit/check.h"
 #include "tests/unit/seeded_rules.h"

@@ -2,7 +2,7 @@
  * answer, and the rule that it may raise the level but never lower it. */
 #include <string.h>
 
-#include "server/risk_model.h"
+#include "server/safety/risk_model.h"
 #include "tests/unit/check.h"
 
 static void test_prompt(void)

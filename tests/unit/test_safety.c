@@ -1,4 +1,4 @@
-/* Unit tests for server/tz.c and the crisis resources of server/safety.c:
+/* Unit tests for server/safety/tz.c and the crisis resources of server/safety/safety.c:
  * time zone offsets (POSIX rules and TZif files, checked against the C
  * library), open_now across time zones and day boundaries with a fixed
  * clock, the order of resources, and the tel:/sms: URIs. */
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/safety.h"
-#include "server/tz.h"
+#include "server/safety/safety.h"
+#include "server/safety/tz.h"
 #include "tests/unit/check.h"
 
 /* Seconds since the epoch of a UTC date and time. */

@@ -1,0 +1,64 @@
+/* The support pipeline as the handlers see it (POST /support and POST
+ * /v1/chat/completions): the parsed input, the request prologue and checks
+ * both faces share, and support_start, which runs the stages (run.h) and
+ * always answers the request. */
+#ifndef CC_SUPPORT_SUPPORT_H
+#define CC_SUPPORT_SUPPORT_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "server/http.h"
+#include "server/support/prompt.h"
+
+enum support_annotator { ANN_AUTO, ANN_LLM, ANN_CORPUS, ANN_NONE };
+extern const char *const support_annotator_names[]; /* indexed by the enum, NULL-terminated */
+
+enum support_format {
+	FMT_SUPPORT,        /* the service's JSON reply */
+	FMT_SUPPORT_SSE,    /* events meta, delta, done | error */
+	FMT_OPENAI,         /* chat.completion */
+	FMT_OPENAI_SSE,     /* chat.completion.chunk events, then [DONE] */
+};
+
+/* What a handler has parsed and checked. Strings are borrowed from body,
+ * which the pipeline takes over. */
+typedef struct support_input {
+	json_t *body;
+	const char *message;
+	size_t message_len;
+	const char *culture;     /* code or alias as given */
+	prompt_strategy strategy;
+	enum support_annotator annotator;
+	json_t *given;           /* the caller's annotations, or NULL */
+	bool hints, dry_run, include_prompt;
+	bool store;              /* false: the caller asked not to store this reply */
+	enum support_format format;
+	const char *model_name;  /* OpenAI formats: the model name to report */
+	const char *country;     /* ISO 3166-1 alpha-2 for crisis resources, or NULL */
+} support_input;
+
+/* The request prologue: the content type (415), the JSON body (400) and
+ * an object (422), each refused in the format's error shape. Returns the
+ * body (owned by the caller) or NULL after replying. */
+json_t *support_read_body(http_req *r, enum support_format fmt);
+
+/* The annotator named name; -1 when there is none of that name. */
+int support_annotator_parse(const char *name, enum support_annotator *out);
+
+/* Validates the caller's annotations object; on error replies 422 (in the
+ * format's error shape) and returns -1. */
+int support_check_annotations(http_req *r, json_t *given, enum support_format fmt);
+
+/* Replies with an error in the format's shape (OpenAI's for the OpenAI
+ * formats). details is stolen. */
+void support_reply_error(http_req *r, enum support_format fmt, err_code code, const char *message, json_t *details);
+
+/* Checks for a message: 1 to 16000 characters, not only white space, no NUL. */
+bool support_message_ok(const char *m, size_t len);
+/* True for "application/json" with or without parameters. */
+bool json_content_type(const char *content_type);
+
+/* Runs the pipeline; always answers the request. Takes in->body. */
+void support_start(http_req *r, support_input *in);
+
+#endif
