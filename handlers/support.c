@@ -1404,3 +1404,23 @@ bool json_content_type(const char *ct)
 {
 	return ct && strncasecmp(ct, "application/json", 16) == 0 && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
 }
+
+/* ---- for pipelines beside this one (handlers/candidates_post.c) ---- */
+
+json_t *support_corpus_annotations(lexicon *lex, const lexicon_culture *c, const lexicon_result *match,
+				   const char *message, size_t len)
+{
+	support s;
+	memset(&s, 0, sizeof s);
+	s.lex = lex;
+	s.culture = c;
+	s.match = *match; /* borrowed: never cleared here */
+	s.in.message = message;
+	s.in.message_len = len;
+	return json_pack("{s:o,s:o}", "emotional_distress", corpus_distress(&s), "cultural_signals", corpus_signals(&s));
+}
+
+const char *support_risk_instructions(risk_level level)
+{
+	return level == RISK_MODERATE ? SAFE_MESSAGING : level == RISK_LOW ? CHECK_IN : NULL;
+}

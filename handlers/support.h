@@ -8,6 +8,7 @@
 
 #include "server/http.h"
 #include "server/prompt.h"
+#include "server/risk.h"
 #include "store/lexicon.h"
 
 enum support_annotator { ANN_AUTO, ANN_LLM, ANN_CORPUS, ANN_NONE };
@@ -52,5 +53,13 @@ bool json_content_type(const char *content_type);
 
 /* Runs the pipeline; always answers the request. Takes in->body. */
 void support_start(http_req *r, support_input *in);
+
+/* For other pipelines over the same stages (candidates): the corpus's
+ * annotations of a message from its match, {"emotional_distress",
+ * "cultural_signals"} (a new reference); and the system prompt's addition
+ * for a risk level (NULL for none). */
+json_t *support_corpus_annotations(lexicon *lex, const lexicon_culture *c, const lexicon_result *match,
+				   const char *message, size_t len);
+const char *support_risk_instructions(risk_level level);
 
 #endif

@@ -1,0 +1,125 @@
+-- 0008: the annotation workflow. An item is one message with candidate
+-- replies (one per strategy, or several of one strategy) made for human
+-- rating; raters score candidates on the seven metrics of the method
+-- (1 to 5), rank an item's candidates, and the judge model scores them too.
+-- Everything hangs off the item: erasing it (DELETE /items/{id} with the
+-- deletion token, or the retention purge) erases its candidates, ratings,
+-- preferences and judge scores (ON DELETE CASCADE). Health data, like
+-- support_records: written only when STORE_MESSAGES is on.
+
+CREATE TABLE annotation_items (
+    id            uuid PRIMARY KEY,
+    seq           bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    token_sha256  bytea NOT NULL CHECK (length(token_sha256) = 32),
+    culture       text NOT NULL,
+    country       text,
+    risk_level    text NOT NULL,
+    annotator     text NOT NULL,
+    message       text NOT NULL,
+    annotations   jsonb NOT NULL,
+    metadata      jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX annotation_items_created_at ON annotation_items (created_at);
+CREATE INDEX annotation_items_culture_seq ON annotation_items (culture, seq);
+ALTER TABLE annotation_items SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 20);
+
+COMMENT ON TABLE annotation_items IS 'A message with candidate replies for human rating; health data. Erased after RETENTION_DAYS or by DELETE /items/{id} with the deletion token, with everything that refers to it.';
+COMMENT ON COLUMN annotation_items.id IS 'The item id returned to the caller.';
+COMMENT ON COLUMN annotation_items.seq IS 'Insertion order: the key of GET /items and export pagination (newest first), never reused.';
+COMMENT ON COLUMN annotation_items.created_at IS 'When the item was stored; the retention period runs from here.';
+COMMENT ON COLUMN annotation_items.token_sha256 IS 'SHA-256 of the deletion token; the token itself is never stored.';
+COMMENT ON COLUMN annotation_items.culture IS 'Culture code of the request.';
+COMMENT ON COLUMN annotation_items.country IS 'ISO 3166-1 alpha-2 country the caller gave for crisis resources, or NULL.';
+COMMENT ON COLUMN annotation_items.risk_level IS 'Risk level assessed for the message (one assessment shared by the candidates).';
+COMMENT ON COLUMN annotation_items.annotator IS 'Where the annotations came from: corpus, llm or none.';
+COMMENT ON COLUMN annotation_items.message IS 'The message as received.';
+COMMENT ON COLUMN annotation_items.annotations IS 'Emotional distress and cultural signals shared by the candidates prompts.';
+COMMENT ON COLUMN annotation_items.metadata IS 'The caller''s metadata (a JSON object), e.g. a source id or a batch name.';
+
+CREATE TABLE annotation_candidates (
+    id            uuid PRIMARY KEY,
+    item_id       uuid NOT NULL REFERENCES annotation_items (id) ON DELETE CASCADE,
+    position      smallint NOT NULL CHECK (position BETWEEN 1 AND 10),
+    strategy      text NOT NULL,
+    response_mode text NOT NULL,
+    model         text NOT NULL,
+    reply         text NOT NULL,
+    UNIQUE (item_id, position)
+);
+CREATE INDEX annotation_candidates_strategy ON annotation_candidates (strategy);
+COMMENT ON TABLE annotation_candidates IS 'Candidate replies of an item, one backend call each.';
+COMMENT ON COLUMN annotation_candidates.id IS 'The candidate id (ratings and preferences name it).';
+COMMENT ON COLUMN annotation_candidates.item_id IS 'The item it belongs to.';
+COMMENT ON COLUMN annotation_candidates.position IS 'Its place in the item, 1 first (cand1, cand2, ... in exports).';
+COMMENT ON COLUMN annotation_candidates.strategy IS 'Prompting strategy that wrote it.';
+COMMENT ON COLUMN annotation_candidates.response_mode IS 'normal, check_in, safe_messaging, or replaced (the output check replaced it with the crisis message).';
+COMMENT ON COLUMN annotation_candidates.model IS 'Model that wrote it.';
+COMMENT ON COLUMN annotation_candidates.reply IS 'The reply text.';
+
+CREATE TABLE annotation_ratings (
+    candidate_id     uuid NOT NULL REFERENCES annotation_candidates (id) ON DELETE CASCADE,
+    rater            text NOT NULL CHECK (length(rater) BETWEEN 1 AND 200),
+    empathy          smallint CHECK (empathy BETWEEN 1 AND 5),
+    helpfulness      smallint CHECK (helpfulness BETWEEN 1 AND 5),
+    socio_political  smallint CHECK (socio_political BETWEEN 1 AND 5),
+    knowledge        smallint CHECK (knowledge BETWEEN 1 AND 5),
+    cultural_context smallint CHECK (cultural_context BETWEEN 1 AND 5),
+    fluency          smallint CHECK (fluency BETWEEN 1 AND 5),
+    communication    smallint CHECK (communication BETWEEN 1 AND 5),
+    comment          text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (candidate_id, rater)
+);
+COMMENT ON TABLE annotation_ratings IS 'Human ratings, one per rater and candidate (a second rating replaces the first); NULL metrics were not rated.';
+COMMENT ON COLUMN annotation_ratings.candidate_id IS 'The rated candidate.';
+COMMENT ON COLUMN annotation_ratings.rater IS 'The rater''s name or pseudonym, as the caller gives it.';
+COMMENT ON COLUMN annotation_ratings.empathy IS 'Empathy, 1-5 (emotional).';
+COMMENT ON COLUMN annotation_ratings.helpfulness IS 'Helpfulness, 1-5 (emotional).';
+COMMENT ON COLUMN annotation_ratings.socio_political IS 'Socio-political influence, 1-5 (cultural).';
+COMMENT ON COLUMN annotation_ratings.knowledge IS 'Knowledge of the culture, 1-5 (cultural).';
+COMMENT ON COLUMN annotation_ratings.cultural_context IS 'Cultural context, 1-5 (cultural).';
+COMMENT ON COLUMN annotation_ratings.fluency IS 'Fluency, 1-5 (overall).';
+COMMENT ON COLUMN annotation_ratings.communication IS 'Communication, 1-5 (overall).';
+COMMENT ON COLUMN annotation_ratings.comment IS 'The rater''s free-text comment, or NULL.';
+COMMENT ON COLUMN annotation_ratings.created_at IS 'When the rater first rated the candidate.';
+COMMENT ON COLUMN annotation_ratings.updated_at IS 'When the rating was last replaced.';
+
+CREATE TABLE annotation_preferences (
+    item_id    uuid NOT NULL REFERENCES annotation_items (id) ON DELETE CASCADE,
+    rater      text NOT NULL CHECK (length(rater) BETWEEN 1 AND 200),
+    ranking    uuid[] NOT NULL CHECK (cardinality(ranking) >= 2),
+    tie        boolean NOT NULL DEFAULT false CHECK (NOT tie OR cardinality(ranking) = 2),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (item_id, rater)
+);
+COMMENT ON TABLE annotation_preferences IS 'A rater''s ranking of an item''s candidates (one per rater and item; a second replaces the first).';
+COMMENT ON COLUMN annotation_preferences.item_id IS 'The item whose candidates are ranked.';
+COMMENT ON COLUMN annotation_preferences.rater IS 'The rater''s name or pseudonym.';
+COMMENT ON COLUMN annotation_preferences.ranking IS 'Candidate ids, best first.';
+COMMENT ON COLUMN annotation_preferences.tie IS 'A pair judged equally good (ranking then has two ids).';
+COMMENT ON COLUMN annotation_preferences.created_at IS 'When the preference was given.';
+
+CREATE TABLE judge_scores (
+    candidate_id   uuid NOT NULL REFERENCES annotation_candidates (id) ON DELETE CASCADE,
+    metric         text NOT NULL,
+    judge_model    text NOT NULL,
+    prompt_version text NOT NULL,
+    score          smallint CHECK (score BETWEEN 1 AND 5),
+    weighted       double precision CHECK (weighted BETWEEN 1 AND 5),
+    probability    double precision CHECK (probability BETWEEN 0 AND 1),
+    answer_length  integer NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (candidate_id, metric, judge_model, prompt_version)
+);
+COMMENT ON TABLE judge_scores IS 'The judge model''s score of a candidate on one metric (a new evaluation by the same model and prompt version replaces it).';
+COMMENT ON COLUMN judge_scores.candidate_id IS 'The judged candidate.';
+COMMENT ON COLUMN judge_scores.metric IS 'One of the seven metrics (empathy, helpfulness, socio_political, knowledge, cultural_context, fluency, communication).';
+COMMENT ON COLUMN judge_scores.judge_model IS 'The model that judged (as the backend reported it).';
+COMMENT ON COLUMN judge_scores.prompt_version IS 'Version of the judging prompt.';
+COMMENT ON COLUMN judge_scores.score IS 'The first digit 1-5 of the answer; NULL when the answer had none (missing, never 0).';
+COMMENT ON COLUMN judge_scores.weighted IS 'G-Eval: the probability-weighted mean over the digits 1-5 from top_logprobs; NULL when the backend gave none.';
+COMMENT ON COLUMN judge_scores.probability IS 'The probability of the chosen digit (top_logprobs), or NULL.';
+COMMENT ON COLUMN judge_scores.answer_length IS 'Length of the judge''s answer in bytes (the answer itself is not kept).';
+COMMENT ON COLUMN judge_scores.created_at IS 'When the score was made.';
