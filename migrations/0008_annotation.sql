@@ -123,3 +123,47 @@ COMMENT ON COLUMN judge_scores.weighted IS 'G-Eval: the probability-weighted mea
 COMMENT ON COLUMN judge_scores.probability IS 'The probability of the chosen digit (top_logprobs), or NULL.';
 COMMENT ON COLUMN judge_scores.answer_length IS 'Length of the judge''s answer in bytes (the answer itself is not kept).';
 COMMENT ON COLUMN judge_scores.created_at IS 'When the score was made.';
+
+-- One page of GET /exports: one row per item with everything every export
+-- format needs, newest first below after_seq. A function so that it runs
+-- without JIT: compiling the plan of this query took longer than running
+-- a page of it.
+CREATE FUNCTION annotation_export_page(lim int, after_seq bigint, culture_code text, since timestamptz)
+RETURNS TABLE (seq bigint, item json)
+LANGUAGE sql STABLE
+SET jit = off
+AS $$
+SELECT i.seq, json_build_object(
+    'id', i.id,
+    'created_at', to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'culture', i.culture, 'country', i.country, 'risk_level', i.risk_level, 'message', i.message,
+    'annotations', i.annotations, 'metadata', i.metadata,
+    'candidates', (SELECT coalesce(json_agg(json_build_object(
+            'id', c.id, 'position', c.position, 'strategy', c.strategy, 'response_mode', c.response_mode,
+            'model', c.model, 'reply', c.reply,
+            'ratings', (SELECT coalesce(json_agg(json_build_object(
+                    'rater', r.rater, 'empathy', r.empathy, 'helpfulness', r.helpfulness,
+                    'socio_political', r.socio_political, 'knowledge', r.knowledge,
+                    'cultural_context', r.cultural_context, 'fluency', r.fluency,
+                    'communication', r.communication, 'comment', r.comment,
+                    'updated_at', to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+                    ORDER BY r.rater), '[]')
+                FROM annotation_ratings r WHERE r.candidate_id = c.id),
+            'judge', (SELECT coalesce(json_agg(json_build_object(
+                    'metric', s.metric, 'model', s.judge_model, 'prompt_version', s.prompt_version,
+                    'score', s.score, 'weighted', s.weighted, 'probability', s.probability)
+                    ORDER BY s.judge_model, s.prompt_version, s.metric), '[]')
+                FROM judge_scores s WHERE s.candidate_id = c.id))
+            ORDER BY c.position), '[]')
+        FROM annotation_candidates c WHERE c.item_id = i.id),
+    'preferences', (SELECT coalesce(json_agg(json_build_object('rater', p.rater, 'ranking', p.ranking, 'tie', p.tie)
+            ORDER BY p.rater), '[]')
+        FROM annotation_preferences p WHERE p.item_id = i.id))
+FROM annotation_items i
+WHERE i.seq < coalesce(after_seq, 9223372036854775807)
+  AND (culture_code IS NULL OR i.culture = culture_code)
+  AND (since IS NULL OR i.created_at >= since)
+ORDER BY i.seq DESC
+LIMIT lim
+$$;
+COMMENT ON FUNCTION annotation_export_page(int, bigint, text, timestamptz) IS 'One page of an export (GET /exports): items newest first below after_seq, with candidates, ratings, judge scores and preferences; runs without JIT.';

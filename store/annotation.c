@@ -31,12 +31,15 @@ const store_stmt store_stmt_item_insert = {
 
 /* Newest first by seq (insertion order, never reused): a page continues
  * strictly below the last seq seen, so every item present when the
- * listing started is listed exactly once, whatever is inserted meanwhile. */
+ * listing started is listed exactly once, whatever is inserted meanwhile.
+ * The bound is written without OR so that a generic plan of the prepared
+ * statement still walks the seq index backwards (no sort of every item
+ * per page). */
 const store_stmt store_stmt_items_list = {
 	"items_list",
 	"SELECT coalesce(json_agg(json_build_object('seq', t.seq, 'item', t.item) ORDER BY t.seq DESC), '[]') FROM ("
 	" SELECT i.seq, " ITEM_JSON " AS item FROM annotation_items i"
-	" WHERE ($2::bigint IS NULL OR i.seq < $2::bigint) AND ($3::text IS NULL OR i.culture = $3)"
+	" WHERE i.seq < coalesce($2::bigint, 9223372036854775807) AND ($3::text IS NULL OR i.culture = $3)"
 	" AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM annotation_candidates c WHERE c.item_id = i.id AND c.strategy = $4))"
 	" AND ($5::boolean IS NULL OR $5::boolean = EXISTS (SELECT 1 FROM annotation_ratings r"
 	"  JOIN annotation_candidates c ON c.id = r.candidate_id WHERE c.item_id = i.id))"
@@ -129,29 +132,12 @@ const store_stmt store_stmt_judge_scores_upsert = {
 	"  created_at = now()",
 };
 
-/* One row per item: what every export format needs, nothing more. */
+/* One row per item: what every export format needs, nothing more. The
+ * query lives in the function annotation_export_page (migration), which
+ * runs without JIT: compiling the plan cost more than running a page. */
 const store_stmt store_stmt_export_page = {
 	"export_page",
-	"SELECT i.seq, json_build_object('id', i.id, 'created_at', " ISO("i.created_at") ", 'culture', i.culture,"
-	" 'country', i.country, 'risk_level', i.risk_level, 'message', i.message, 'annotations', i.annotations,"
-	" 'metadata', i.metadata,"
-	" 'candidates', (SELECT coalesce(json_agg(json_build_object('id', c.id, 'position', c.position, 'strategy',"
-	"  c.strategy, 'response_mode', c.response_mode, 'model', c.model, 'reply', c.reply,"
-	"  'ratings', (SELECT coalesce(json_agg(json_build_object('rater', r.rater, 'empathy', r.empathy, 'helpfulness',"
-	"   r.helpfulness, 'socio_political', r.socio_political, 'knowledge', r.knowledge, 'cultural_context',"
-	"   r.cultural_context, 'fluency', r.fluency, 'communication', r.communication, 'comment', r.comment,"
-	"   'updated_at', " ISO("r.updated_at") ") ORDER BY r.rater), '[]') FROM annotation_ratings r"
-	"   WHERE r.candidate_id = c.id),"
-	"  'judge', (SELECT coalesce(json_agg(json_build_object('metric', s.metric, 'model', s.judge_model,"
-	"   'prompt_version', s.prompt_version, 'score', s.score, 'weighted', s.weighted, 'probability', s.probability)"
-	"   ORDER BY s.judge_model, s.prompt_version, s.metric), '[]') FROM judge_scores s WHERE s.candidate_id = c.id))"
-	"  ORDER BY c.position), '[]') FROM annotation_candidates c WHERE c.item_id = i.id),"
-	" 'preferences', (SELECT coalesce(json_agg(json_build_object('rater', p.rater, 'ranking', p.ranking, 'tie', p.tie)"
-	"  ORDER BY p.rater), '[]') FROM annotation_preferences p WHERE p.item_id = i.id))"
-	" FROM annotation_items i"
-	" WHERE ($2::bigint IS NULL OR i.seq < $2::bigint) AND ($3::text IS NULL OR i.culture = $3)"
-	" AND ($4::timestamptz IS NULL OR i.created_at >= $4::timestamptz)"
-	" ORDER BY i.seq DESC LIMIT $1::int",
+	"SELECT seq, item FROM annotation_export_page($1::int, $2::bigint, $3::text, $4::timestamptz)",
 };
 
 const store_stmt store_stmt_ratings_import = {
