@@ -27,5 +27,8 @@ void handler_exports_get(http_req *r);
 void handler_exports_label_studio_config_get(http_req *r);
 void handler_exports_argilla_settings_get(http_req *r);
 void handler_imports_label_studio_post(http_req *r);
+void handler_label_studio_health_get(http_req *r);
+void handler_label_studio_setup_post(http_req *r);
+void handler_label_studio_predict_post(http_req *r);
 
 #endif

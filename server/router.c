@@ -31,6 +31,9 @@ const route routes[] = {
 	{"GET", "/exports/label-studio/config", handler_exports_label_studio_config_get, "annotate"},
 	{"GET", "/exports/argilla/settings", handler_exports_argilla_settings_get, "annotate"},
 	{"POST", "/imports/label-studio", handler_imports_label_studio_post, "annotate"},
+	{"GET", "/label-studio/health", handler_label_studio_health_get, "annotate"},
+	{"POST", "/label-studio/setup", handler_label_studio_setup_post, "annotate"},
+	{"POST", "/label-studio/predict", handler_label_studio_predict_post, "annotate"},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 _Static_assert(sizeof routes / sizeof routes[0] <= ROUTES_MAX, "ROUTES_MAX is too small for the table");

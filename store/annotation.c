@@ -165,6 +165,22 @@ const store_stmt store_stmt_ratings_import = {
 	" 'preferences_skipped', jsonb_array_length($2::jsonb) - (SELECT count(*) FROM pin))",
 };
 
+/* The latest judge score per candidate and metric, for Label Studio's ML
+ * backend protocol. */
+const store_stmt store_stmt_judge_scores_latest = {
+	"judge_scores_latest",
+	"SELECT coalesce(json_agg(json_build_object('candidate_id', t.candidate_id, 'metric', t.metric, 'score', t.score,"
+	" 'probability', t.probability, 'model_version', t.judge_model || '/' || t.prompt_version)), '[]')"
+	" FROM (SELECT DISTINCT ON (candidate_id, metric) * FROM judge_scores WHERE candidate_id = ANY ($1::uuid[])"
+	"  ORDER BY candidate_id, metric, created_at DESC) t",
+};
+
+int store_judge_scores_latest(store_pool *p, const char *ids, store_json_cb cb, void *ud)
+{
+	const char *v[] = {ids};
+	return store_json_query(p, &store_stmt_judge_scores_latest, 1, v, cb, ud);
+}
+
 int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_cb cb, void *ud)
 {
 	char days[32];

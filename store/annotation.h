@@ -12,7 +12,7 @@
 extern const store_stmt store_stmt_item_insert, store_stmt_items_list, store_stmt_item_get, store_stmt_item_delete,
 	store_stmt_rating_upsert, store_stmt_preference_upsert, store_stmt_annotation_stats,
 	store_stmt_candidate_for_judge, store_stmt_judge_scores_upsert, store_stmt_export_page,
-	store_stmt_ratings_import;
+	store_stmt_ratings_import, store_stmt_judge_scores_latest;
 
 /* An item to store; strings NUL-terminated; country may be NULL;
  * candidates_json is a JSON array of {id, position, strategy,
@@ -79,5 +79,10 @@ int store_export_page(store_pool *p, unsigned limit, const char *after_seq, cons
  * or items are skipped. Answers {"ratings", "preferences",
  * "ratings_skipped", "preferences_skipped"}. */
 int store_ratings_import(store_pool *p, const char *ratings_json, const char *prefs_json, store_json_cb cb, void *ud);
+
+/* The latest judge score per candidate and metric of the candidates in ids
+ * (a PostgreSQL array literal of UUIDs): a JSON array of {candidate_id,
+ * metric, score, probability, model_version}. */
+int store_judge_scores_latest(store_pool *p, const char *ids, store_json_cb cb, void *ud);
 
 #endif

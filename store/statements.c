@@ -38,5 +38,6 @@ const store_stmt *const store_statements[] = {
 	&store_stmt_judge_scores_upsert,
 	&store_stmt_export_page,
 	&store_stmt_ratings_import,
+	&store_stmt_judge_scores_latest,
 	NULL,
 };

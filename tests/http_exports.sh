@@ -117,6 +117,22 @@ eq "import again: upserts, nothing doubled" "$(psql "$DATABASE_URL" -Atc "SELECT
 req POST /imports/label-studio -H 'Content-Type: application/json' --data-binary '{"tasks": []}'
 eq "import: not an array, 422" "$STATUS" 422
 
+# ---- Label Studio's ML backend protocol: the judge's stored scores as pre-annotations ----
+req GET /label-studio/health
+eq "ml backend: health UP" "$STATUS $(jb .status)" "200 UP"
+req POST /label-studio/setup -H 'Content-Type: application/json' --data-binary '{"project": "1", "schema": "<View/>"}'
+ok "ml backend: setup names the model version" jqok '.model_version | endswith("/cc-judge-v1")' <<<"$BODY"
+req POST /label-studio/predict -H 'Content-Type: application/json' \
+  --data-binary "$(jq -c '{tasks: [.[] | {id: 1, data: .data}], label_config: "<View/>", project: "1", params: {}}' "$T/ls.json")"
+eq "ml backend: one prediction per task, in order" "$STATUS $(jb '.results | length')" "200 3"
+idx=$(jq --arg a "$A" '[.[].data.item_id] | index($a)' "$T/ls.json")
+eq "ml backend: the judged task gets its ratings" \
+  "$(jb ".results[$idx] | [([.result[].from_name] | sort), (.model_version | endswith(\"/cc-judge-v1\"))]" | jq -c .)" \
+  '[["empathy_cand1","fluency_cand1"],true]'
+ok "ml backend: the others get an empty result" jqok '[.results[] | select(.result == [])] | length == 2' <<<"$BODY"
+req POST /label-studio/predict -H 'Content-Type: application/json' --data-binary '{"tasks": 3}'
+eq "ml backend: tasks not an array, 422" "$STATUS" 422
+
 # ---- argilla ----
 export_to "$T/argilla.jsonl" "format=argilla"
 schema argilla-record "$T/argilla.jsonl" --jsonl
