@@ -5,7 +5,9 @@
  * two or more raters it rests on), the judge's means per model and prompt
  * version (missing answers counted apart, never as 0), and win rates from
  * the preferences (each ranking gives every pair of candidates of
- * different strategies a win and a loss; a tie half of each). */
+ * different strategies a win and a loss; a tie half of each). The database
+ * aggregates (annotation_stats): the loop only combines a few numbers per
+ * culture, strategy and metric, however many ratings there are. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +23,10 @@
 
 typedef struct group {
 	json_t *out;
-	double sum[JUDGE_METRICS];
+	double mean[JUDGE_METRICS];
 	long n[JUDGE_METRICS];
-	long ratings;
-	/* the current group's values per metric for alpha, unit by unit */
-	int *vals[JUDGE_METRICS];
-	size_t nvals[JUDGE_METRICS], capv[JUDGE_METRICS];
-	size_t *units[JUDGE_METRICS];
-	size_t nunits[JUDGE_METRICS], capu[JUDGE_METRICS];
+	double o[JUDGE_METRICS][25]; /* coincidences, values 1..5 */
+	long units[JUDGE_METRICS];
 	double wins, losses, ties;
 } group;
 
@@ -37,116 +35,36 @@ static json_t *num(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
-static char *key_of(const char *culture, const char *strategy)
+static group *find(json_t *index, group *groups, json_t *row, const char *strategy_key)
 {
+	const char *culture = json_string_value(json_object_get(row, "culture"));
+	const char *strategy = json_string_value(json_object_get(row, strategy_key));
 	sbuf b = {0};
 	sb_printf(&b, "%s\x1f%s", culture ? culture : "", strategy ? strategy : "");
-	return sb_take(&b);
-}
-
-static group *find(json_t *index, group *groups, const char *culture, const char *strategy)
-{
-	char *k = key_of(culture, strategy);
+	char *k = sb_take(&b);
 	json_t *i = k ? json_object_get(index, k) : NULL;
 	free(k);
 	return i ? &groups[json_integer_value(i)] : NULL;
 }
 
-static void push(group *g, int m, int value, bool new_unit)
+static int metric_of(json_t *row)
 {
-	if (new_unit || g->nunits[m] == 0) {
-		size_t *u = array_grow(g->units[m], &g->capu[m], g->nunits[m] + 1, sizeof *u);
-		if (!u)
-			return;
-		g->units[m] = u;
-		g->units[m][g->nunits[m]++] = 0;
-	}
-	int *v = array_grow(g->vals[m], &g->capv[m], g->nvals[m] + 1, sizeof *v);
-	if (!v)
-		return;
-	g->vals[m] = v;
-	g->vals[m][g->nvals[m]++] = value;
-	g->units[m][g->nunits[m] - 1]++;
+	return judge_metric_parse(json_string_value(json_object_get(row, "metric")));
 }
 
-static void add_ratings(json_t *rows, json_t *index, group *groups)
-{
-	const char *last_cand[JUDGE_METRICS] = {0};
-	group *last_g = NULL;
-	size_t i;
-	json_t *row;
-	json_array_foreach(rows, i, row)
-	{
-		group *g = find(index, groups, json_string_value(json_array_get(row, 0)),
-				json_string_value(json_array_get(row, 1)));
-		if (!g)
-			continue;
-		if (g != last_g)
-			memset(last_cand, 0, sizeof last_cand);
-		last_g = g;
-		const char *cand = json_string_value(json_array_get(row, 2));
-		g->ratings++;
-		for (int m = 0; m < JUDGE_METRICS; m++) {
-			json_t *v = json_array_get(row, 3 + (size_t)m);
-			if (!json_is_integer(v))
-				continue;
-			int x = (int)json_integer_value(v);
-			g->sum[m] += x;
-			g->n[m]++;
-			bool new_unit = !last_cand[m] || strcmp(last_cand[m], cand) != 0;
-			push(g, m, x, new_unit);
-			last_cand[m] = cand;
-		}
-	}
-}
-
-static void add_preferences(json_t *prefs, json_t *index, group *groups)
-{
-	size_t i;
-	json_t *p;
-	json_array_foreach(prefs, i, p)
-	{
-		const char *culture = json_string_value(json_object_get(p, "culture"));
-		bool tie = json_is_true(json_object_get(p, "tie"));
-		json_t *s = json_object_get(p, "strategies");
-		size_t n = json_array_size(s);
-		for (size_t a = 0; a < n; a++)
-			for (size_t b = a + 1; b < n; b++) {
-				const char *sa = json_string_value(json_array_get(s, a)),
-					   *sb = json_string_value(json_array_get(s, b));
-				if (!sa || !sb || strcmp(sa, sb) == 0)
-					continue; /* the same strategy on both sides says nothing */
-				group *ga = find(index, groups, culture, sa), *gb = find(index, groups, culture, sb);
-				if (tie) {
-					if (ga)
-						ga->ties++;
-					if (gb)
-						gb->ties++;
-				} else {
-					if (ga)
-						ga->wins++;
-					if (gb)
-						gb->losses++;
-				}
-			}
-	}
-}
-
-static void add_judge(json_t *rows, json_t *index, group *groups)
+static void add_judge(json_t *rows, json_t *index, group *groups, size_t ng)
 {
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row)
 	{
-		group *g = find(index, groups, json_string_value(json_object_get(row, "culture")),
-				json_string_value(json_object_get(row, "strategy")));
-		int m = judge_metric_parse(json_string_value(json_object_get(row, "metric")));
+		group *g = find(index, groups, row, "strategy");
+		int m = metric_of(row);
 		if (!g || m < 0)
 			continue;
-		json_t *judges = json_object_get(g->out, "judge");
+		json_t *judges = json_object_get(g->out, "judge"), *j = NULL, *e;
 		const char *model = json_string_value(json_object_get(row, "model"));
 		const char *pv = json_string_value(json_object_get(row, "prompt_version"));
-		json_t *j = NULL, *e;
 		size_t k;
 		json_array_foreach(judges, k, e)
 		{
@@ -159,19 +77,17 @@ static void add_judge(json_t *rows, json_t *index, group *groups)
 				      "n", "missing");
 			json_array_append_new(judges, j);
 		}
-		json_object_set(json_object_get(j, "means"), judge_metric_names[m], json_object_get(row, "mean"));
-		json_object_set(json_object_get(j, "weighted_means"), judge_metric_names[m], json_object_get(row, "weighted_mean"));
-		json_object_set(json_object_get(j, "n"), judge_metric_names[m], json_object_get(row, "n"));
-		json_object_set(json_object_get(j, "missing"), judge_metric_names[m], json_object_get(row, "missing"));
+		static const char *const keys[][2] = {
+			{"means", "mean"}, {"weighted_means", "weighted_mean"}, {"n", "n"}, {"missing", "missing"}};
+		for (int q = 0; q < 4; q++) {
+			json_t *v = json_object_get(row, keys[q][1]);
+			json_object_set(json_object_get(j, keys[q][0]), judge_metric_names[m], v ? v : json_null());
+		}
 	}
-	/* Emo / Cult / All of each judge from its metric means */
-	json_t *gi;
-	const char *key;
-	json_object_foreach(index, key, gi)
-	{
-		json_t *judges = json_object_get(groups[json_integer_value(gi)].out, "judge"), *j;
+	for (size_t gi = 0; gi < ng; gi++) {
+		json_t *j;
 		size_t k;
-		json_array_foreach(judges, k, j)
+		json_array_foreach(json_object_get(groups[gi].out, "judge"), k, j)
 		{
 			double means[JUDGE_METRICS];
 			for (int m = 0; m < JUDGE_METRICS; m++) {
@@ -180,7 +96,7 @@ static void add_judge(json_t *rows, json_t *index, group *groups)
 			}
 			judge_aggregates ag;
 			judge_aggregate(means, &ag);
-			json_object_update(j, judge_aggregates_json(&ag));
+			json_object_update_new(j, judge_aggregates_json(&ag));
 		}
 	}
 }
@@ -188,29 +104,25 @@ static void add_judge(json_t *rows, json_t *index, group *groups)
 static void finish_group(group *g)
 {
 	json_t *means = json_object(), *counts = json_object(), *agreement = json_object();
-	double mv[JUDGE_METRICS];
 	for (int m = 0; m < JUDGE_METRICS; m++) {
-		mv[m] = g->n[m] ? g->sum[m] / (double)g->n[m] : NAN;
-		json_object_set_new(means, judge_metric_names[m], num(mv[m]));
+		json_object_set_new(means, judge_metric_names[m], num(g->mean[m]));
 		json_object_set_new(counts, judge_metric_names[m], json_integer(g->n[m]));
-		size_t pairable = 0;
-		double alpha = agreement_alpha_ordinal(g->vals[m], g->units[m], g->nunits[m], 1, 5, &pairable);
+		double alpha = g->units[m] > 0 ? agreement_alpha_ordinal_coincidences(g->o[m], 5) : NAN;
 		json_object_set_new(agreement, judge_metric_names[m],
-				    json_pack("{s:o,s:I}", "alpha", num(alpha), "items", (json_int_t)pairable));
-		free(g->vals[m]);
-		free(g->units[m]);
+				    json_pack("{s:o,s:I}", "alpha", num(alpha), "items", (json_int_t)g->units[m]));
 	}
 	judge_aggregates ag;
-	judge_aggregate(mv, &ag);
-	json_t *human = json_pack("{s:I,s:o,s:o}", "ratings", (json_int_t)g->ratings, "means", means, "n", counts);
-	json_object_update(human, judge_aggregates_json(&ag));
+	judge_aggregate(g->mean, &ag);
+	json_t *human = json_pack("{s:O,s:o,s:o}", "ratings", json_object_get(g->out, "ratings"), "means", means, "n", counts);
+	json_object_del(g->out, "ratings");
+	json_object_update_new(human, judge_aggregates_json(&ag));
 	json_object_set_new(g->out, "human", human);
 	json_object_set_new(g->out, "agreement", agreement);
 	double total = g->wins + g->losses + g->ties;
 	json_object_set_new(g->out, "preferences",
 			    json_pack("{s:f,s:f,s:f,s:f,s:o}", "comparisons", total, "wins", g->wins, "losses", g->losses,
-				      "ties", g->ties, "win_rate", total > 0 ? json_real((g->wins + g->ties / 2) / total)
-									      : json_null()));
+				      "ties", g->ties, "win_rate",
+				      total > 0 ? json_real((g->wins + g->ties / 2) / total) : json_null()));
 }
 
 static void on_stats(void *ud, json_t *raw, store_status st)
@@ -220,8 +132,8 @@ static void on_stats(void *ud, json_t *raw, store_status st)
 		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
 		return;
 	}
-	json_t *cands = json_object_get(raw, "candidates");
-	size_t ng = json_array_size(cands);
+	json_t *list = json_object_get(raw, "groups");
+	size_t ng = json_array_size(list);
 	group *groups = calloc(ng + 1, sizeof *groups);
 	json_t *index = json_object(), *out = json_array();
 	if (!groups) {
@@ -231,21 +143,61 @@ static void on_stats(void *ud, json_t *raw, store_status st)
 		return;
 	}
 	for (size_t i = 0; i < ng; i++) {
-		json_t *c = json_array_get(cands, i);
-		char *k = key_of(json_string_value(json_object_get(c, "culture")), json_string_value(json_object_get(c, "strategy")));
+		json_t *c = json_array_get(list, i);
+		sbuf b = {0};
+		sb_printf(&b, "%s\x1f%s", json_string_value(json_object_get(c, "culture")),
+			  json_string_value(json_object_get(c, "strategy")));
+		char *k = sb_take(&b);
 		if (k)
 			json_object_set_new(index, k, json_integer((json_int_t)i));
 		free(k);
-		groups[i].out = json_pack("{s:O,s:O,s:O,s:O,s:[]}", "culture", json_object_get(c, "culture"), "strategy",
+		groups[i].out = json_pack("{s:O,s:O,s:O,s:O,s:O,s:[]}", "culture", json_object_get(c, "culture"), "strategy",
 					  json_object_get(c, "strategy"), "items", json_object_get(c, "items"),
-					  "candidates", json_object_get(c, "candidates"), "judge");
+					  "candidates", json_object_get(c, "candidates"), "ratings",
+					  json_object_get(c, "ratings"), "judge");
+		for (int m = 0; m < JUDGE_METRICS; m++)
+			groups[i].mean[m] = NAN;
 	}
-	add_ratings(json_object_get(raw, "ratings"), index, groups);
-	add_judge(json_object_get(raw, "judge"), index, groups);
-	add_preferences(json_object_get(raw, "preferences"), index, groups);
-	for (size_t i = 0; i < ng; i++) {
-		finish_group(&groups[i]);
-		json_array_append_new(out, groups[i].out);
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(raw, "means"), i, row)
+	{
+		group *g = find(index, groups, row, "strategy");
+		int m = metric_of(row);
+		if (g && m >= 0) {
+			g->mean[m] = json_number_value(json_object_get(row, "mean"));
+			g->n[m] = (long)json_integer_value(json_object_get(row, "n"));
+		}
+	}
+	json_array_foreach(json_object_get(raw, "coincidences"), i, row)
+	{
+		group *g = find(index, groups, row, "strategy");
+		int m = metric_of(row);
+		json_int_t c = json_integer_value(json_object_get(row, "c")), k = json_integer_value(json_object_get(row, "k"));
+		if (g && m >= 0 && c >= 1 && c <= 5 && k >= 1 && k <= 5)
+			g->o[m][(c - 1) * 5 + (k - 1)] += json_number_value(json_object_get(row, "o"));
+	}
+	json_array_foreach(json_object_get(raw, "pairable"), i, row)
+	{
+		group *g = find(index, groups, row, "strategy");
+		int m = metric_of(row);
+		if (g && m >= 0)
+			g->units[m] = (long)json_integer_value(json_object_get(row, "units"));
+	}
+	json_array_foreach(json_object_get(raw, "pairs"), i, row)
+	{
+		group *better = find(index, groups, row, "better"), *worse = find(index, groups, row, "worse");
+		double n = (double)json_integer_value(json_object_get(row, "n"));
+		bool tie = json_is_true(json_object_get(row, "tie"));
+		if (better)
+			*(tie ? &better->ties : &better->wins) += n;
+		if (worse)
+			*(tie ? &worse->ties : &worse->losses) += n;
+	}
+	add_judge(json_object_get(raw, "judge"), index, groups, ng);
+	for (size_t g = 0; g < ng; g++) {
+		finish_group(&groups[g]);
+		json_array_append_new(out, groups[g].out);
 	}
 	free(groups);
 	json_decref(index);

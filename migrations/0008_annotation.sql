@@ -167,3 +167,75 @@ ORDER BY i.seq DESC
 LIMIT lim
 $$;
 COMMENT ON FUNCTION annotation_export_page(int, bigint, text, timestamptz) IS 'One page of an export (GET /exports): items newest first below after_seq, with candidates, ratings, judge scores and preferences; runs without JIT.';
+
+-- The figures of GET /stats, aggregated here so that the service only
+-- combines a few numbers per culture, strategy and metric: means and
+-- counts of the ratings, the coincidence matrices of Krippendorff's alpha
+-- (for each candidate rated m >= 2 times, every ordered pair of its values
+-- from different ratings adds 1 / (m - 1)), the judge's means, and the
+-- preferences as counts of ordered pairs of strategies. Without JIT, as
+-- annotation_export_page.
+CREATE FUNCTION annotation_stats(culture_code text, strategy_name text)
+RETURNS json
+LANGUAGE sql STABLE
+SET jit = off
+AS $$
+WITH v AS (
+    SELECT i.culture, c.strategy, c.id AS cand, m.metric, m.value
+    FROM annotation_ratings r
+    JOIN annotation_candidates c ON c.id = r.candidate_id
+    JOIN annotation_items i ON i.id = c.item_id,
+    LATERAL (VALUES ('empathy', r.empathy), ('helpfulness', r.helpfulness), ('socio_political', r.socio_political),
+                    ('knowledge', r.knowledge), ('cultural_context', r.cultural_context), ('fluency', r.fluency),
+                    ('communication', r.communication)) m(metric, value)
+    WHERE m.value IS NOT NULL
+      AND (culture_code IS NULL OR i.culture = culture_code) AND (strategy_name IS NULL OR c.strategy = strategy_name)),
+cnt AS (SELECT culture, strategy, cand, metric, value, count(*)::float8 AS n FROM v GROUP BY 1, 2, 3, 4, 5),
+mu AS (SELECT culture, strategy, cand, metric, sum(n) AS mu FROM cnt GROUP BY 1, 2, 3, 4 HAVING sum(n) >= 2),
+co AS (
+    SELECT a.culture, a.strategy, a.metric, a.value AS c, b.value AS k,
+           sum(CASE WHEN a.value = b.value THEN a.n * (a.n - 1) ELSE a.n * b.n END / (mu.mu - 1)) AS o
+    FROM cnt a
+    JOIN cnt b ON b.culture = a.culture AND b.strategy = a.strategy AND b.cand = a.cand AND b.metric = a.metric
+    JOIN mu ON mu.culture = a.culture AND mu.strategy = a.strategy AND mu.cand = a.cand AND mu.metric = a.metric
+    GROUP BY 1, 2, 3, 4, 5)
+SELECT json_build_object(
+    'groups', (SELECT coalesce(json_agg(json_build_object('culture', k.culture, 'strategy', k.strategy,
+                   'candidates', k.n, 'items', k.items,
+                   'ratings', (SELECT count(*) FROM annotation_ratings r JOIN annotation_candidates c ON c.id = r.candidate_id
+                               JOIN annotation_items i ON i.id = c.item_id
+                               WHERE i.culture = k.culture AND c.strategy = k.strategy))
+                   ORDER BY k.culture, k.strategy), '[]')
+               FROM (SELECT i.culture, c.strategy, count(*) AS n, count(DISTINCT i.id) AS items
+                     FROM annotation_candidates c JOIN annotation_items i ON i.id = c.item_id
+                     WHERE (culture_code IS NULL OR i.culture = culture_code)
+                       AND (strategy_name IS NULL OR c.strategy = strategy_name)
+                     GROUP BY 1, 2) k),
+    'means', (SELECT coalesce(json_agg(json_build_object('culture', culture, 'strategy', strategy, 'metric', metric,
+                  'mean', mean, 'n', n)), '[]')
+              FROM (SELECT culture, strategy, metric, avg(value)::float8 AS mean, count(*) AS n FROM v GROUP BY 1, 2, 3) x),
+    'coincidences', (SELECT coalesce(json_agg(json_build_object('culture', culture, 'strategy', strategy, 'metric', metric,
+                         'c', c, 'k', k, 'o', o)), '[]') FROM co),
+    'pairable', (SELECT coalesce(json_agg(json_build_object('culture', culture, 'strategy', strategy, 'metric', metric,
+                     'units', units)), '[]')
+                 FROM (SELECT culture, strategy, metric, count(*) AS units FROM mu GROUP BY 1, 2, 3) x),
+    'judge', (SELECT coalesce(json_agg(j ORDER BY j.culture, j.strategy, j.model, j.prompt_version, j.metric), '[]')
+              FROM (SELECT i.culture, c.strategy, s.judge_model AS model, s.prompt_version, s.metric,
+                           avg(s.score)::float8 AS mean, count(s.score) AS n, count(*) - count(s.score) AS missing,
+                           avg(s.weighted)::float8 AS weighted_mean
+                    FROM judge_scores s JOIN annotation_candidates c ON c.id = s.candidate_id
+                    JOIN annotation_items i ON i.id = c.item_id
+                    WHERE (culture_code IS NULL OR i.culture = culture_code)
+                      AND (strategy_name IS NULL OR c.strategy = strategy_name)
+                    GROUP BY 1, 2, 3, 4, 5) j),
+    'pairs', (SELECT coalesce(json_agg(json_build_object('culture', culture, 'better', better, 'worse', worse,
+                  'tie', tie, 'n', n)), '[]')
+              FROM (SELECT i.culture, a.strategy AS better, b.strategy AS worse, p.tie, count(*) AS n
+                    FROM annotation_preferences p JOIN annotation_items i ON i.id = p.item_id,
+                         unnest(p.ranking) WITH ORDINALITY x(id, ord) JOIN annotation_candidates a ON a.id = x.id,
+                         unnest(p.ranking) WITH ORDINALITY y(id, ord) JOIN annotation_candidates b ON b.id = y.id
+                    WHERE x.ord < y.ord AND a.strategy <> b.strategy
+                      AND (culture_code IS NULL OR i.culture = culture_code)
+                    GROUP BY 1, 2, 3, 4) x))
+$$;
+COMMENT ON FUNCTION annotation_stats(text, text) IS 'The figures of GET /stats per culture and strategy (means, coincidence matrices for Krippendorff''s alpha, judge means, preference pairs); runs without JIT.';

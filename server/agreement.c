@@ -11,6 +11,34 @@
 
 #define KMAX 16
 
+/* alpha from a coincidence matrix o (nk x nk, rows stride apart). */
+static double alpha_of(const double *o, int stride, int nk)
+{
+	double nc[KMAX] = {0}, n = 0;
+	for (int c = 0; c < nk; c++) {
+		for (int k = 0; k < nk; k++)
+			nc[c] += o[c * stride + k];
+		n += nc[c];
+	}
+	double observed = 0, expected = 0;
+	for (int c = 0; c < nk; c++)
+		for (int k = 0; k < nk; k++) {
+			if (c == k)
+				continue;
+			int lo = c < k ? c : k, hi = c < k ? k : c;
+			double sum = 0;
+			for (int g = lo; g <= hi; g++)
+				sum += nc[g];
+			double d = sum - (nc[c] + nc[k]) / 2.0;
+			double d2 = d * d;
+			observed += o[c * stride + k] * d2;
+			expected += nc[c] * nc[k] * d2;
+		}
+	if (expected <= 0 || n <= 1)
+		return NAN;
+	return 1.0 - (n - 1.0) * observed / expected;
+}
+
 double agreement_alpha_ordinal(const int *values, const size_t *unit_sizes, size_t units, int kmin, int kmax,
 			       size_t *pairable)
 {
@@ -47,27 +75,12 @@ double agreement_alpha_ordinal(const int *values, const size_t *unit_sizes, size
 		*pairable = np;
 	if (np == 0)
 		return NAN;
-	double nc[KMAX] = {0}, n = 0;
-	for (int c = 0; c < nk; c++) {
-		for (int k = 0; k < nk; k++)
-			nc[c] += o[c][k];
-		n += nc[c];
-	}
-	double observed = 0, expected = 0;
-	for (int c = 0; c < nk; c++)
-		for (int k = 0; k < nk; k++) {
-			if (c == k)
-				continue;
-			int lo = c < k ? c : k, hi = c < k ? k : c;
-			double sum = 0;
-			for (int g = lo; g <= hi; g++)
-				sum += nc[g];
-			double d = sum - (nc[c] + nc[k]) / 2.0;
-			double d2 = d * d;
-			observed += o[c][k] * d2;
-			expected += nc[c] * nc[k] * d2;
-		}
-	if (expected <= 0 || n <= 1)
+	return alpha_of(&o[0][0], KMAX, nk);
+}
+
+double agreement_alpha_ordinal_coincidences(const double *o, int nk)
+{
+	if (nk < 2 || nk > KMAX)
 		return NAN;
-	return 1.0 - (n - 1.0) * observed / expected;
+	return alpha_of(o, nk, nk);
 }

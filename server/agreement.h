@@ -16,4 +16,9 @@
 double agreement_alpha_ordinal(const int *values, const size_t *unit_sizes, size_t units, int kmin, int kmax,
 			       size_t *pairable);
 
+/* The same from a coincidence matrix already made (o: nk x nk, row-major;
+ * values kmin.. in order), e.g. summed by the database. NAN when
+ * undefined. */
+double agreement_alpha_ordinal_coincidences(const double *o, int nk);
+
 #endif

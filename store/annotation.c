@@ -84,32 +84,10 @@ const store_stmt store_stmt_preference_upsert = {
 	" SELECT json_build_object('item', chk.item, 'valid', chk.valid, 'stored', (SELECT count(*) FROM ins)) FROM chk",
 };
 
+/* The aggregation is in the function annotation_stats (migration). */
 const store_stmt store_stmt_annotation_stats = {
 	"annotation_stats",
-	"SELECT json_build_object("
-	" 'ratings', (SELECT coalesce(json_agg(json_build_array(i.culture, c.strategy, c.id, r.empathy, r.helpfulness,"
-	"   r.socio_political, r.knowledge, r.cultural_context, r.fluency, r.communication)"
-	"   ORDER BY i.culture, c.strategy, c.id), '[]')"
-	"  FROM annotation_ratings r JOIN annotation_candidates c ON c.id = r.candidate_id"
-	"  JOIN annotation_items i ON i.id = c.item_id"
-	"  WHERE ($1::text IS NULL OR i.culture = $1) AND ($2::text IS NULL OR c.strategy = $2)),"
-	" 'judge', (SELECT coalesce(json_agg(j ORDER BY j.culture, j.strategy, j.model, j.prompt_version, j.metric), '[]')"
-	"  FROM (SELECT i.culture, c.strategy, s.judge_model AS model, s.prompt_version, s.metric,"
-	"   avg(s.score)::float8 AS mean, count(s.score) AS n, count(*) - count(s.score) AS missing,"
-	"   avg(s.weighted)::float8 AS weighted_mean, count(DISTINCT c.id) AS candidates"
-	"   FROM judge_scores s JOIN annotation_candidates c ON c.id = s.candidate_id"
-	"   JOIN annotation_items i ON i.id = c.item_id"
-	"   WHERE ($1::text IS NULL OR i.culture = $1) AND ($2::text IS NULL OR c.strategy = $2)"
-	"   GROUP BY 1, 2, 3, 4, 5) j),"
-	" 'candidates', (SELECT coalesce(json_agg(json_build_object('culture', k.culture, 'strategy', k.strategy,"
-	"   'candidates', k.n, 'items', k.items) ORDER BY k.culture, k.strategy), '[]') FROM (SELECT i.culture, c.strategy, count(*) AS n,"
-	"   count(DISTINCT i.id) AS items FROM annotation_candidates c JOIN annotation_items i ON i.id = c.item_id"
-	"   WHERE ($1::text IS NULL OR i.culture = $1) AND ($2::text IS NULL OR c.strategy = $2) GROUP BY 1, 2) k),"
-	" 'preferences', (SELECT coalesce(json_agg(json_build_object('culture', i.culture, 'tie', p.tie,"
-	"   'strategies', (SELECT json_agg(c.strategy ORDER BY u.ord) FROM unnest(p.ranking) WITH ORDINALITY u(id, ord)"
-	"    JOIN annotation_candidates c ON c.id = u.id))), '[]')"
-	"  FROM annotation_preferences p JOIN annotation_items i ON i.id = p.item_id"
-	"  WHERE ($1::text IS NULL OR i.culture = $1)))",
+	"SELECT annotation_stats($1::text, $2::text)",
 };
 
 const store_stmt store_stmt_candidate_for_judge = {

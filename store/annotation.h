@@ -51,11 +51,13 @@ int store_rating_upsert(store_pool *p, const char *candidate_id, const char *rat
 int store_preference_upsert(store_pool *p, const char *item_id, const char *rater, const char *ranking,
 			    const char *tie, store_json_cb cb, void *ud);
 
-/* The raw material of GET /stats: {"ratings": [[culture, strategy,
- * candidate, e, h, s, k, c, f, m], ...] ordered by culture, strategy,
- * candidate; "judge": [{culture, strategy, model, prompt_version, metric,
- * mean, n, missing, weighted_mean}]; "preferences": [{culture, tie,
- * strategies: [best first]}]}. culture and strategy filter (NULL: all). */
+/* The figures of GET /stats (see annotation_stats in the migration):
+ * {"groups": [{culture, strategy, candidates, items, ratings}], "means":
+ * [{culture, strategy, metric, mean, n}], "coincidences": [{culture,
+ * strategy, metric, c, k, o}], "pairable": [{culture, strategy, metric,
+ * units}], "judge": [{culture, strategy, model, prompt_version, metric,
+ * mean, n, missing, weighted_mean}], "pairs": [{culture, better, worse,
+ * tie, n}]}. culture and strategy filter (NULL: all). */
 int store_annotation_stats(store_pool *p, const char *culture, const char *strategy, store_json_cb cb, void *ud);
 
 /* {id, message, reply, culture} of a candidate, or {} when there is none. */

@@ -64,6 +64,25 @@ static void tiny_example(void)
 	CHECK(near(agreement_alpha_ordinal(v, sizes, 3, 1, 5, NULL), 4.0 / 9.0, 1e-12));
 }
 
+/* The same example from its coincidence matrix (as GET /stats gets it from
+ * the database). */
+static void from_coincidences(void)
+{
+	const double t = 1.0 / 3.0, f = 4.0 / 3.0;
+	const double o[25] = {
+		7, f, t, t, 0,
+		f, 10, f, t, 0,
+		t, f, 8, t, 0,
+		t, t, t, 4, 0,
+		0, 0, 0, 0, 3,
+	};
+	CHECK(near(agreement_alpha_ordinal_coincidences(o, 5), 1.0 - 39.0 * 1891.0 / 399480.0, 1e-9));
+	const double tiny[4] = {2, 1, 1, 2};
+	CHECK(near(agreement_alpha_ordinal_coincidences(tiny, 2), 4.0 / 9.0, 1e-12));
+	const double none[4] = {0, 0, 0, 0};
+	CHECK(isnan(agreement_alpha_ordinal_coincidences(none, 2)));
+}
+
 static void edges(void)
 {
 	size_t pairable = 7;
@@ -92,6 +111,7 @@ int main(void)
 {
 	krippendorff_example();
 	tiny_example();
+	from_coincidences();
 	edges();
 	return check_done();
 }
