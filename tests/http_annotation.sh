@@ -246,6 +246,10 @@ eq "no table holds its message" "$(dump | grep -c -- "$MARK-three" || true)" 0
 del "$ITEM" "$TOKEN"
 eq "again: 404" "$STATUS" 404
 serve_stop
+eq "clean exit (no leak under the sanitizers)" "$SERVER_RC" 0
+ok "no sanitizer report" bash -c '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$SERVER_LOG"
+eq "no message text in this run's log" "$(grep -c -- "$MARK" "$SERVER_LOG" || true)" 0
+eq "no deletion token in this run's log" "$(grep -c -- "$TOKEN" "$SERVER_LOG" || true)" 0
 
 # ---- retention: items go with the purge ----
 STORE_MESSAGES=on RETENTION_DAYS=0.00003 PURGE_INTERVAL_MS=300 serve_up
@@ -261,6 +265,7 @@ eq "with its candidates and ratings" "$(rows annotation_candidates),$(rows annot
 serve_stop
 eq "clean exit" "$SERVER_RC" 0
 
+ok "no sanitizer report" bash -c '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$SERVER_LOG"
 eq "no message text in the logs" "$(grep -c -- "$MARK" "$SERVER_LOG" || true)" 0
 eq "no deletion token in the logs" "$(grep -c -- "$TOKEN" "$SERVER_LOG" || true)" 0
 finish

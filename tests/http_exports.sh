@@ -173,5 +173,6 @@ eq "no format: 422" "$STATUS" 422
 
 serve_stop
 eq "clean exit" "$SERVER_RC" 0
+ok "no sanitizer report" bash -c '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$SERVER_LOG"
 eq "no message text in the logs" "$(grep -c -- "$MARK" "$SERVER_LOG" || true)" 0
 finish
