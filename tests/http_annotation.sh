@@ -47,6 +47,8 @@ ok "validation errors never echo the message" bash -c '! grep -q "$1" "$2"' _ "$
 fake_script '{"delay_ms": 1000, "content": "You are not alone in this; many who moved far from family feel the same."}'
 fake_clear
 idle=$(threads_of "$SERVER_PID")
+status_threads() { awk '/^Threads:/ {print $2}' "/proc/$SERVER_PID/status"; }
+threads_before=$(status_threads)
 body=$(jq -cn --arg m "$(msg three)" '{message: $m, culture: "jewish", strategies: ["redditor", "profile", "guided_annotation"], metadata: {batch: "t1"}}')
 start=$(date +%s%N)
 curl -s -m 20 -o "$T/three.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$body" "$BASE/candidates" >"$T/three.status" &
@@ -58,6 +60,7 @@ eq "three candidates: 201" "$(cat "$T/three.status")" 201
 ok "about one second, not three (${ms} ms < 1900)" test "$ms" -lt 1900
 ok "and not less than the backend's second (${ms} ms >= 1000)" test "$ms" -ge 1000
 eq "thread count constant ($idle)" "$PEAK" "$idle"
+eq "Threads in /proc/PID/status before and after" "$(status_threads)" "$threads_before"
 eq "three backend calls" "$(fake_count)" 3
 eq "candidates in order with their strategies" "$(jb '[.candidates[] | "\(.position):\(.strategy)"] | join(",")')" "1:redditor,2:profile,3:guided_annotation"
 eq "each a reply, mode normal" "$(jb '[.candidates[] | select(.reply | length > 0) | .response_mode] | unique | join(",")')" normal
@@ -268,4 +271,18 @@ eq "clean exit" "$SERVER_RC" 0
 ok "no sanitizer report" bash -c '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$SERVER_LOG"
 eq "no message text in the logs" "$(grep -c -- "$MARK" "$SERVER_LOG" || true)" 0
 eq "no deletion token in the logs" "$(grep -c -- "$TOKEN" "$SERVER_LOG" || true)" 0
+
+# ---- the judge's own backend: JUDGE_BASE_URL, JUDGE_MODEL, JUDGE_API_KEY ----
+JUDGE_BASE_URL="$FAKE" JUDGE_MODEL=judge-x JUDGE_API_KEY=judge-key serve_up
+fake_script '{"judge_answers": {"Fluency": "4"}}'
+fake_clear
+judge_pair='{"message": "I miss home.", "response": "That sounds hard.", "metrics": ["fluency"]}'
+req POST /evaluations -H 'Content-Type: application/json' --data-binary "$judge_pair"
+eq "judge settings: its model and key" "$(fake_requests | jq -r '.[0] | [.model, ._authorization] | join(",")')" "judge-x,Bearer judge-key"
+eq "judge settings: its model in the answer" "$STATUS $(jb .judge.model) $(jb .scores.fluency.score)" "200 judge-x 4"
+serve_stop
+JUDGE_BASE_URL=http://127.0.0.1:9 LLM_RETRIES=0 serve_up
+req POST /evaluations -H 'Content-Type: application/json' --data-binary "$judge_pair"
+eq "an unreachable judge backend (the generation backend is up): 502" "$STATUS $(jb .error.code)" "502 backend_failed"
+serve_stop
 finish
