@@ -1,7 +1,9 @@
 /* POST /candidates: candidate replies to one message for human rating.
  * {"message", "culture", "strategies": [...]} or {"strategy", "n"}, with
- * "country", "annotator" (corpus, the default, or none), "metadata" (an
- * object) optional. The candidates share one risk assessment, one corpus
+ * "country", "annotator" (corpus, the default; llm: one JSON-mode call of
+ * the model before the candidates, shared by them, the corpus's when it
+ * fails; auto: llm when a strategy shows annotations, else corpus; none),
+ * "metadata" (an object) optional. The candidates share one risk assessment, one corpus
  * match and one set of annotations; each is one backend call, all at once
  * on the loop (server/fanout.c), so n candidates take about as long as
  * one. They are stored as one item (STORE_MESSAGES must be on: 409
@@ -21,6 +23,7 @@
 #include "handlers/annotation.h"
 #include "handlers/handlers.h"
 #include "handlers/support.h"
+#include "server/annotator.h"
 #include "server/app.h"
 #include "server/fanout.h"
 #include "server/json_fields.h"
@@ -50,6 +53,9 @@ typedef struct cand_req {
 	safety *sf;
 	risk_result risk;
 	json_t *annotations;
+	const char *annotator_fallback; /* why the model's annotations were not used, or NULL */
+	lexicon_result match;           /* points into lex */
+	llm_call *ann_call;             /* the annotator call in flight */
 	fanout *fan;
 	char item_id[37];
 	char cand_ids[MAX_CANDIDATES][37];
@@ -64,6 +70,9 @@ static void cand_free(cand_req *c)
 	if (!c)
 		return;
 	fanout_free(c->fan);
+	if (c->ann_call)
+		llm_cancel(c->ann_call);
+	lexicon_result_clear(&c->match);
 	explicit_bzero(c->token, sizeof c->token);
 	json_decref(c->candidates);
 	json_decref(c->annotations);
@@ -123,6 +132,8 @@ static void on_stored(void *ud, const PGresult *res, store_status st, const char
 				"culture", lexicon_culture_code(c->culture), "annotator", c->annotator, "annotations",
 				c->annotations, "metadata", c->metadata ? json_incref(c->metadata) : json_object(),
 				"candidates", c->candidates, "safety", safety_of(c, mode_of(c->risk.level)));
+	if (c->annotator_fallback)
+		json_object_set_new(out, "annotator_fallback", json_string(c->annotator_fallback));
 	json_object_set_new(out, "storage",
 			    json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", c->item_id, "deletion_token", c->token,
 				      "expires_at", PQgetvalue(res, 0, 0)));
@@ -222,20 +233,92 @@ static void crisis(cand_req *c)
 	http_reply_json(r, 200, out);
 }
 
+static void fan_out(cand_req *c);
+
+/* The model's annotations, marked as such (a new reference). */
+static json_t *from_llm(json_t *parsed)
+{
+	json_t *out = json_object();
+	const char *keys[] = {"emotional_distress", "cultural_signals"};
+	for (int k = 0; k < 2; k++) {
+		json_t *list = json_array(), *item;
+		size_t i;
+		json_array_foreach(json_object_get(parsed, keys[k]), i, item)
+		{
+			json_t *copy = json_copy(item);
+			json_object_set_new(copy, "source", json_string("llm"));
+			json_array_append_new(list, copy);
+		}
+		json_object_set_new(out, keys[k], list);
+	}
+	return out;
+}
+
+static void use_corpus(cand_req *c, const char *why)
+{
+	c->annotator = "corpus";
+	c->annotator_fallback = why;
+	c->annotations = support_corpus_annotations(c->lex, c->culture, &c->match, c->message, c->message_len);
+}
+
+static void on_annotated(void *ud, const llm_result *res)
+{
+	cand_req *c = ud;
+	c->ann_call = NULL;
+	if (res->outcome == LLM_CANCELLED) { /* shutting down */
+		http_req *r = c->r;
+		cand_free(c);
+		http_reply_error(r, ERR_NOT_READY, "The service is shutting down.", json_pack("{s:s}", "reason", "shutting_down"));
+		return;
+	}
+	char err[128] = "";
+	json_t *parsed = res->outcome == LLM_OK ? annotator_parse_reply(res->content, c->message, err, sizeof err) : NULL;
+	if (parsed) {
+		c->annotations = from_llm(parsed);
+		json_decref(parsed);
+	} else {
+		use_corpus(c, res->outcome == LLM_OK ? "the model's annotations were not valid JSON of the expected shape"
+						     : "the annotator call failed");
+	}
+	fan_out(c);
+}
+
 static void generate(cand_req *c)
 {
-	lexicon_result match = {0};
 	lexicon_opts o;
 	lexicon_opts_default(&o);
-	if (lexicon_match(c->lex, c->culture, c->message, c->message_len, &o, &match) < 0) {
+	if (lexicon_match(c->lex, c->culture, c->message, c->message_len, &o, &c->match) < 0) {
 		http_req *r = c->r;
 		cand_free(c);
 		http_reply_error(r, ERR_INTERNAL, NULL, NULL);
 		return;
 	}
-	c->annotations = strcmp(c->annotator, "none") == 0
-				 ? json_pack("{s:[],s:[]}", "emotional_distress", "cultural_signals")
-				 : support_corpus_annotations(c->lex, c->culture, &match, c->message, c->message_len);
+	bool shows = false;
+	for (size_t i = 0; i < c->n; i++)
+		shows = shows || prompt_strategy_uses_annotations(c->strategies[i]);
+	if (strcmp(c->annotator, "auto") == 0)
+		c->annotator = shows ? "llm" : "corpus";
+	if (strcmp(c->annotator, "none") == 0) {
+		c->annotations = json_pack("{s:[],s:[]}", "emotional_distress", "cultural_signals");
+	} else if (strcmp(c->annotator, "llm") == 0) {
+		prompt ap = {0};
+		llm_handlers h = {.on_done = on_annotated};
+		if (annotator_build_prompt(c->message, lexicon_culture_display_name(c->culture), &ap) == 0)
+			c->ann_call = llm_start(c->a->llm, ap.system, ap.user, true, false, &h, c);
+		prompt_clear(&ap);
+		if (c->ann_call)
+			return; /* on_annotated goes on */
+		use_corpus(c, "the annotator call could not be started");
+	} else {
+		use_corpus(c, NULL);
+	}
+	fan_out(c);
+}
+
+/* The candidates' prompts from the shared annotations, then the calls. */
+static void fan_out(cand_req *c)
+{
+	const lexicon_result match = c->match;
 	json_t *dl = json_object_get(c->annotations, "emotional_distress");
 	json_t *sl = json_object_get(c->annotations, "cultural_signals");
 	size_t nd = json_array_size(dl), ns = json_array_size(sl);
@@ -279,7 +362,6 @@ static void generate(cand_req *c)
 	free(d);
 	free(sg);
 	free(hints);
-	lexicon_result_clear(&match);
 	if (rc < 0) {
 		http_req *r = c->r;
 		cand_free(c);
@@ -393,8 +475,9 @@ void handler_candidates_post(http_req *r)
 		c->country = cc;
 	}
 	c->annotator = annotator ? json_string_value(annotator) : "corpus";
-	if (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none")) {
-		annotation_invalid(r, "annotator", "must be corpus or none");
+	if (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") && strcmp(c->annotator, "llm") &&
+	    strcmp(c->annotator, "auto")) {
+		annotation_invalid(r, "annotator", "must be corpus, llm, auto or none");
 		goto out;
 	}
 	if (metadata) {
@@ -437,7 +520,8 @@ void handler_candidates_post(http_req *r)
 		crisis(c);
 		return;
 	}
-	if (llm_client_active(a->llm) + c->n > a->cfg->llm_max_concurrent) {
+	if (llm_client_active(a->llm) + c->n + (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") ? 1 : 0) >
+	    a->cfg->llm_max_concurrent) {
 		http_req_add_header(r, "Retry-After", "1");
 		http_reply_error(r, ERR_OVERLOADED, NULL, json_pack("{s:i}", "max_concurrent", (int)a->cfg->llm_max_concurrent));
 		cand_free(c);

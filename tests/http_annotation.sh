@@ -37,8 +37,8 @@ cand '{"n": 11}'
 eq "n over 10: 422" "$STATUS $(jb .error.details.field)" "422 n"
 cand '{"strategies": ["redditor"], "n": 2}'
 eq "strategies and n together: 422" "$STATUS" 422
-cand '{"annotator": "llm"}'
-eq "annotator llm: 422 (corpus or none)" "$STATUS $(jb .error.details.field)" "422 annotator"
+cand '{"annotator": "model"}'
+eq "unknown annotator: 422" "$STATUS $(jb .error.details.field)" "422 annotator"
 req POST /candidates -H 'Content-Type: application/json' --data-binary '{"message": "x", "culture": "klingon"}'
 eq "unknown culture: 422" "$STATUS $(jb .error.details.field)" "422 culture"
 ok "validation errors never echo the message" bash -c '! grep -q "$1" "$2"' _ "$MARK" "$T/body"
@@ -79,6 +79,21 @@ fake_script '{"content": "A reply."}'
 cand '{"strategy": "cga", "n": 2}' two
 eq "n=2 of one strategy: 201, two guided_annotation candidates" "$STATUS $(jb '[.candidates[].strategy] | join(",")')" "201 guided_annotation,guided_annotation"
 ITEM2=$(jb .id); TOKEN2=$(jb .storage.deletion_token); D1=$(jb '.candidates[0].id'); D2=$(jb '.candidates[1].id')
+
+# the model's annotations, one call before the candidates, shared by them
+fake_script "$(jq -cn '{content: "A reply.", json_content: ({emotional_distress: [{phrase: "I feel so alone", intensity: "moderate"}], cultural_signals: []} | tojson)}')"
+fake_clear
+cand '{"strategies": ["guided_annotation", "annotation_without_profile"], "annotator": "llm"}' llm
+eq "annotator llm: 201, the model's annotations" "$STATUS $(jb '[.annotator, .annotations.emotional_distress[0].source, .annotations.emotional_distress[0].phrase] | join(",")')" "201 llm,llm,I feel so alone"
+eq "annotator llm: one annotator call and two candidates" "$(fake_requests | jq -c '[.[] | (.response_format.type // "text")] | sort')" '["json_object","text","text"]'
+eq "both prompts show the shared annotation (with its intensity)" "$(fake_requests | jq '[.[] | select(.response_format == null) | .messages[1].content | contains("moderate")] | all')" true
+LLMITEM=$(jb .id); LLMTOKEN=$(jb .storage.deletion_token)
+fake_script '{"content": "A reply.", "json_mode": "garbage"}'
+cand '{"n": 2, "annotator": "auto"}' llmbad
+eq "annotator auto, the model's answer unusable: the corpus's, and why" "$STATUS $(jb .annotator) $(jb '.annotator_fallback | length > 0')" "201 corpus true"
+req DELETE "/items/$LLMITEM" -H "X-Deletion-Token: $LLMTOKEN"
+eq "(erased)" "$STATUS" 204
+fake_script '{"content": "A reply."}'
 
 # a failing backend: nothing stored
 before=$(rows annotation_items)
