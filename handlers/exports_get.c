@@ -93,7 +93,6 @@ static bool open_stream(export_job *j)
 
 static void on_page(void *ud, const PGresult *res, store_status st, const char *sqlstate)
 {
-	(void)sqlstate;
 	export_job *j = ud;
 	j->querying = false;
 	if (j->closed) {
@@ -104,7 +103,10 @@ static void on_page(void *ud, const PGresult *res, store_status st, const char *
 		if (!j->st) {
 			http_req *r = j->r;
 			job_free(j);
-			http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
+			if (sqlstate && strncmp(sqlstate, "22", 2) == 0) /* data exception: since is no time */
+				annotation_invalid(r, "since", "must be an ISO 8601 date or time, e.g. 2026-11-30 or 2026-11-30T10:00:00Z");
+			else
+				http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
 		} else {
 			end_stream(j, true);
 		}

@@ -168,6 +168,8 @@ export_to "$T/x" "format=xml"
 eq "unknown format: 422" "$STATUS" 422
 export_to "$T/x" "format=jsonl&since=yesterday"
 eq "bad since: 422" "$STATUS" 422
+export_to "$T/x" "format=jsonl&since=2026-13-45"
+eq "a date that does not exist: 422" "$STATUS $(jq -r .error.details.field "$T/x")" "422 since"
 export_to "$T/x" ""
 eq "no format: 422" "$STATUS" 422
 
