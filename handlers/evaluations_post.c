@@ -130,18 +130,19 @@ static void on_judged(void *ud, fanout *f)
 						      js.has_weighted ? json_real(js.probability) : json_null(),
 						      "answer_length", (json_int_t)js.answer_length));
 	}
-	fanout_free(e->fan);
-	e->fan = NULL;
-	if (failed == e->n) {
+	if (failed == e->n) { /* first_bad points into the fan-out: use it before freeing */
 		http_req *r = e->r;
+		bool timeout = first_bad->outcome == LLM_TIMEOUT;
 		json_t *d = json_pack("{s:i,s:s}", "upstream_status", (int)first_bad->http_status, "reason",
-				      first_bad->outcome == LLM_TIMEOUT ? "timeout" : "backend_failed");
+				      timeout ? "timeout" : "backend_failed");
 		json_decref(scores), json_decref(missing), json_decref(rows);
-		eval_free(e);
-		http_reply_error(r, first_bad->outcome == LLM_TIMEOUT ? ERR_BACKEND_TIMEOUT : ERR_BACKEND_FAILED,
+		eval_free(e); /* frees the fan-out */
+		http_reply_error(r, timeout ? ERR_BACKEND_TIMEOUT : ERR_BACKEND_FAILED,
 				 "The judge's backend failed for every metric.", d);
 		return;
 	}
+	fanout_free(e->fan);
+	e->fan = NULL;
 	judge_aggregates ag, agw;
 	judge_aggregate(plain, &ag);
 	judge_aggregate(weighted, &agw);

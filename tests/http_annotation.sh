@@ -300,4 +300,6 @@ JUDGE_BASE_URL=http://127.0.0.1:9 LLM_RETRIES=0 serve_up
 req POST /evaluations -H 'Content-Type: application/json' --data-binary "$judge_pair"
 eq "an unreachable judge backend (the generation backend is up): 502" "$STATUS $(jb .error.code)" "502 backend_failed"
 serve_stop
+eq "clean exit" "$SERVER_RC" 0
+ok "no sanitizer report" bash -c '! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$1"' _ "$SERVER_LOG"
 finish
