@@ -1,4 +1,4 @@
--- 0008: the annotation workflow. An item is one message with candidate
+-- 0009: the annotation workflow. An item is one message with candidate
 -- replies (one per strategy, or several of one strategy) made for human
 -- rating; raters score candidates on the seven metrics of the method
 -- (1 to 5), rank an item's candidates, and the judge model scores them too.
