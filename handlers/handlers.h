@@ -15,5 +15,21 @@ void handler_records_get(http_req *r);
 void handler_chat_completions_post(http_req *r);
 void handler_models_get(http_req *r);
 void handler_metrics_get(http_req *r);
+/* the annotation workflow */
+void handler_candidates_post(http_req *r);
+void handler_items_get(http_req *r);
+void handler_item_get(http_req *r);
+void handler_item_delete(http_req *r);
+void handler_ratings_post(http_req *r);
+void handler_preferences_post(http_req *r);
+void handler_stats_get(http_req *r);
+void handler_evaluations_post(http_req *r);
+void handler_exports_get(http_req *r);
+void handler_exports_label_studio_config_get(http_req *r);
+void handler_exports_argilla_settings_get(http_req *r);
+void handler_imports_label_studio_post(http_req *r);
+void handler_label_studio_health_get(http_req *r);
+void handler_label_studio_setup_post(http_req *r);
+void handler_label_studio_predict_post(http_req *r);
 
 #endif

@@ -50,6 +50,9 @@ typedef struct config {
 	char *moderation_url;        /* MODERATION_URL: base of an OpenAI-compatible moderation API */
 	char *moderation_api_key;    /* MODERATION_API_KEY (may be NULL) */
 	char *moderation_model;      /* MODERATION_MODEL */
+	char *judge_base_url;        /* JUDGE_BASE_URL: the judge's backend ("" = LLM_BASE_URL) */
+	char *judge_model;           /* JUDGE_MODEL ("" = LLM_MODEL) */
+	char *judge_api_key;         /* JUDGE_API_KEY ("" = none, or LLM_API_KEY with the default backend) */
 	double moderation_intent_threshold;       /* self-harm/intent score: high */
 	double moderation_instructions_threshold; /* self-harm/instructions score: high */
 	double moderation_self_harm_threshold;    /* self-harm score: moderate */

@@ -22,6 +22,7 @@ static const err_info registry[ERR__COUNT] = {
 	[ERR_OVERLOADED] = {"overloaded", 503, "Too many replies are being written right now; retry shortly."},
 	[ERR_TOO_MANY_CONNECTIONS] = {"too_many_connections", 429, "Too many open connections from this address."},
 	[ERR_REQUEST_TIMEOUT] = {"request_timeout", 408, "The request took too long to arrive."},
+	[ERR_STORAGE_DISABLED] = {"storage_disabled", 409, "Storing is off (STORE_MESSAGES): this operation keeps what it makes for rating."},
 };
 
 const err_info *err_lookup(err_code code)

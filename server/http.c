@@ -794,6 +794,12 @@ void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void
 	st->ud = ud;
 }
 
+void http_stream_add_header(http_stream *st, const char *name, const char *value)
+{
+	if (st->r && st->r->response)
+		MHD_add_response_header(st->r->response, name, value);
+}
+
 int http_stream_write(http_stream *st, const char *data, size_t len)
 {
 	if (st->closed || st->ended)

@@ -96,6 +96,8 @@ void http_reply_buffer(http_req *r, unsigned status, const char *content_type, c
 typedef struct http_stream http_stream;
 http_stream *http_reply_stream(http_req *r, unsigned status, const char *content_type, size_t low_water);
 void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void (*on_close)(void *ud), void *ud);
+/* Adds a header to the stream's response (before its first write). */
+void http_stream_add_header(http_stream *st, const char *name, const char *value);
 /* Returns 0, or -1 when the stream is over or memory ran out. */
 int http_stream_write(http_stream *st, const char *data, size_t len);
 size_t http_stream_buffered(const http_stream *st);

@@ -20,6 +20,22 @@ const route routes[] = {
 	{"GET", "/metrics", handler_metrics_get, NULL},
 	{"GET", "/", handler_ui_get, NULL},
 	{"GET", "/ui/{file}", handler_ui_get, NULL},
+	/* the annotation workflow */
+	{"POST", "/candidates", handler_candidates_post, "annotate"},
+	{"GET", "/items", handler_items_get, "annotate"},
+	{"GET", "/items/{id}", handler_item_get, "annotate"},
+	{"DELETE", "/items/{id}", handler_item_delete, "annotate"},
+	{"POST", "/candidates/{id}/ratings", handler_ratings_post, "annotate"},
+	{"POST", "/items/{id}/preferences", handler_preferences_post, "annotate"},
+	{"GET", "/stats", handler_stats_get, "annotate"},
+	{"POST", "/evaluations", handler_evaluations_post, "annotate"},
+	{"GET", "/exports", handler_exports_get, "annotate"},
+	{"GET", "/exports/label-studio/config", handler_exports_label_studio_config_get, "annotate"},
+	{"GET", "/exports/argilla/settings", handler_exports_argilla_settings_get, "annotate"},
+	{"POST", "/imports/label-studio", handler_imports_label_studio_post, "annotate"},
+	{"GET", "/label-studio/health", handler_label_studio_health_get, "annotate"},
+	{"POST", "/label-studio/setup", handler_label_studio_setup_post, "annotate"},
+	{"POST", "/label-studio/predict", handler_label_studio_predict_post, "annotate"},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
 _Static_assert(sizeof routes / sizeof routes[0] <= ROUTES_MAX, "ROUTES_MAX is too small for the table");

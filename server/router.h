@@ -21,7 +21,7 @@ typedef struct route {
 } route;
 
 /* The table's size at most (fixed arrays of the metrics are this long). */
-#define ROUTES_MAX 16
+#define ROUTES_MAX 32
 
 extern const route routes[];
 extern const size_t routes_count;

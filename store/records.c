@@ -21,9 +21,12 @@ const store_stmt store_stmt_record_delete = {
 	"DELETE FROM support_records WHERE id = $1::uuid AND token_sha256 = decode($2, 'hex')",
 };
 
+/* Annotation items (with their candidates, ratings and scores, by
+ * cascade) go by the same period; the count is of support records. */
 const store_stmt store_stmt_records_purge = {
 	"records_purge",
-	"DELETE FROM support_records WHERE created_at < now() - $1::float8 * interval '1 day'",
+	"WITH items AS (DELETE FROM annotation_items WHERE created_at < now() - $1::float8 * interval '1 day')"
+	" DELETE FROM support_records WHERE created_at < now() - $1::float8 * interval '1 day'",
 };
 
 /* Newest first; $2 continues after a record (keyset pagination). */

@@ -16,6 +16,11 @@
  *       "unsafe\nS11" when it holds LG-UNSAFE-S11, "unsafe\nS1" for
  *       LG-UNSAFE-S1, "I am not sure." for LG-GARBAGE, after 5 s for
  *       LG-SLOW, else "safe".
+ *       A judging prompt (a user turn with a line "Metric: <Title> (1-5)")
+ *       gets the script's judge_answers[<Title>] when set (else content);
+ *       with "logprobs": true and judge_top_logprobs[<Title>] set (an
+ *       array of {"token", "logprob"}), choices[0].logprobs.content holds
+ *       one entry for the answer's first character with those top_logprobs.
  *   POST /v1/moderations, POST /moderations
  *       an OpenAI moderation answer for {"model", "input"} (recorded with
  *       "_endpoint": "moderations"), chosen by markers in the input:
@@ -93,6 +98,8 @@ struct script {
 	long break_after;	/* after that many pieces close the connection (no final
 				 * chunk, no [DONE]); -1: never */
 	unsigned moderation_delay_ms;	/* every moderation answer after this long */
+	json_t *judge_answers;		/* {"Empathy": "4", ...}: judging prompts' answers */
+	json_t *judge_top_logprobs;	/* {"Empathy": [{"token", "logprob"}], ...} */
 };
 
 enum req_state {
@@ -204,6 +211,8 @@ static void script_free(struct script *s)
 	free(s->content);
 	free(s->json_content);
 	json_decref(s->pieces);
+	json_decref(s->judge_answers);
+	json_decref(s->judge_top_logprobs);
 	memset(s, 0, sizeof *s);
 }
 
@@ -222,6 +231,8 @@ static void script_default(struct script *s)
 	s->stall_after = -1;
 	s->break_after = -1;
 	s->moderation_delay_ms = 0;
+	s->judge_answers = NULL;
+	s->judge_top_logprobs = NULL;
 }
 
 /* ---- heap of due times (mu held) ---- */
@@ -921,6 +932,25 @@ static enum MHD_Result moderation(struct MHD_Connection *c, struct req *r)
 	return answer_after(c, r, status, resp, delay_ms);
 }
 
+/* The metric title of a judging prompt ("Metric: Empathy (1-5): ..."), in
+ * out, or false. */
+static bool judge_metric(json_t *request, char *out, size_t len)
+{
+	json_t *m, *messages = json_object_get(request, "messages");
+	size_t i;
+	json_array_foreach(messages, i, m) {
+		const char *c = json_string_value(json_object_get(m, "content"));
+		const char *p = c ? strstr(c, "\nMetric: ") : NULL;
+		const char *e = p ? strstr(p, " (1-5)") : NULL;
+		if (p && e && (size_t)(e - p - 9) < len) {
+			memcpy(out, p + 9, (size_t)(e - p - 9));
+			out[e - p - 9] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
 static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 {
 	atomic_fetch_add(&total_requests, 1);
@@ -949,6 +979,19 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	json_t *pieces = js ? NULL : json_incref(scr.pieces);
 	unsigned interval_ms = scr.piece_interval_ms;
 	long stall_after = scr.stall_after, break_after = scr.break_after;
+	char metric[64];
+	json_t *top = NULL;
+	if (judge_metric(request, metric, sizeof metric)) {
+		const char *a = json_string_value(json_object_get(scr.judge_answers, metric));
+		if (a) {
+			free(content);
+			content = xstrdup(a);
+			json_decref(pieces);
+			pieces = NULL;
+		}
+		if (json_is_true(json_object_get(request, "logprobs")))
+			top = json_incref(json_object_get(scr.judge_top_logprobs, metric));
+	}
 	pthread_mutex_unlock(&mu);
 	const char *guard = llama_guard_answer(request, &delay_ms);
 	if (guard) {
@@ -968,7 +1011,14 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 		} else {
 			size_t len;
 			char *text = answer_text(pieces, content, &len, NULL, NULL);
-			resp = json_response(completion(request, text, len));
+			json_t *done = completion(request, text, len);
+			if (top && len > 0) {
+				json_t *lp = json_pack("{s:[{s:s%,s:O,s:O}]}", "content", "token", text, (size_t)1,
+						       "logprob", json_object_get(json_array_get(top, 0), "logprob"),
+						       "top_logprobs", top);
+				json_object_set_new(json_array_get(json_object_get(done, "choices"), 0), "logprobs", lp);
+			}
+			resp = json_response(done);
 			free(text);
 		}
 		break;
@@ -989,6 +1039,7 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	free(retry_after);
 	free(content);
 	json_decref(pieces);
+	json_decref(top);
 	json_decref(request);
 
 	if (mode == MODE_HANG || r->s) {
@@ -1124,6 +1175,12 @@ static const char *parse_script(json_t *body, struct script *s)
 					return "pieces must be an array of strings or null";
 			}
 			s->pieces = json_incref(v);
+		} else if (strcmp(key, "judge_answers") == 0 || strcmp(key, "judge_top_logprobs") == 0) {
+			json_t **field = key[6] == 'a' ? &s->judge_answers : &s->judge_top_logprobs;
+			if (!json_is_object(v) && !json_is_null(v))
+				return "judge_answers and judge_top_logprobs must be objects or null";
+			json_decref(*field);
+			*field = json_is_null(v) ? NULL : json_incref(v);
 		} else if (strcmp(key, "moderation_delay_ms") == 0) {
 			if (!parse_uint(v, 3600000, &s->moderation_delay_ms))
 				return "moderation_delay_ms must be an integer 0..3600000";

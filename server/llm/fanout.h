@@ -1,51 +1,61 @@
-/* Runs N backend calls at once on the loop and calls back once, when all
- * have ended or, by policy, when the first one failed (the rest are then
- * cancelled). For the pipeline's fan-outs: several candidates, judge
- * metrics, a reply and its check. Threading: loop thread only. */
-#ifndef CC_LLM_FANOUT_H
-#define CC_LLM_FANOUT_H
+/* A fan-out of backend calls: N calls run at once on the loop and one
+ * callback reports when all have ended, or, with FANOUT_FAIL_FAST, as soon
+ * as one has failed (the others are then cancelled). Used for candidate
+ * replies (one call per candidate) and the judge (one call per metric).
+ * Threading: loop thread only. */
+#ifndef CC_FANOUT_H
+#define CC_FANOUT_H
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "server/llm/llm.h"
 
-typedef struct fanout fanout;
-
 typedef enum fanout_policy {
-	FANOUT_WAIT_ALL,  /* call back when every call has ended, whatever its outcome */
-	FANOUT_FAIL_FAST, /* call back at the first outcome other than LLM_OK; cancel the rest */
+	FANOUT_WAIT_ALL,  /* every call ends (ok or not) before the callback */
+	FANOUT_FAIL_FAST, /* the first failure ends the fan-out */
 } fanout_policy;
 
-/* One call: texts copied when it starts; opts NULL for the configured
- * settings. */
-typedef struct fanout_call {
-	const char *system, *user;
-	bool json_mode;
-	const llm_opts *opts;
-} fanout_call;
+/* One call's outcome, copied out of llm_result (valid until fanout_free). */
+typedef struct fanout_result {
+	bool started;          /* the call could be started */
+	bool done;             /* it ended (a cancelled call is done, outcome LLM_CANCELLED) */
+	llm_outcome outcome;
+	long http_status;
+	char *content;         /* LLM_OK: the text (raw calls: the body), else NULL */
+	char *model;
+	const char *reason;    /* static text from llm.c, or NULL */
+	long prompt_tokens, completion_tokens;
+	double ms;
+	unsigned attempts, backend;
+} fanout_result;
 
-/* Once per fan-out: results[i] for calls[i] (a call cancelled by the
- * policy has LLM_CANCELLED); failed: some outcome is not LLM_OK. The
- * results and their strings are valid during the call only. */
-typedef void (*fanout_cb)(void *ud, const llm_result *results, size_t n, bool failed);
+typedef struct fanout fanout;
 
-/* Starts every call. Returns the fan-out, or NULL when one could not be
- * started (the others are cancelled and cb is never called). */
-fanout *fanout_start(llm_client *c, const fanout_call *calls, size_t n, fanout_policy policy, fanout_cb cb,
-		     void *ud);
+/* Runs once: all calls ended (WAIT_ALL) or the first failed (FAIL_FAST).
+ * The fan-out stays valid until the owner frees it (within or after the
+ * callback). */
+typedef void (*fanout_cb)(void *ud, fanout *f);
 
-/* Abandons the fan-out (its client left): every call still running is
- * cancelled and cb is never called. NULL is fine. */
-void fanout_cancel(fanout *f);
+/* A fan-out of n slots (1..64). Returns NULL when out of memory. */
+fanout *fanout_new(llm_client *c, size_t n, fanout_policy policy, fanout_cb cb, void *ud);
 
-/* What the fan-out starts calls with: llm_start_ex on a client, or, in
- * tests, anything that calls h->on_done exactly once later. */
-typedef struct fanout_backend {
-	void *(*start)(void *ctx, const fanout_call *call, const llm_handlers *h, void *ud);
-	void (*cancel)(void *call);
-	void *ctx;
-} fanout_backend;
-fanout *fanout_start_on(const fanout_backend *b, const fanout_call *calls, size_t n, fanout_policy policy,
-			fanout_cb cb, void *ud);
+/* Prepares slot i: a chat call (system may be ""), with per-call options
+ * (o may be NULL; everything is copied, the assistant turn is not used). */
+int fanout_set(fanout *f, size_t i, const char *system, const char *user, const llm_opts *o);
+
+/* Starts every prepared slot. Returns 0 and calls cb exactly once later,
+ * or -1 when nothing could be started (cb is then never called; with
+ * FAIL_FAST, when any slot could not be started). */
+int fanout_start(fanout *f);
+
+size_t fanout_count(const fanout *f);
+const fanout_result *fanout_result_at(const fanout *f, size_t i);
+/* The first failed slot's index, or -1 when every call succeeded. */
+long fanout_first_failure(const fanout *f);
+/* The longest single call, ms (the fan-out's own duration is about this). */
+double fanout_max_ms(const fanout *f);
+
+/* Cancels calls still running (no callback after this) and frees. NULL ok. */
+void fanout_free(fanout *f);
 
 #endif

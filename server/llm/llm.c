@@ -643,7 +643,11 @@ static void attempt_start(llm_call *call)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, call->stream ? NULL : "");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Wait for a connection that may multiplex only where HTTP/2 can be
+	 * negotiated (TLS): over plain HTTP/1.1, concurrent calls to a host
+	 * would otherwise queue behind the first one's whole reply. */
+	if (strncmp(call->raw ? call->raw_url : b->url, "https:", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "culturecare/0.1");
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);

@@ -14,29 +14,43 @@
 /* The corpus annotator's annotations (server/support/corpus_annotator.h) as the
  * two JSON lists: each phrase as it is in the message; a signal with the
  * corpus phrase it matched. */
-static void corpus_json(const support_run *s, json_t **distress, json_t **signals)
+static void corpus_lists(const lexicon *lex, const lexicon_culture *c, const lexicon_result *match,
+			 const char *message, size_t len, json_t **distress, json_t **signals)
 {
 	*distress = json_array();
 	*signals = json_array();
 	corpus_annotation ca;
-	if (corpus_annotate(s->lex, s->culture, s->in.message, s->in.message_len, &s->match, &ca) < 0)
+	if (corpus_annotate(lex, c, message, len, match, &ca) < 0)
 		return;
 	for (size_t i = 0; i < ca.ndistress; i++) {
 		const corpus_span *d = &ca.distress[i];
-		json_t *span = json_stringn(s->in.message + d->off, d->len);
+		json_t *span = json_stringn(message + d->off, d->len);
 		if (span)
 			json_array_append_new(*distress, json_pack("{s:o,s:s,s:s}", "phrase", span, "intensity", d->label,
 								   "source", "corpus"));
 	}
 	for (size_t i = 0; i < ca.nsignals; i++) {
 		const corpus_span *m = &ca.signals[i];
-		json_t *span = json_stringn(s->in.message + m->off, m->len);
+		json_t *span = json_stringn(message + m->off, m->len);
 		if (span)
 			json_array_append_new(*signals, json_pack("{s:o,s:s?,s:s,s:{s:s,s:f,s:s}}", "phrase", span, "type",
 								  m->label, "source", "corpus", "match", "phrase",
 								  m->phrase, "similarity", m->similarity, "side", m->side));
 	}
 	corpus_annotation_clear(&ca);
+}
+
+static void corpus_json(const support_run *s, json_t **distress, json_t **signals)
+{
+	corpus_lists(s->lex, s->culture, &s->match, s->in.message, s->in.message_len, distress, signals);
+}
+
+json_t *support_corpus_annotations(lexicon *lex, const lexicon_culture *c, const lexicon_result *match,
+				   const char *message, size_t len)
+{
+	json_t *distress, *signals;
+	corpus_lists(lex, c, match, message, len, &distress, &signals);
+	return json_pack("{s:o,s:o}", "emotional_distress", distress, "cultural_signals", signals);
 }
 
 static json_t *with_source(json_t *list, const char *source)

@@ -37,6 +37,11 @@ static prompt_annotation *to_prompt(json_t *list, const char *label_key, size_t 
 	"solution or as understandable; do not minimise what they feel; do not diagnose; do not claim to be " \
 	"a human."
 
+const char *support_risk_instructions(risk_level level)
+{
+	return level == RISK_MODERATE ? SAFE_MESSAGING : level == RISK_LOW ? CHECK_IN : NULL;
+}
+
 int stage_prompt(support_run *s)
 {
 	size_t nd = 0, ns = 0, nh = 0;
@@ -68,9 +73,7 @@ int stage_prompt(support_run *s)
 		.nhints = nh,
 		/* No role-play for a writer who may be at risk. */
 		.no_role = s->risk.level >= RISK_MODERATE,
-		.extra_system = s->risk.level == RISK_MODERATE ? SAFE_MESSAGING
-				: s->risk.level == RISK_LOW    ? CHECK_IN
-							       : NULL,
+		.extra_system = support_risk_instructions(s->risk.level),
 	};
 	prompt_clear(&s->prompt); /* built again when the classifier raised the level */
 	int rc = prompt_build(&pin, &s->prompt);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 #include "server/http.h"
+#include "server/safety/risk.h"
+#include "server/support/lexicon.h"
 #include "server/support/prompt.h"
 
 enum support_annotator { ANN_AUTO, ANN_LLM, ANN_CORPUS, ANN_NONE };
@@ -60,5 +62,13 @@ bool json_content_type(const char *content_type);
 
 /* Runs the pipeline; always answers the request. Takes in->body. */
 void support_start(http_req *r, support_input *in);
+
+/* For other pipelines over the same stages (candidates): the corpus's
+ * annotations of a message from its match, {"emotional_distress",
+ * "cultural_signals"} (a new reference); and the system prompt's addition
+ * for a risk level (NULL for none). */
+json_t *support_corpus_annotations(lexicon *lex, const lexicon_culture *c, const lexicon_result *match,
+				   const char *message, size_t len);
+const char *support_risk_instructions(risk_level level);
 
 #endif

@@ -1,0 +1,110 @@
+/* POST /candidates/{id}/ratings: a rater's scores of a candidate on the
+ * seven metrics of the method, each 1-5, any subset (at least one):
+ * {"rater", "scores": {"empathy": 4, ...}, "comment"?}. One rating per
+ * rater and candidate: a second replaces the first whole (201 created,
+ * 200 replaced). 422 for an unknown metric or a value off the scale. */
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/annotation.h"
+#include "handlers/handlers.h"
+#include "server/app.h"
+#include "server/support/judge.h"
+#include "server/json_fields.h"
+#include "server/unicode.h"
+#include "server/util.h"
+#include "store/annotation.h"
+
+#define MAX_COMMENT_CHARS 4000
+
+static void on_upserted(void *ud, json_t *res, store_status st)
+{
+	http_req *r = ud;
+	if (st != STORE_OK) {
+		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
+		return;
+	}
+	if (!json_is_true(json_object_get(res, "found"))) {
+		http_reply_error(r, ERR_NOT_FOUND, "No stored candidate has this id.", NULL);
+		return;
+	}
+	json_t *out = json_pack("{s:s,s:O,s:O,s:O}", "candidate_id", http_req_param(r, 0), "created",
+				json_object_get(res, "created"), "created_at", json_object_get(res, "created_at"),
+				"updated_at", json_object_get(res, "updated_at"));
+	http_reply_json(r, json_is_true(json_object_get(res, "created")) ? 201 : 200, out);
+}
+
+void handler_ratings_post(http_req *r)
+{
+	app *a = http_req_app(r);
+	const char *id = http_req_param(r, 0);
+	json_t *body = annotation_body(r);
+	if (!body)
+		return;
+	json_t *rater = NULL, *scores = NULL, *comment = NULL;
+	const json_field fields[] = {
+		{"rater", JF_STRING, true, &rater},
+		{"scores", JF_OBJECT, true, &scores},
+		{"comment", JF_STRING, false, &comment},
+	};
+	const char *field, *reason;
+	if (!json_is_object(body)) {
+		annotation_invalid(r, "(body)", "must be a JSON object");
+		goto out;
+	}
+	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
+		annotation_invalid(r, field, reason);
+		goto out;
+	}
+	if (!annotation_rater_ok(json_string_value(rater))) {
+		annotation_invalid(r, "rater", "must have 1 to 200 characters and no control characters");
+		goto out;
+	}
+	if (comment && utf8_length(json_string_value(comment), json_string_length(comment)) > MAX_COMMENT_CHARS) {
+		annotation_invalid(r, "comment", "must have at most 4000 characters");
+		goto out;
+	}
+	char digits[JUDGE_METRICS][2];
+	const char *vals[JUDGE_METRICS] = {0};
+	const char *key;
+	json_t *v;
+	json_object_foreach(scores, key, v)
+	{
+		int m = judge_metric_parse(key);
+		char f[96];
+		snprintf(f, sizeof f, "scores.%.64s", key);
+		if (m < 0) {
+			json_t *allowed = json_array();
+			for (int i = 0; i < JUDGE_METRICS; i++)
+				json_array_append_new(allowed, json_string(judge_metric_names[i]));
+			http_reply_error(r, ERR_INVALID_FIELD, NULL,
+					 json_pack("{s:s,s:s,s:o}", "field", f, "reason", "unknown metric", "allowed", allowed));
+			goto out;
+		}
+		if (json_is_null(v))
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5) {
+			annotation_invalid(r, f, "must be an integer from 1 to 5");
+			goto out;
+		}
+		digits[m][0] = (char)('0' + json_integer_value(v));
+		digits[m][1] = '\0';
+		vals[m] = digits[m];
+	}
+	bool any = false;
+	for (int i = 0; i < JUDGE_METRICS; i++)
+		any = any || vals[i];
+	if (!any) {
+		annotation_invalid(r, "scores", "must score at least one metric");
+		goto out;
+	}
+	if (!uuid_valid(id)) {
+		http_reply_error(r, ERR_NOT_FOUND, "No stored candidate has this id.", NULL);
+		goto out;
+	}
+	if (store_rating_upsert(a->pool, id, json_string_value(rater), vals, comment ? json_string_value(comment) : NULL,
+				on_upserted, r) < 0)
+		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
+out:
+	json_decref(body);
+}
