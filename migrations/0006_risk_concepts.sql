@@ -881,7 +881,10 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('en', 'passive_ideation', 'wouldnt care if * bus', NULL),
     ('en', 'passive_ideation', 'wouldnt mind if i died', NULL),
     ('en', 'passive_ideation', 'wouldnt mind not waking', NULL),
-    ('en', 'passive_ideation', 'wouldnt care if i died', NULL);
+    ('en', 'passive_ideation', 'wouldnt care if i died', NULL),
+    ('en', 'active_ideation', 'walk* into the sea', NULL),
+    ('en', 'active_ideation', 'walk* into the ocean', NULL),
+    ('en', 'active_ideation', 'swerv* into', NULL);
 
 -- German.
 INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
@@ -2128,7 +2131,15 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('de', 'active_ideation', 'in den gegenverkehr lenken', NULL),
     ('de', 'finality', 'lebensversicherung geht an', NULL),
     ('de', 'finality', 'begünstigte der lebensversicherung', NULL),
-    ('de', 'active_ideation', 'in den fluss springen', NULL);
+    ('de', 'active_ideation', 'in den fluss springen', NULL),
+    ('de', 'finality', 'katze zu * gebracht', NULL),
+    ('de', 'finality', 'hund zu * gebracht', NULL),
+    ('de', 'finality', 'katze * weggebracht', NULL),
+    ('de', 'finality', 'hund * weggebracht', NULL),
+    ('de', 'passive_ideation', 'ohne mich wäre es * leichter', NULL),
+    ('de', 'passive_ideation', 'ohne mich * leichter', NULL),
+    ('de', 'active_ideation', 'gegen einen baum * fahren', NULL),
+    ('de', 'active_ideation', 'gegen einen baum zu fahren', NULL);
 
 -- Chinese.
 INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
