@@ -3,6 +3,9 @@
 #include "store/annotation.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "store/call.h"
 
 #define ISO(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
@@ -184,10 +187,16 @@ int store_item_get(store_pool *p, const char *id, store_json_cb cb, void *ud)
 	return store_json_query(p, &store_stmt_item_get, 1, v, cb, ud);
 }
 
-int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud)
+static void on_count(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	long n = st == STORE_OK ? atol(PQcmdTuples((PGresult *)res)) : 0;
+	((store_count_cb)c->cb)(c->ud, n, st, sqlstate);
+}
+
+int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud)
 {
 	const char *v[] = {id, token_sha256_hex};
-	return store_pool_query(p, &store_stmt_item_delete, 2, v, cb, ud);
+	return store_call_query(p, &store_stmt_item_delete, 2, v, on_count, (void (*)(void))cb, ud, NULL);
 }
 
 int store_rating_upsert(store_pool *p, const char *candidate_id, const char *rater, const char *const scores[7],
@@ -217,10 +226,10 @@ int store_candidate_for_judge(store_pool *p, const char *id, store_json_cb cb, v
 	return store_json_query(p, &store_stmt_candidate_for_judge, 1, v, cb, ud);
 }
 
-int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_cb cb, void *ud)
+int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_count_cb cb, void *ud)
 {
 	const char *v[] = {rows_json};
-	return store_pool_query(p, &store_stmt_judge_scores_upsert, 1, v, cb, ud);
+	return store_call_query(p, &store_stmt_judge_scores_upsert, 1, v, on_count, (void (*)(void))cb, ud, NULL);
 }
 
 int store_export_page(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *since,

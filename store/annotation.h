@@ -35,8 +35,8 @@ int store_items_list(store_pool *p, unsigned limit, const char *after_seq, const
 int store_item_get(store_pool *p, const char *id, store_json_cb cb, void *ud);
 
 /* Erases an item (and by cascade its candidates, ratings, preferences,
- * judge scores) given the deletion token hash; PQcmdTuples "1" or "0". */
-int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud);
+ * judge scores) given the deletion token hash (rows: 1 or 0). */
+int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud);
 
 /* Upserts a rater's rating of a candidate: scores[7] are "1".."5" or NULL
  * (not rated); comment may be NULL. Answers {"found": false} for an unknown
@@ -66,7 +66,7 @@ int store_candidate_for_judge(store_pool *p, const char *id, store_json_cb cb, v
 /* Upserts judge scores: rows is a JSON array of {candidate_id, metric,
  * judge_model, prompt_version, score, weighted, probability,
  * answer_length}. */
-int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_cb cb, void *ud);
+int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_count_cb cb, void *ud);
 
 /* One page of the export, newest first: rows (seq, item JSON with
  * candidates, their ratings and judge scores, and the item's
