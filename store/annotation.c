@@ -162,14 +162,21 @@ int store_judge_scores_latest(store_pool *p, const char *ids, store_json_cb cb, 
 	return store_json_query(p, &store_stmt_judge_scores_latest, 1, v, cb, ud);
 }
 
-int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_cb cb, void *ud)
+static void on_item_inserted(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	bool one = st == STORE_OK && PQntuples(res) == 1;
+	((store_item_insert_cb)c->cb)(c->ud, st, one ? PQgetvalue(res, 0, 0) : NULL, one ? PQgetvalue(res, 0, 1) : NULL,
+				      sqlstate);
+}
+
+int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_item_insert_cb cb, void *ud)
 {
 	char days[32];
 	snprintf(days, sizeof days, "%.9g", retention_days);
 	const char *v[] = {it->id,	 it->token_sha256_hex, it->culture,	     it->country,
 			   it->risk_level, it->annotator,       it->message,	     it->annotations_json,
 			   it->metadata_json, it->candidates_json, days};
-	return store_pool_query(p, &store_stmt_item_insert, 11, v, cb, ud);
+	return store_call_query(p, &store_stmt_item_insert, 11, v, on_item_inserted, (void (*)(void))cb, ud, NULL);
 }
 
 int store_items_list(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *strategy,

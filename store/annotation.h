@@ -16,13 +16,17 @@ extern const store_stmt store_stmt_item_insert, store_stmt_items_list, store_stm
 
 /* An item to store; strings NUL-terminated; country may be NULL;
  * candidates_json is a JSON array of {id, position, strategy,
- * response_mode, model, reply}. The result: one row (expires_at,
- * created_at), both UTC ISO 8601. */
+ * response_mode, model, reply}. */
 typedef struct store_item {
 	const char *id, *token_sha256_hex, *culture, *country, *risk_level, *annotator;
 	const char *message, *annotations_json, *metadata_json, *candidates_json;
 } store_item;
-int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_cb cb, void *ud);
+/* expires_at and created_at (UTC, ISO 8601): NULL unless st is STORE_OK
+ * and the statement answered its one row; sqlstate with STORE_FAILED,
+ * else NULL. */
+typedef void (*store_item_insert_cb)(void *ud, store_status st, const char *expires_at, const char *created_at,
+				     const char *sqlstate);
+int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_item_insert_cb cb, void *ud);
 
 /* Items newest first, at most limit + 1 (the extra one says a next page
  * exists), each {"seq", "item"}: a JSON array. after_seq (decimal, or
