@@ -239,13 +239,25 @@ int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_count_
 	return store_call_query(p, &store_stmt_judge_scores_upsert, 1, v, on_count, (void (*)(void))cb, ud, NULL);
 }
 
+static void on_export_rows(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	int n = st == STORE_OK ? PQntuples(res) : 0;
+	store_export_row *rows = st == STORE_OK ? calloc((size_t)n + 1, sizeof *rows) : NULL;
+	if (st == STORE_OK && !rows)
+		st = STORE_FAILED;
+	for (int i = 0; rows && i < n; i++)
+		rows[i] = (store_export_row){.seq = PQgetvalue(res, i, 0), .item = PQgetvalue(res, i, 1)};
+	((store_export_page_cb)c->cb)(c->ud, st, rows, rows ? (size_t)n : 0, sqlstate);
+	free(rows);
+}
+
 int store_export_page(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *since,
-		      store_cb cb, void *ud)
+		      store_export_page_cb cb, void *ud)
 {
 	char lim[16];
 	snprintf(lim, sizeof lim, "%u", limit);
 	const char *v[] = {lim, after_seq, culture, since};
-	return store_pool_query(p, &store_stmt_export_page, 4, v, cb, ud);
+	return store_call_query(p, &store_stmt_export_page, 4, v, on_export_rows, (void (*)(void))cb, ud, NULL);
 }
 
 int store_ratings_import(store_pool *p, const char *ratings_json, const char *prefs_json, store_json_cb cb, void *ud)

@@ -76,8 +76,16 @@ int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_count_
  * candidates, their ratings and judge scores, and the item's
  * preferences), at most limit. after_seq, culture and since (ISO 8601)
  * may be NULL. */
+typedef struct store_export_row {
+	const char *seq;  /* decimal, the cursor for after_seq */
+	const char *item; /* the item as JSON text */
+} store_export_row;
+/* rows is NULL and n 0 unless st is STORE_OK; sqlstate with STORE_FAILED,
+ * else NULL (a failure to allocate rows is STORE_FAILED without one). */
+typedef void (*store_export_page_cb)(void *ud, store_status st, const store_export_row *rows, size_t n,
+				     const char *sqlstate);
 int store_export_page(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *since,
-		      store_cb cb, void *ud);
+		      store_export_page_cb cb, void *ud);
 
 /* Upserts ratings and preferences read from an annotation tool's export:
  * ratings_json [{candidate_id, rater, empathy.., comment}], prefs_json
