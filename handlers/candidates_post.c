@@ -117,18 +117,18 @@ static void fail_backend(cand_req *c, const fanout_result *res)
 	http_reply_error(r, code, msg, d);
 }
 
-static void on_stored(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_stored(void *ud, store_status st, const char *expires_at, const char *created_at, const char *sqlstate)
 {
 	cand_req *c = ud;
 	http_req *r = c->r;
-	if (st != STORE_OK || PQntuples(res) != 1) {
+	if (st != STORE_OK || !expires_at || !created_at) {
 		log_json(LOG_ERROR, "candidates not stored",
 			 json_pack("{s:s,s:s?}", "request_id", http_req_id(r), "sqlstate", sqlstate));
 		cand_free(c);
 		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, "The candidates could not be stored; nothing was kept.", NULL);
 		return;
 	}
-	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:O,s:o}", "id", c->item_id, "created_at", PQgetvalue(res, 0, 1),
+	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:O,s:o}", "id", c->item_id, "created_at", created_at,
 				"culture", lexicon_culture_code(c->culture), "annotator", c->annotator, "annotations",
 				c->annotations, "metadata", c->metadata ? json_incref(c->metadata) : json_object(),
 				"candidates", c->candidates, "safety", safety_of(c, mode_of(c->risk.level)));
@@ -136,7 +136,7 @@ static void on_stored(void *ud, const PGresult *res, store_status st, const char
 		json_object_set_new(out, "annotator_fallback", json_string(c->annotator_fallback));
 	json_object_set_new(out, "storage",
 			    json_pack("{s:b,s:s,s:s,s:s}", "stored", true, "id", c->item_id, "deletion_token", c->token,
-				      "expires_at", PQgetvalue(res, 0, 0)));
+				      "expires_at", expires_at));
 	json_object_set_new(out, "timings_ms",
 			    json_pack("{s:f,s:f}", "backend", c->ms_backend, "total", (double)(now_ns() - c->t0) / 1e6));
 	http_req_log(r, "candidates", json_integer((json_int_t)c->n));

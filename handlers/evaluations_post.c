@@ -60,9 +60,9 @@ static void reply_and_free(eval_req *e, unsigned status)
 	http_reply_json(r, status, out);
 }
 
-static void on_scores_stored(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_scores_stored(void *ud, long rows, store_status st, const char *sqlstate)
 {
-	(void)res;
+	(void)rows;
 	(void)sqlstate;
 	eval_req *e = ud;
 	json_object_set_new(e->out, "stored", json_boolean(st == STORE_OK));

@@ -92,7 +92,7 @@ static bool open_stream(export_job *j)
 	return true;
 }
 
-static void on_page(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_page(void *ud, store_status st, const store_export_row *rows, size_t n, const char *sqlstate)
 {
 	export_job *j = ud;
 	j->querying = false;
@@ -119,25 +119,24 @@ static void on_page(void *ud, const PGresult *res, store_status st, const char *
 		http_reply_error(r, ERR_INTERNAL, NULL, NULL);
 		return;
 	}
-	int rows = PQntuples(res);
 	sbuf b = {0};
-	for (int i = 0; i < rows; i++) {
-		json_t *item = json_loads(PQgetvalue(res, i, 1), 0, NULL);
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_loads(rows[i].item, 0, NULL);
 		if (item && export_item(&j->o, item, j->items == 0, &b) > 0)
 			j->items++;
 		json_decref(item);
-		snprintf(j->after, sizeof j->after, "%s", PQgetvalue(res, i, 0));
+		snprintf(j->after, sizeof j->after, "%s", rows[i].seq);
 		j->has_after = true;
 	}
 	char *s = sb_take(&b);
-	if (!s && rows > 0) {
+	if (!s && n > 0) {
 		end_stream(j, true);
 		return;
 	}
 	if (s && *s)
 		http_stream_write(j->st, s, strlen(s));
 	free(s);
-	if (rows < EXPORT_PAGE) {
+	if (n < EXPORT_PAGE) {
 		end_stream(j, false);
 		return;
 	}
@@ -155,7 +154,7 @@ static void pump(export_job *j)
 	j->querying = true;
 	if (store_export_page(j->a->pool, EXPORT_PAGE, j->has_after ? j->after : NULL, j->has_culture ? j->culture : NULL,
 			      j->has_since ? j->since : NULL, on_page, j) < 0)
-		on_page(j, NULL, STORE_UNAVAILABLE, NULL);
+		on_page(j, STORE_UNAVAILABLE, NULL, 0, NULL);
 }
 
 /* since: an ISO 8601 date or time (checked loosely here; PostgreSQL parses). */

@@ -11,13 +11,13 @@
 #include "server/util.h"
 #include "store/annotation.h"
 
-static void on_deleted(void *ud, const PGresult *res, store_status st, const char *sqlstate)
+static void on_deleted(void *ud, long rows, store_status st, const char *sqlstate)
 {
 	(void)sqlstate;
 	http_req *r = ud;
 	if (st != STORE_OK)
 		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
-	else if (strcmp(PQcmdTuples((PGresult *)res), "1") != 0)
+	else if (rows != 1)
 		http_reply_error(r, ERR_NOT_FOUND, "No stored item has this id and deletion token.", NULL);
 	else
 		http_reply_static(r, 204, NULL, "", 0);

@@ -3,6 +3,9 @@
 #include "store/annotation.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "store/call.h"
 
 #define ISO(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
@@ -159,14 +162,21 @@ int store_judge_scores_latest(store_pool *p, const char *ids, store_json_cb cb, 
 	return store_json_query(p, &store_stmt_judge_scores_latest, 1, v, cb, ud);
 }
 
-int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_cb cb, void *ud)
+static void on_item_inserted(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	bool one = st == STORE_OK && PQntuples(res) == 1;
+	((store_item_insert_cb)c->cb)(c->ud, st, one ? PQgetvalue(res, 0, 0) : NULL, one ? PQgetvalue(res, 0, 1) : NULL,
+				      sqlstate);
+}
+
+int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_item_insert_cb cb, void *ud)
 {
 	char days[32];
 	snprintf(days, sizeof days, "%.9g", retention_days);
 	const char *v[] = {it->id,	 it->token_sha256_hex, it->culture,	     it->country,
 			   it->risk_level, it->annotator,       it->message,	     it->annotations_json,
 			   it->metadata_json, it->candidates_json, days};
-	return store_pool_query(p, &store_stmt_item_insert, 11, v, cb, ud);
+	return store_call_query(p, &store_stmt_item_insert, 11, v, on_item_inserted, (void (*)(void))cb, ud, NULL);
 }
 
 int store_items_list(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *strategy,
@@ -184,10 +194,16 @@ int store_item_get(store_pool *p, const char *id, store_json_cb cb, void *ud)
 	return store_json_query(p, &store_stmt_item_get, 1, v, cb, ud);
 }
 
-int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud)
+static void on_count(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	long n = st == STORE_OK ? atol(PQcmdTuples((PGresult *)res)) : 0;
+	((store_count_cb)c->cb)(c->ud, n, st, sqlstate);
+}
+
+int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud)
 {
 	const char *v[] = {id, token_sha256_hex};
-	return store_pool_query(p, &store_stmt_item_delete, 2, v, cb, ud);
+	return store_call_query(p, &store_stmt_item_delete, 2, v, on_count, (void (*)(void))cb, ud, NULL);
 }
 
 int store_rating_upsert(store_pool *p, const char *candidate_id, const char *rater, const char *const scores[7],
@@ -217,19 +233,31 @@ int store_candidate_for_judge(store_pool *p, const char *id, store_json_cb cb, v
 	return store_json_query(p, &store_stmt_candidate_for_judge, 1, v, cb, ud);
 }
 
-int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_cb cb, void *ud)
+int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_count_cb cb, void *ud)
 {
 	const char *v[] = {rows_json};
-	return store_pool_query(p, &store_stmt_judge_scores_upsert, 1, v, cb, ud);
+	return store_call_query(p, &store_stmt_judge_scores_upsert, 1, v, on_count, (void (*)(void))cb, ud, NULL);
+}
+
+static void on_export_rows(const store_call *c, const PGresult *res, store_status st, const char *sqlstate)
+{
+	int n = st == STORE_OK ? PQntuples(res) : 0;
+	store_export_row *rows = st == STORE_OK ? calloc((size_t)n + 1, sizeof *rows) : NULL;
+	if (st == STORE_OK && !rows)
+		st = STORE_FAILED;
+	for (int i = 0; rows && i < n; i++)
+		rows[i] = (store_export_row){.seq = PQgetvalue(res, i, 0), .item = PQgetvalue(res, i, 1)};
+	((store_export_page_cb)c->cb)(c->ud, st, rows, rows ? (size_t)n : 0, sqlstate);
+	free(rows);
 }
 
 int store_export_page(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *since,
-		      store_cb cb, void *ud)
+		      store_export_page_cb cb, void *ud)
 {
 	char lim[16];
 	snprintf(lim, sizeof lim, "%u", limit);
 	const char *v[] = {lim, after_seq, culture, since};
-	return store_pool_query(p, &store_stmt_export_page, 4, v, cb, ud);
+	return store_call_query(p, &store_stmt_export_page, 4, v, on_export_rows, (void (*)(void))cb, ud, NULL);
 }
 
 int store_ratings_import(store_pool *p, const char *ratings_json, const char *prefs_json, store_json_cb cb, void *ud)

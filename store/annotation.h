@@ -16,13 +16,17 @@ extern const store_stmt store_stmt_item_insert, store_stmt_items_list, store_stm
 
 /* An item to store; strings NUL-terminated; country may be NULL;
  * candidates_json is a JSON array of {id, position, strategy,
- * response_mode, model, reply}. The result: one row (expires_at,
- * created_at), both UTC ISO 8601. */
+ * response_mode, model, reply}. */
 typedef struct store_item {
 	const char *id, *token_sha256_hex, *culture, *country, *risk_level, *annotator;
 	const char *message, *annotations_json, *metadata_json, *candidates_json;
 } store_item;
-int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_cb cb, void *ud);
+/* expires_at and created_at (UTC, ISO 8601): NULL unless st is STORE_OK
+ * and the statement answered its one row; sqlstate with STORE_FAILED,
+ * else NULL. */
+typedef void (*store_item_insert_cb)(void *ud, store_status st, const char *expires_at, const char *created_at,
+				     const char *sqlstate);
+int store_item_insert(store_pool *p, const store_item *it, double retention_days, store_item_insert_cb cb, void *ud);
 
 /* Items newest first, at most limit + 1 (the extra one says a next page
  * exists), each {"seq", "item"}: a JSON array. after_seq (decimal, or
@@ -35,8 +39,8 @@ int store_items_list(store_pool *p, unsigned limit, const char *after_seq, const
 int store_item_get(store_pool *p, const char *id, store_json_cb cb, void *ud);
 
 /* Erases an item (and by cascade its candidates, ratings, preferences,
- * judge scores) given the deletion token hash; PQcmdTuples "1" or "0". */
-int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_cb cb, void *ud);
+ * judge scores) given the deletion token hash (rows: 1 or 0). */
+int store_item_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud);
 
 /* Upserts a rater's rating of a candidate: scores[7] are "1".."5" or NULL
  * (not rated); comment may be NULL. Answers {"found": false} for an unknown
@@ -66,14 +70,22 @@ int store_candidate_for_judge(store_pool *p, const char *id, store_json_cb cb, v
 /* Upserts judge scores: rows is a JSON array of {candidate_id, metric,
  * judge_model, prompt_version, score, weighted, probability,
  * answer_length}. */
-int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_cb cb, void *ud);
+int store_judge_scores_upsert(store_pool *p, const char *rows_json, store_count_cb cb, void *ud);
 
 /* One page of the export, newest first: rows (seq, item JSON with
  * candidates, their ratings and judge scores, and the item's
  * preferences), at most limit. after_seq, culture and since (ISO 8601)
  * may be NULL. */
+typedef struct store_export_row {
+	const char *seq;  /* decimal, the cursor for after_seq */
+	const char *item; /* the item as JSON text */
+} store_export_row;
+/* rows is NULL and n 0 unless st is STORE_OK; sqlstate with STORE_FAILED,
+ * else NULL (a failure to allocate rows is STORE_FAILED without one). */
+typedef void (*store_export_page_cb)(void *ud, store_status st, const store_export_row *rows, size_t n,
+				     const char *sqlstate);
 int store_export_page(store_pool *p, unsigned limit, const char *after_seq, const char *culture, const char *since,
-		      store_cb cb, void *ud);
+		      store_export_page_cb cb, void *ud);
 
 /* Upserts ratings and preferences read from an annotation tool's export:
  * ratings_json [{candidate_id, rater, empathy.., comment}], prefs_json
