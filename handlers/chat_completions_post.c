@@ -80,54 +80,66 @@ static bool meta_bool(json_t *meta, const char *key, bool dflt)
 	return strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
 }
 
+/* The field and reason when body is not a request this endpoint takes,
+ * else NULL. */
+static const char *shape_error(json_t *body, const char **field)
+{
+	json_t *model = json_object_get(body, "model"), *messages = json_object_get(body, "messages");
+	json_t *meta = json_object_get(body, "metadata"), *n = json_object_get(body, "n");
+	*field = "model";
+	if (!json_is_string(model))
+		return "model is required: culturecare/<culture> or culturecare/<culture>/<strategy>";
+	*field = "messages";
+	if (!json_is_array(messages) || json_array_size(messages) == 0)
+		return "messages must be a non-empty array";
+	*field = "metadata";
+	if (meta && !json_is_null(meta) && !json_is_object(meta))
+		return "metadata must be an object";
+	*field = "n";
+	if (n && !json_is_null(n) && !(json_is_integer(n) && json_integer_value(n) == 1))
+		return "only n = 1 is supported";
+	return NULL;
+}
+
+/* The culture and strategy ("" when none): the model name mn first, then
+ * metadata. */
+static void culture_and_strategy(const char *mn, json_t *meta, char culture[128], char strategy[64])
+{
+	if (strncmp(mn, MODEL_PREFIX, strlen(MODEL_PREFIX)) == 0) {
+		const char *c = mn + strlen(MODEL_PREFIX);
+		const char *slash = strchr(c, '/');
+		size_t cl = slash ? (size_t)(slash - c) : strlen(c);
+		if (cl < 128) {
+			memcpy(culture, c, cl);
+			culture[cl] = '\0';
+		}
+		if (slash)
+			snprintf(strategy, 64, "%s", slash + 1);
+	}
+	const char *mc = json_string_value(json_object_get(meta, "culture"));
+	const char *ms = json_string_value(json_object_get(meta, "strategy"));
+	if (!*culture && mc)
+		snprintf(culture, 128, "%s", mc);
+	if (!*strategy && ms)
+		snprintf(strategy, 64, "%s", ms);
+}
+
 void handler_chat_completions_post(http_req *r)
 {
 	json_t *body = support_read_body(r, FMT_OPENAI);
 	if (!body)
 		return;
-	json_t *model = json_object_get(body, "model"), *messages = json_object_get(body, "messages");
-	json_t *meta = json_object_get(body, "metadata"), *stream = json_object_get(body, "stream");
-	json_t *n = json_object_get(body, "n");
-	if (!json_is_string(model)) {
+	const char *field, *why = shape_error(body, &field);
+	if (why) {
 		json_decref(body);
-		invalid(r, "model", "model is required: culturecare/<culture> or culturecare/<culture>/<strategy>");
+		invalid(r, field, why);
 		return;
 	}
-	if (!json_is_array(messages) || json_array_size(messages) == 0) {
-		json_decref(body);
-		invalid(r, "messages", "messages must be a non-empty array");
-		return;
-	}
-	if (meta && !json_is_null(meta) && !json_is_object(meta)) {
-		json_decref(body);
-		invalid(r, "metadata", "metadata must be an object");
-		return;
-	}
-	if (n && !json_is_null(n) && !(json_is_integer(n) && json_integer_value(n) == 1)) {
-		json_decref(body);
-		invalid(r, "n", "only n = 1 is supported");
-		return;
-	}
-	/* culture and strategy: the model name first, then metadata */
+	json_t *messages = json_object_get(body, "messages"), *meta = json_object_get(body, "metadata");
+	json_t *stream = json_object_get(body, "stream");
 	char culture[128] = "", strategy[64] = "";
-	const char *mn = json_string_value(model);
-	if (strncmp(mn, MODEL_PREFIX, strlen(MODEL_PREFIX)) == 0) {
-		const char *c = mn + strlen(MODEL_PREFIX);
-		const char *slash = strchr(c, '/');
-		size_t cl = slash ? (size_t)(slash - c) : strlen(c);
-		if (cl < sizeof culture) {
-			memcpy(culture, c, cl);
-			culture[cl] = '\0';
-		}
-		if (slash)
-			snprintf(strategy, sizeof strategy, "%s", slash + 1);
-	}
-	const char *mc = json_string_value(json_object_get(meta, "culture"));
-	const char *ms = json_string_value(json_object_get(meta, "strategy"));
-	if (!*culture && mc)
-		snprintf(culture, sizeof culture, "%s", mc);
-	if (!*strategy && ms)
-		snprintf(strategy, sizeof strategy, "%s", ms);
+	const char *mn = json_string_value(json_object_get(body, "model"));
+	culture_and_strategy(mn, meta, culture, strategy);
 	if (!*culture) {
 		json_decref(body);
 		invalid(r, "model", "the model must be culturecare/<culture>[/<strategy>] (see GET /v1/models), or metadata must name the culture");

@@ -200,105 +200,104 @@ const char config_flags_help[] =
 	"  --request-timeout-ms N REQUEST_TIMEOUT_MS, idle or slow connections closed (60000)\n"
 	"  --max-header-bytes N   MAX_HEADER_BYTES, request line and headers (16384)\n";
 
+static int invalid(const char *origin, const char *v, const char *expected)
+{
+	fprintf(stderr, "culturecare: invalid %s=\"%s\": expected %s\n", origin, v, expected);
+	return -1;
+}
+
+/* A copy of v into *dst when v is one of choices (NULL-terminated). */
+static int set_choice(char **dst, const char *v, const char *const *choices, const char *origin, const char *expected)
+{
+	for (int k = 0; choices[k]; k++) {
+		if (strcmp(v, choices[k]) == 0) {
+			free(*dst);
+			*dst = strdup(v);
+			return 0;
+		}
+	}
+	return invalid(origin, v, expected);
+}
+
+/* v as a number into *dst when it is above lo (or lo itself with lo_in)
+ * and at most hi. */
+static int set_real(double *dst, const char *v, double lo, bool lo_in, double hi, const char *origin,
+		    const char *expected)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (!*v || *end || !((lo_in ? d >= lo : d > lo) && d <= hi))
+		return invalid(origin, v, expected);
+	*dst = d;
+	return 0;
+}
+
+static int set_bool(bool *dst, const char *v, const char *origin)
+{
+	static const char *const yes[] = {"on", "true", "1", "yes", NULL}, *const no[] = {"off", "false", "0", "no", NULL};
+	for (int k = 0; yes[k]; k++) {
+		if (strcmp(v, yes[k]) == 0 || strcmp(v, no[k]) == 0) {
+			*dst = strcmp(v, yes[k]) == 0;
+			return 0;
+		}
+	}
+	return invalid(origin, v, "on or off");
+}
+
+/* K_UINT, K_SIZE and K_OPT_PORT (empty: -1). */
+static int set_integer(char *dst, const struct setting *s, const char *v, const char *origin)
+{
+	unsigned long long u;
+	if (s->kind == K_OPT_PORT && !*v) {
+		*(int *)dst = -1;
+		return 0;
+	}
+	if (config_parse_uint(v, s->min, s->max, &u) < 0) {
+		fprintf(stderr, "culturecare: invalid %s=\"%s\": expected an integer from %llu to %llu\n",
+			origin, v, s->min, s->max);
+		return -1;
+	}
+	if (s->kind == K_UINT)
+		*(unsigned *)dst = (unsigned)u;
+	else if (s->kind == K_OPT_PORT)
+		*(int *)dst = (int)u;
+	else
+		*(size_t *)dst = (size_t)u;
+	return 0;
+}
+
 static int set_value(config *cfg, const struct setting *s, const char *v, int from_flag)
 {
+	static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
+	static const char *const kinds[] = {"auto", "off", "moderation", "llama-guard", "chat-json", NULL};
 	char origin[64];
 	if (from_flag)
 		snprintf(origin, sizeof origin, "flag --%s (%s)", s->flag, s->env);
 	else
 		snprintf(origin, sizeof origin, "environment variable %s", s->env);
-	char *base = (char *)cfg;
-	unsigned long long u;
+	char *dst = (char *)cfg + s->offset;
 	switch (s->kind) {
-	case K_STR: {
-		char **dst = (char **)(base + s->offset);
-		free(*dst);
-		*dst = v ? strdup(v) : NULL;
+	case K_STR:
+		free(*(char **)dst);
+		*(char **)dst = v ? strdup(v) : NULL;
 		return 0;
-	}
 	case K_LEVEL:
-		if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
-			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected debug, info, warn or error\n",
-				origin, v);
-			return -1;
-		}
-		free(*(char **)(base + s->offset));
-		*(char **)(base + s->offset) = strdup(v);
-		return 0;
-	case K_TEMP: {
-		char *end;
-		double d = strtod(v, &end);
-		if (!*v || *end || !(d >= 0 && d <= 2)) {
-			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a number from 0 to 2\n", origin, v);
-			return -1;
-		}
-		*(double *)(base + s->offset) = d;
-		return 0;
-	}
-	case K_BOOL: {
-		static const char *const yes[] = {"on", "true", "1", "yes", NULL}, *const no[] = {"off", "false", "0", "no", NULL};
-		for (int k = 0; yes[k]; k++) {
-			if (strcmp(v, yes[k]) == 0 || strcmp(v, no[k]) == 0) {
-				*(bool *)(base + s->offset) = strcmp(v, yes[k]) == 0;
-				return 0;
-			}
-		}
-		fprintf(stderr, "culturecare: invalid %s=\"%s\": expected on or off\n", origin, v);
-		return -1;
-	}
-	case K_CLASSIFIER: {
-		static const char *const kinds[] = {"auto", "off", "moderation", "llama-guard", "chat-json", NULL};
-		for (int k = 0; kinds[k]; k++) {
-			if (strcmp(v, kinds[k]) == 0) {
-				free(*(char **)(base + s->offset));
-				*(char **)(base + s->offset) = strdup(v);
-				return 0;
-			}
-		}
-		fprintf(stderr, "culturecare: invalid %s=\"%s\": expected auto, off, moderation, llama-guard or chat-json\n",
-			origin, v);
-		return -1;
-	}
-	case K_SCORE: {
-		char *end;
-		double d = strtod(v, &end);
-		if (!*v || *end || !(d >= 0 && d <= 1)) {
-			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a score from 0 to 1\n", origin, v);
-			return -1;
-		}
-		*(double *)(base + s->offset) = d;
-		return 0;
-	}
-	case K_DAYS: {
-		char *end;
-		double d = strtod(v, &end);
-		if (!*v || *end || !(d > 0 && d <= 36500)) {
-			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected a number of days above 0 (fractions allowed)\n",
-				origin, v);
-			return -1;
-		}
-		*(double *)(base + s->offset) = d;
-		return 0;
-	}
+		return set_choice((char **)dst, v, levels, origin, "debug, info, warn or error");
+	case K_TEMP:
+		return set_real((double *)dst, v, 0, true, 2, origin, "a number from 0 to 2");
+	case K_BOOL:
+		return set_bool((bool *)dst, v, origin);
+	case K_CLASSIFIER:
+		return set_choice((char **)dst, v, kinds, origin, "auto, off, moderation, llama-guard or chat-json");
+	case K_SCORE:
+		return set_real((double *)dst, v, 0, true, 1, origin, "a score from 0 to 1");
+	case K_DAYS:
+		return set_real((double *)dst, v, 0, false, 36500, origin,
+				"a number of days above 0 (fractions allowed)");
 	case K_UINT:
 	case K_SIZE:
 	case K_OPT_PORT:
-		if (s->kind == K_OPT_PORT && !*v) {
-			*(int *)(base + s->offset) = -1;
-			return 0;
-		}
-		if (config_parse_uint(v, s->min, s->max, &u) < 0) {
-			fprintf(stderr, "culturecare: invalid %s=\"%s\": expected an integer from %llu to %llu\n",
-				origin, v, s->min, s->max);
-			return -1;
-		}
-		if (s->kind == K_UINT)
-			*(unsigned *)(base + s->offset) = (unsigned)u;
-		else if (s->kind == K_OPT_PORT)
-			*(int *)(base + s->offset) = (int)u;
-		else
-			*(size_t *)(base + s->offset) = (size_t)u;
-		return 0;
+		return set_integer(dst, s, v, origin);
 	}
 	return -1;
 }

@@ -364,15 +364,10 @@ static int write_record(PGconn *pg, json_t *rec, const char *path, import_counts
 	return rc;
 }
 
-int import_file(PGconn *pg, const char *path, import_counts *counts)
+/* Reads the records of f (path, for messages), normalised, into records,
+ * each with its "line". 0, or -1 after a message. */
+static int read_records(FILE *f, const char *path, json_t *records)
 {
-	memset(counts, 0, sizeof *counts);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "culturecare import: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	json_t *records = json_array();
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -390,31 +385,41 @@ int import_file(PGconn *pg, const char *path, import_counts *counts)
 			continue; /* blank line */
 		if (!utf8_valid(line, n)) {
 			fprintf(stderr, "culturecare import: %s: line %zu: not valid UTF-8\n", path, lineno);
-			goto out;
+			break;
 		}
 		json_error_t jerr;
 		json_t *rec = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
 		if (!rec) {
 			fprintf(stderr, "culturecare import: %s: line %zu: invalid JSON at column %d: %s\n", path,
 				lineno, jerr.column, jerr.text);
-			goto out;
+			break;
 		}
 		char err[256];
 		json_t *norm = import_normalize_record(rec, err, sizeof err);
 		json_decref(rec);
 		if (!norm) {
 			fprintf(stderr, "culturecare import: %s: line %zu: %s\n", path, lineno, err);
-			goto out;
+			break;
 		}
 		json_object_set_new(norm, "line", json_integer((json_int_t)lineno));
 		json_array_append_new(records, norm);
 	}
-	if (ferror(f)) {
+	if (len != -1) /* stopped at a bad line */
+		rc = -1;
+	else if (ferror(f))
 		fprintf(stderr, "culturecare import: %s: read error\n", path);
-		goto out;
-	}
+	else
+		rc = 0;
+	free(line);
+	return rc;
+}
+
+/* Writes records in one transaction, counting into counts (zeroed again
+ * when it is rolled back). 0 or -1. */
+static int write_records(PGconn *pg, const char *path, json_t *records, import_counts *counts)
+{
 	if (run(pg, "BEGIN", 0, NULL, NULL, path) < 0)
-		goto out;
+		return -1;
 	/* One importer at a time: concurrent imports of the same file would race
 	 * on the (culture, source_id) check. */
 	if (run(pg, "SELECT pg_advisory_xact_lock(7271190302)", 0, NULL, NULL, path) < 0)
@@ -436,13 +441,25 @@ int import_file(PGconn *pg, const char *path, import_counts *counts)
 		goto rollback;
 	if (run(pg, "COMMIT", 0, NULL, NULL, path) < 0)
 		goto rollback;
-	rc = 0;
-	goto out;
+	return 0;
 rollback:
 	PQclear(PQexec(pg, "ROLLBACK"));
 	memset(counts, 0, sizeof *counts);
-out:
-	free(line);
+	return -1;
+}
+
+int import_file(PGconn *pg, const char *path, import_counts *counts)
+{
+	memset(counts, 0, sizeof *counts);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "culturecare import: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	json_t *records = json_array();
+	int rc = read_records(f, path, records);
+	if (rc == 0)
+		rc = write_records(pg, path, records, counts);
 	fclose(f);
 	json_decref(records);
 	return rc;

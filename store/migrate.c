@@ -208,6 +208,36 @@ static int exec_ok(PGconn *pg, const char *sql, const char *what)
 	return 0;
 }
 
+/* Applies m and records it, in one transaction. 0, or -1 after a message. */
+static int apply_one(PGconn *pg, const migration *m)
+{
+	if (exec_ok(pg, "BEGIN", "begin") < 0)
+		return -1;
+	PGresult *x = PQexec(pg, m->sql);
+	ExecStatusType xs = PQresultStatus(x);
+	if (xs != PGRES_COMMAND_OK && xs != PGRES_TUPLES_OK) {
+		fprintf(stderr, "culturecare migrate: %s failed, nothing of it applied: %s", m->name,
+			PQresultErrorMessage(x));
+		PQclear(x);
+		exec_ok(pg, "ROLLBACK", "rollback");
+		return -1;
+	}
+	PQclear(x);
+	char version[16];
+	snprintf(version, sizeof version, "%d", m->version);
+	const char *params[3] = {version, m->name, m->sha256};
+	x = PQexecParams(pg, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+			 3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(x) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "culturecare migrate: recording %s: %s", m->name, PQresultErrorMessage(x));
+		PQclear(x);
+		exec_ok(pg, "ROLLBACK", "rollback");
+		return -1;
+	}
+	PQclear(x);
+	return exec_ok(pg, "COMMIT", "commit");
+}
+
 int migrate_run(PGconn *pg, const migration_set *set, FILE *out)
 {
 	char lock[128];
@@ -248,35 +278,7 @@ int migrate_run(PGconn *pg, const migration_set *set, FILE *out)
 		const migration *m = &set->items[i];
 		if (have[i])
 			continue;
-		if (exec_ok(pg, "BEGIN", "begin") < 0) {
-			free(have);
-			goto unlock;
-		}
-		PGresult *x = PQexec(pg, m->sql);
-		ExecStatusType xs = PQresultStatus(x);
-		if (xs != PGRES_COMMAND_OK && xs != PGRES_TUPLES_OK) {
-			fprintf(stderr, "culturecare migrate: %s failed, nothing of it applied: %s", m->name,
-				PQresultErrorMessage(x));
-			PQclear(x);
-			exec_ok(pg, "ROLLBACK", "rollback");
-			free(have);
-			goto unlock;
-		}
-		PQclear(x);
-		char version[16];
-		snprintf(version, sizeof version, "%d", m->version);
-		const char *params[3] = {version, m->name, m->sha256};
-		x = PQexecParams(pg, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-				 3, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(x) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "culturecare migrate: recording %s: %s", m->name, PQresultErrorMessage(x));
-			PQclear(x);
-			exec_ok(pg, "ROLLBACK", "rollback");
-			free(have);
-			goto unlock;
-		}
-		PQclear(x);
-		if (exec_ok(pg, "COMMIT", "commit") < 0) {
+		if (apply_one(pg, m) < 0) {
 			free(have);
 			goto unlock;
 		}

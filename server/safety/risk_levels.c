@@ -1,0 +1,309 @@
+/* Evaluating the matches of the crisis-risk rules into a level, categories
+ * and reasons (the logic is described in server/safety/risk.c), and the
+ * names of levels and reasons. */
+#include "server/safety/risk_internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/util.h"
+
+static const char *const level_names[] = {"none", "low", "moderate", "high", "imminent"};
+
+/* ---- small helpers ---- */
+
+
+static bool is_self_kind(unsigned k)
+{
+	return k <= K_PRESENCE;
+}
+
+static bool is_person_kind(unsigned k)
+{
+	return k == K_THIRD || k == K_FIRST;
+}
+
+/* Kinds that make a third person's match a concern for them. */
+static bool is_concern_kind(unsigned k)
+{
+	return k == K_PASSIVE || k == K_ACTIVE || k == K_PAST_SH || k == K_RECENT_SH || k == K_INTENT ||
+	       k == K_PREP || k == K_ACT || k == K_FINALITY || k == K_PRESENCE || k == K_SEEKING;
+}
+
+/* ---- evaluation ---- */
+
+static bool overlaps(const match *a, const match *b)
+{
+	return a->start < b->end && b->start < a->end;
+}
+
+/* Marks m[i] dead when it overlaps a match of the group [a, b) whose kind
+ * satisfies pred. Matches are sorted by start and cover at most span words. */
+static void kill_overlapping(match *m, size_t a, size_t b, size_t i, size_t span, bool (*pred)(unsigned))
+{
+	for (size_t j = i; j-- > a && m[j].start + span >= m[i].start;)
+		if (pred(m[j].kind) && overlaps(&m[i], &m[j])) {
+			m[i].dead = true;
+			return;
+		}
+	for (size_t j = i + 1; j < b && m[j].start < m[i].end; j++)
+		if (pred(m[j].kind) && overlaps(&m[i], &m[j])) {
+			m[i].dead = true;
+			return;
+		}
+}
+
+static bool pred_third(unsigned k)
+{
+	return k == K_THIRD;
+}
+
+static bool pred_other_harm(unsigned k)
+{
+	return k == K_HARM_OTHERS || k == K_ABUSE || k == K_IDIOM;
+}
+
+/* The per-clause context of the matches of one language and clause, sorted
+ * by start: overlaps, the nearest person cue and the negation before each. */
+static void annotate_clause(match *m, size_t a, size_t b, size_t span)
+{
+	for (size_t i = a; i < b; i++) {
+		if (m[i].kind == K_FIRST)
+			kill_overlapping(m, a, b, i, span, pred_third);
+		else if (is_self_kind(m[i].kind))
+			kill_overlapping(m, a, b, i, span, pred_other_harm);
+	}
+	size_t person = NONE, pend_person = NONE;
+	size_t neg_end = 0, pend_neg_end = 0;
+	bool has_neg = false, pend_has_neg = false;
+	for (size_t i = a; i < b;) {
+		size_t j = i;
+		/* Context from the cues starting strictly before this start. */
+		for (; j < b && m[j].start == m[i].start; j++) {
+			m[j].before = person;
+			m[j].neg_end = neg_end;
+			m[j].has_neg = has_neg;
+		}
+		for (size_t k = i; k < j; k++) {
+			if (m[k].dead)
+				continue;
+			if (is_person_kind(m[k].kind)) {
+				pend_person = k;
+			} else if (m[k].kind == K_NEGATION) {
+				if (!pend_has_neg || m[k].end > pend_neg_end)
+					pend_neg_end = m[k].end;
+				pend_has_neg = true;
+			}
+		}
+		if (pend_has_neg) {
+			if (!has_neg || pend_neg_end > neg_end)
+				neg_end = pend_neg_end;
+			has_neg = true;
+			pend_has_neg = false;
+		}
+		if (pend_person != NONE) {
+			person = pend_person;
+			/* A person cue separates earlier negations from what follows. */
+			if (has_neg && neg_end <= m[person].start)
+				has_neg = false;
+			pend_person = NONE;
+		}
+		i = j;
+	}
+}
+
+/* Whose match is m[i] (in its sorted group [a, b)): true for a third
+ * person. */
+static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
+{
+	if (m[i].kind == K_TIME || m[i].kind == K_QUANTITY)
+		return false; /* no one's: "after they sleep" is the writer's time */
+	size_t k = i;
+	while (k > a && m[k - 1].start == m[i].start)
+		k--;
+	bool first_in = false, third_in = false;
+	for (; k < b && m[k].start < m[i].end; k++) {
+		if (k == i || m[k].dead || m[k].end > m[i].end)
+			continue;
+		if (m[k].kind == K_FIRST)
+			first_in = true;
+		else if (m[k].kind == K_THIRD)
+			third_in = true;
+	}
+	if (first_in)
+		return false;
+	if (third_in && m[i].kind != K_FINALITY) /* "tell them I'm sorry" is the writer's farewell */
+		return true;
+	if (m[i].before == NONE || m[m[i].before].kind != K_THIRD)
+		return false;
+	size_t cue_end = m[m[i].before].end;
+	if (cue_end >= m[i].start)
+		return true;
+	return t->toks[m[i].start].reach - t->toks[cue_end].reach <= THIRD_REACH;
+}
+
+/* The reasons (risk.h) a set of the writer's concepts gives. */
+static unsigned reasons_of(const bool f[K_COUNT])
+{
+	static const unsigned bit[K_COUNT] = {
+		[K_PASSIVE] = RISK_REASON_IDEATION, [K_ACTIVE] = RISK_REASON_IDEATION,
+		[K_HOPELESS] = RISK_REASON_HOPELESSNESS, [K_PAST_SH] = RISK_REASON_SELF_HARM,
+		[K_RECENT_SH] = RISK_REASON_SELF_HARM, [K_METHOD] = RISK_REASON_MEANS,
+		[K_INTENT] = RISK_REASON_INTENT, [K_TIME] = RISK_REASON_TIME,
+		[K_PREP] = RISK_REASON_PREPARATION, [K_ACT] = RISK_REASON_ACT,
+		[K_QUANTITY] = RISK_REASON_QUANTITY, [K_FINALITY] = RISK_REASON_FINALITY,
+		[K_SEEKING] = RISK_REASON_METHOD_SEEKING, [K_PRESENCE] = RISK_REASON_MEANS_IN_PLACE,
+	};
+	unsigned r = 0;
+	for (unsigned k = 0; k < K_COUNT; k++)
+		if (f[k])
+			r |= bit[k];
+	return r;
+}
+
+/* Concepts of the writer's that co-occur in one sentence, in any order and
+ * at any distance: an act done with a means, a means in place, finality
+ * with a means or a time, method seeking. */
+static risk_level sentence_level(const bool f[K_COUNT])
+{
+	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
+	risk_level l = RISK_NONE;
+	if (f[K_SEEKING] && (f[K_METHOD] || ideation))
+		l = RISK_HIGH;
+	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_INTENT])) ||
+	    (f[K_PRESENCE] && f[K_METHOD]) ||
+	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
+		l = RISK_IMMINENT;
+	return l;
+}
+
+/* The safety floor: uncertain is not safe. Method seeking, a finality cue,
+ * or, in a message in the first person, a means together with any other
+ * concept of risk (an act, a quantity, being in place, intent,
+ * hopelessness) is at least moderate. */
+static bool floor_applies(const bool f[K_COUNT])
+{
+	return f[K_SEEKING] || f[K_FINALITY] ||
+	       (f[K_METHOD] && f[K_FIRST] && (f[K_ACT] || f[K_QUANTITY] || f[K_PRESENCE] || f[K_INTENT] ||
+				f[K_HOPELESS]));
+}
+
+static risk_level level_of(const bool f[K_COUNT])
+{
+	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
+	risk_level l = RISK_NONE;
+	if (f[K_PASSIVE] || f[K_HOPELESS])
+		l = RISK_LOW;
+	if (f[K_ACTIVE] || f[K_PAST_SH] || (f[K_PASSIVE] && f[K_TIME]))
+		l = RISK_MODERATE;
+	if (f[K_RECENT_SH] || (ideation && f[K_METHOD]) || (f[K_INTENT] && (ideation || f[K_METHOD])) ||
+	    (f[K_ACTIVE] && f[K_TIME]))
+		l = RISK_HIGH;
+	if (f[K_FINALITY] && l < RISK_HIGH)
+		l = RISK_HIGH;
+	if (f[K_PREP] || (f[K_TIME] && f[K_METHOD] && (ideation || f[K_INTENT])) ||
+	    (f[K_TIME] && f[K_INTENT] && ideation))
+		l = RISK_IMMINENT;
+	return l;
+}
+
+void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, risk_level *level,
+			  unsigned *cats, unsigned *reasons)
+{
+	for (size_t c = a; c < b;) {
+		size_t d = c;
+		while (d < b && m[d].clause == m[c].clause)
+			d++;
+		annotate_clause(m, c, d, span);
+		c = d;
+	}
+	bool writer[K_COUNT] = {false}, sent[K_COUNT] = {false};
+	size_t cur_sent = a < b ? m[a].sentence : 0;
+	risk_level l = RISK_NONE;
+	for (size_t c = a; c < b;) {
+		size_t d = c;
+		while (d < b && m[d].clause == m[c].clause)
+			d++;
+		if (m[c].sentence != cur_sent) {
+			risk_level sl = sentence_level(sent);
+			if (sl > l)
+				l = sl;
+			memset(sent, 0, sizeof sent);
+			cur_sent = m[c].sentence;
+		}
+		for (size_t i = c; i < d; i++) {
+			unsigned k = m[i].kind;
+			if (k == K_FIRST && !m[i].dead)
+				writer[K_FIRST] = true;
+			if (m[i].dead || k == K_NEGATION || k == K_IDIOM || is_person_kind(k))
+				continue;
+			if (m[i].has_neg && m[i].neg_end + NEG_GAP >= m[i].start)
+				continue;
+			if (k == K_HARM_OTHERS)
+				*cats |= RISK_CAT_HARM_OTHERS;
+			else if (k == K_ABUSE)
+				*cats |= RISK_CAT_ABUSE;
+			else if (third_person_match(t, m, c, d, i)) {
+				if (is_concern_kind(k))
+					*cats |= RISK_CAT_THIRD_PERSON;
+			} else {
+				writer[k] = true;
+				sent[k] = true;
+			}
+		}
+		c = d;
+	}
+	risk_level sl = sentence_level(sent), ml = level_of(writer);
+	if (sl > l)
+		l = sl;
+	if (ml > l)
+		l = ml;
+	unsigned why = reasons_of(writer);
+	if (l < RISK_MODERATE && floor_applies(writer)) {
+		l = RISK_MODERATE;
+		why |= RISK_REASON_SAFETY_FLOOR;
+	}
+	if (l > *level)
+		*level = l;
+	if (l > RISK_NONE)
+		*reasons |= why;
+}
+
+/* ---- levels ---- */
+
+const char *risk_level_name(risk_level l)
+{
+	if ((int)l < 0 || (size_t)l >= sizeof level_names / sizeof *level_names)
+		return "unknown";
+	return level_names[l];
+}
+
+int risk_level_parse(const char *s, risk_level *out)
+{
+	if (!s || !out)
+		return -1;
+	for (size_t i = 0; i < sizeof level_names / sizeof *level_names; i++) {
+		const char *n = level_names[i];
+		size_t k = 0;
+		while (n[k] && ascii_lower((unsigned char)s[k]) == n[k])
+			k++;
+		if (!n[k] && !s[k]) {
+			*out = (risk_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *risk_reason_name(unsigned bit)
+{
+	static const char *const names[] = {"ideation",   "hopelessness", "self_harm",      "means",
+					    "intent",     "time",         "preparation",    "act",
+					    "quantity",   "finality",     "method_seeking", "means_in_place",
+					    "safety_floor"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (bit == 1u << i)
+			return names[i];
+	return NULL;
+}
