@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The web page (GET /, server/ui/) in a real browser: Debian's chromium
 # driven by puppeteer-core (tests/ui_browser.mjs), against the real service
-# with a real PostgreSQL and the fake backend, with AUTH off and on. Skipped
+# with a real PostgreSQL and the fake backend, with AUTH off and on; the
+# Rate tab's round trip on an item made by POST /candidates (messages
+# stored, a key with the support and annotate scopes). Skipped
 # (77) when chromium or puppeteer-core is missing; tests/run.sh installs
 # both (deploy/deps.sh, the node cache ~/.cache/culturecare-node). The
 # screenshots go to UI_ARTIFACTS (default: a new folder under /tmp, named
@@ -32,12 +34,25 @@ browser() { # AUTH KEY: the browser checks, counted as this suite's checks
   fi
 }
 
-AUTH=off serve_up
+# item KEY: one stored item to rate (POST /candidates: two candidates of
+# different strategies, so that the page posts a ranking too).
+item() {
+  fake_script '{"content": "Moving far from family is hard; many who moved feel this. Could you call one of them tonight?"}'
+  req POST /candidates -H 'Content-Type: application/json' ${1:+-H "Authorization: Bearer $1"} \
+    --data-binary '{"message": "Since I moved to a new city I feel so alone and far from my family.", "culture": "jewish", "strategies": ["redditor", "guided_annotation"]}'
+  eq "AUTH=$2: an item to rate (POST /candidates, STORE_MESSAGES=on)" "$STATUS $(jb '.candidates | length')" "201 2"
+}
+
+# The Rate tab needs stored items (STORE_MESSAGES=on) and, with AUTH=on, a
+# key with the annotate scope (the Try tab's routes need support).
+AUTH=off STORE_MESSAGES=on serve_up
+item "" off
 browser off
 serve_stop
 
-KEY=$(cc keys create --scope support --name ui-test 2>/dev/null)
-AUTH=on serve_up
+KEY=$(cc keys create --scope support,annotate --name ui-test 2>/dev/null)
+AUTH=on STORE_MESSAGES=on serve_up
+item "$KEY" on
 browser on "$KEY"
 serve_stop
 

@@ -265,52 +265,90 @@ let c = await contrastFailures(page);
 check('text contrast >= 4.5:1 (' + c.n + ' text elements, Try it)', c.bad.length === 0 && c.n > 20, c.bad);
 
 await page.bringToFront();
-// 6. Rate: keyboard to the tab; a rating round trip only where GET /items exists.
+// 6. Rate: keyboard to the tab; a rating round trip against the real
+// routes, on the item tests/http_ui.sh made with POST /candidates (the
+// newest unrated one), ending in GET /stats.
+const api = async (p) => {
+  const res = await fetch(BASE + p, { headers: KEY ? { Authorization: 'Bearer ' + KEY } : {} });
+  return { status: res.status, body: await res.json().catch(() => null) };
+};
 await page.focus('#tab-try');
 await page.keyboard.press('ArrowRight');
-expectedFailures.add('404 /items'); // the probe and the tab's own request, when the routes are missing
-const probe = await page.evaluate(async (k) => (await fetch('/items?rated=false&limit=1', { headers: k ? { Authorization: 'Bearer ' + k } : {} })).status, KEY);
-await page.waitForFunction(() => document.getElementById('rate-status').textContent && !/Loading/.test(document.getElementById('rate-status').textContent), { timeout: 5000 }).catch(() => {});
+const probe = await api('/items?rated=false&limit=1');
+const item = probe.body && probe.body.items && probe.body.items[0];
+await page.waitForFunction(() => document.getElementById('rate-status').textContent && !/Loading/.test(document.getElementById('rate-status').textContent) ||
+  !document.getElementById('rate-form').hidden || !document.getElementById('rate-error').hidden, { timeout: 5000 }).catch(() => {});
 check('the Rate tab opens from the keyboard', await visible(page, '#panel-rate') && !(await visible(page, '#panel-try')));
-if (probe === 404) {
-  const st = await text(page, '#rate-status');
-  check('without the annotation routes the Rate tab says so', /not available/.test(st) && /404/.test(st), st);
-  note('rating round trip: skipped (GET /items answered 404: the annotation routes are not in this service)');
-} else {
-  note('GET /items answered ' + probe + ': running the rating round trip');
+check('GET /items?rated=false lists the item to rate', probe.status === 200 && item && item.candidates.length === 2, probe);
+if (item) {
+  const sums = async () => {
+    const st = await api('/stats?culture=' + encodeURIComponent(item.culture));
+    const gs = (st.body && st.body.groups) || [];
+    const mine = gs.filter((g) => item.candidates.some((c) => c.strategy === g.strategy));
+    return {
+      status: st.status,
+      ratings: mine.reduce((n, g) => n + g.human.ratings, 0),
+      comparisons: mine.reduce((n, g) => n + g.preferences.comparisons, 0),
+      empathy: mine.map((g) => g.human.means.empathy),
+    };
+  };
+  const before = await sums();
   await page.type('#rater', 'ui-test');
   await page.click('#rater-form button[type=submit]');
   await page.waitForSelector('#rate-form:not([hidden])', { timeout: 5000 });
+  const shown = await page.evaluate(() => ({
+    message: document.getElementById('item-message').textContent,
+    replies: [...document.querySelectorAll('.candidate-text')].map((e) => e.textContent),
+  }));
+  check('rating round trip: the item\'s message and its candidates\' replies are shown', shown.message === item.message &&
+    shown.replies.length === 2 && shown.replies.every((t) => item.candidates.some((c) => c.reply === t && t.length > 0)), shown);
   await page.$$eval('#candidates input[type=radio][value="4"]', (rs) => rs.forEach((r) => r.click()));
   await page.click('#rate-submit');
   await page.waitForFunction(() => /Saved/.test(document.getElementById('rate-status').textContent) || !document.getElementById('rate-error').hidden, { timeout: 5000 });
   check('rating round trip: the ratings are saved', /Saved/.test(await text(page, '#rate-status')), await text(page, '#rate-error'));
+  const after = await sums();
+  check('rating round trip: GET /stats counts the two ratings and the ranking', after.status === 200 &&
+    after.ratings === before.ratings + 2 && after.comparisons === before.comparisons + 2 && after.empathy.every((m) => m === 4), { before, after });
+  const again = await api('/items/' + item.id);
+  check('rating round trip: each candidate has the rating', again.status === 200 && again.body.candidates.every((c) => c.ratings === 1), again.body && again.body.candidates);
+  await page.click('#rate-next');
+  await page.waitForFunction(() => /Nothing left/.test(document.getElementById('rate-status').textContent) || !document.getElementById('rate-form').hidden, { timeout: 5000 }).catch(() => {});
+  check('rating round trip: "Next item" finds nothing left to rate', /Nothing left/.test(await text(page, '#rate-status')), await text(page, '#rate-status'));
 }
 bad = await unnamedControls(page);
 check('every control has an accessible name (Rate)', bad.length === 0, bad);
 
-// 7. The rating flow against the annotation routes' shapes, answered by the
-// browser itself (request interception), so that the page's side is tested
-// before those routes are merged.
+// 7. The rating flow against the annotation routes' shapes (as
+// openapi/openapi.yaml documents them), answered by the browser itself
+// (request interception): the page's side alone, checked in detail.
 {
+  const ITEM_ID = '0b8e7a52-3c1d-4f6e-9a2b-1c3d5e7f9a0b';
+  const CAND_A = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+  const CAND_B = '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e';
   const r = await newPage(1280);
   await r.setRequestInterception(true);
   const posted = [];
   r.on('request', (q) => {
     const u = new URL(q.url());
     if (u.pathname === '/items' && q.method() === 'GET') {
+      // An ItemList as the route answers (openapi/openapi.yaml): the last
+      // page, so no next_cursor.
       return q.respond({
         status: 200, contentType: 'application/json', body: JSON.stringify({
-          items: [{ id: 'item-1', message: 'أشعر بالوحدة منذ أن انتقلت', culture: 'arabic', candidates: [
-            { id: 'cand-a', response: 'First reply.', strategy: 'redditor' },
-            { id: 'cand-b', response: 'Second reply.', strategy: 'guided_annotation' }] }],
-          next_cursor: null,
+          items: [{ id: ITEM_ID, created_at: '2025-01-01T00:00:00Z', culture: 'arabic', country: null, risk_level: 'none',
+            annotator: 'corpus', message: 'أشعر بالوحدة منذ أن انتقلت', annotations: { emotional_distress: [], cultural_signals: [] },
+            metadata: {}, candidates: [
+              { id: CAND_A, position: 1, strategy: 'redditor', response_mode: 'normal', model: 'm', reply: 'First reply.', ratings: 0 },
+              { id: CAND_B, position: 2, strategy: 'guided_annotation', response_mode: 'normal', model: 'm', reply: 'Second reply.', ratings: 0 }] }],
         }),
       });
     }
     if (q.method() === 'POST' && (/^\/candidates\/[^/]+\/ratings$/.test(u.pathname) || /^\/items\/[^/]+\/preferences$/.test(u.pathname))) {
       posted.push({ path: u.pathname, body: JSON.parse(q.postData()) });
-      return q.respond({ status: 201, contentType: 'application/json', body: '{}' });
+      const id = u.pathname.split('/')[2];
+      return q.respond({ status: 201, contentType: 'application/json', body: JSON.stringify(u.pathname.endsWith('/ratings')
+        ? { candidate_id: id, created: true, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' }
+        : { item_id: id, stored: true }) });
     }
     return q.continue();
   });
@@ -330,11 +368,15 @@ check('every control has an accessible name (Rate)', bad.length === 0, bad);
   await r.waitForFunction(() => /Saved/.test(document.getElementById('rate-status').textContent), { timeout: 5000 }).catch(() => {});
   const ratings = posted.filter((p) => p.path.endsWith('/ratings'));
   const pref = posted.find((p) => p.path.endsWith('/preferences'));
-  const scoresOk = ratings.length === 2 && ratings.every((p) => p.body.rater === 'ui-test' && Object.keys(p.body.scores).length === 7 &&
-    Object.values(p.body.scores).every((v) => v === 3) && typeof p.body.comment === 'string');
-  check('mocked rating flow: one rating per candidate {rater, scores (7, 1-5), comment}', scoresOk, posted);
-  const expected = [order[1], order[0]].map((t) => (t === 'First reply.' ? 'cand-a' : 'cand-b'));
-  check('mocked rating flow: the ranking as moved', pref && pref.path === '/items/item-1/preferences' && JSON.stringify(pref.body.ranking) === JSON.stringify(expected), pref);
+  const METRIC_NAMES = ['empathy', 'helpfulness', 'socio_political', 'knowledge', 'cultural_context', 'fluency', 'communication'];
+  const scoresOk = ratings.length === 2 && ratings.every((p) => p.body.rater === 'ui-test' &&
+    JSON.stringify(Object.keys(p.body.scores).sort()) === JSON.stringify(METRIC_NAMES.slice().sort()) &&
+    Object.values(p.body.scores).every((v) => v === 3) && Object.keys(p.body).every((k) => ['rater', 'scores', 'comment'].includes(k)) &&
+    (p.body.comment === undefined || typeof p.body.comment === 'string'));
+  check('mocked rating flow: one rating per candidate {rater, scores (the 7 metrics, 1-5), comment?}', scoresOk, posted);
+  const expected = [order[1], order[0]].map((t) => (t === 'First reply.' ? CAND_A : CAND_B));
+  check('mocked rating flow: the ranking as moved', pref && pref.path === '/items/' + ITEM_ID + '/preferences' && JSON.stringify(pref.body.ranking) === JSON.stringify(expected) &&
+    Object.keys(pref.body).every((k) => ['rater', 'ranking', 'tie'].includes(k)), pref);
   const revealed = await r.$$eval('[data-reveal]', (es) => es.map((e) => e.textContent).join(' '));
   check('mocked rating flow: strategies shown once rated', /redditor/.test(revealed) && /guided_annotation/.test(revealed), revealed);
   c = await contrastFailures(r);

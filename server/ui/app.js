@@ -9,7 +9,9 @@
   const RATER_ITEM = 'culturecare.rater';
 
   // The seven metrics of the CultureCare evaluation, with their short
-  // definitions (1 = not at all, 5 = fully).
+  // definitions (1 = not at all, 5 = fully). The keys are the API's metric
+  // names (MetricName in openapi/openapi.yaml): the keys of `scores` in
+  // POST /candidates/{id}/ratings and of the means in GET /stats.
   const METRICS = [
     ['empathy', 'Empathy', 'Understands and validates the feelings, genuinely.'],
     ['helpfulness', 'Helpfulness', 'Practical, actionable help tailored to the writer.'],
@@ -68,7 +70,7 @@
       t.tabIndex = on ? 0 : -1;
       $(t.getAttribute('aria-controls')).hidden = !on;
     }
-    if (tab.id === 'tab-rate' && !rate.loaded) loadItem();
+    if (tab.id === 'tab-rate' && !rate.loaded) loadItem(false);
   }
   for (const t of tabs) {
     t.addEventListener('click', () => selectTab(t));
@@ -521,7 +523,13 @@
   }
 
   // ---------- rate ----------
-  const rate = { loaded: false, item: null, order: [], cursor: null, done: false };
+  // GET /items?rated=false&limit=1 pages through the unrated items, newest
+  // first, with an opaque cursor (next_cursor, absent on the last page).
+  // `at` is the cursor that fetched the item shown (reloading it, e.g. for a
+  // new rater name, shows the same item); `next` is the page's next_cursor,
+  // used by "Next item" (past the end: from the newest again; rated items
+  // drop out of rated=false by themselves).
+  const rate = { loaded: false, item: null, order: [], at: null, next: null };
 
   function shuffle(a) {
     const r = new Uint32Array(a.length);
@@ -538,11 +546,12 @@
   $('rater-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (storage) storage.setItem(RATER_ITEM, $('rater').value.trim());
-    loadItem();
+    loadItem(false);
   });
-  $('rate-next').addEventListener('click', () => loadItem());
+  $('rate-next').addEventListener('click', () => loadItem(true));
 
-  async function loadItem() {
+  async function loadItem(advance) {
+    const cursor = advance ? rate.next : rate.at;
     rate.loaded = true;
     const status = $('rate-status');
     const box = $('rate-error');
@@ -550,7 +559,7 @@
     $('rate-form').hidden = true;
     status.textContent = 'Loading an unrated item\u2026';
     const q = new URLSearchParams({ rated: 'false', limit: '1' });
-    if (rate.cursor) q.set('cursor', rate.cursor);
+    if (cursor) q.set('cursor', cursor);
     let res;
     try {
       res = await fetch('/items?' + q, { headers: headers() });
@@ -563,6 +572,12 @@
       status.textContent = 'Rating is not available on this service: it has no annotation routes (GET /items answered 404).';
       return;
     }
+    if (res.status === 422 && cursor) {
+      // A cursor the service no longer understands: start from the newest.
+      rate.at = rate.next = null;
+      loadItem(false);
+      return;
+    }
     if (!res.ok) {
       status.textContent = '';
       showError(box, 'Items could not be loaded. ' + await errorText(res) +
@@ -571,7 +586,14 @@
     }
     const body = await res.json();
     const items = body.items || [];
-    rate.cursor = body.next_cursor || body.cursor || null;
+    if (!items.length && cursor) {
+      // Past the last unrated item of this listing: from the newest again.
+      rate.at = rate.next = null;
+      loadItem(false);
+      return;
+    }
+    rate.at = cursor || null;
+    rate.next = body.next_cursor || null;
     if (!items.length) {
       status.textContent = 'Nothing left to rate. Thank you.';
       return;
@@ -583,7 +605,7 @@
   function showItem(item) {
     rate.item = item;
     rate.order = shuffle((item.candidates || []).slice());
-    $('item-message').textContent = item.message || item.text || '';
+    $('item-message').textContent = item.message || '';
     const wrap = $('candidates');
     wrap.textContent = '';
     rate.order.forEach((c, i) => {
@@ -601,7 +623,7 @@
       const text = document.createElement('p');
       text.className = 'candidate-text';
       text.dir = 'auto';
-      text.textContent = c.response || c.text || '';
+      text.textContent = c.reply || '';
       sec.append(h, text);
       for (const [key, name, def] of METRICS) {
         const fs = document.createElement('fieldset');
@@ -699,7 +721,11 @@
         }
         scores[key] = Number(picked.value);
       }
-      ratings.push({ id: rate.order[i].id, body: { rater, scores, comment: $('c' + i + '-comment').value } });
+      // RatingRequest: {rater, scores, comment?}; an empty comment is left out.
+      const body = { rater, scores };
+      const comment = $('c' + i + '-comment').value.trim();
+      if (comment) body.comment = comment;
+      ratings.push({ id: rate.order[i].id, body });
     }
     $('rate-submit').disabled = true;
     $('rate-status').textContent = 'Submitting\u2026';
