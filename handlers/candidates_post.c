@@ -417,6 +417,85 @@ static int parse_strategies(http_req *r, json_t *list, json_t *one, json_t *n, c
 	return 0;
 }
 
+/* "country", "annotator" and "metadata": checked and kept in c, or -1 (answered). */
+static int parse_options(http_req *r, cand_req *c, json_t *country, json_t *annotator, json_t *metadata)
+{
+	if (country) {
+		const char *cc = json_string_value(country);
+		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1])) {
+			annotation_invalid(r, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN");
+			return -1;
+		}
+		c->country = cc;
+	}
+	c->annotator = annotator ? json_string_value(annotator) : "corpus";
+	if (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") && strcmp(c->annotator, "llm") &&
+	    strcmp(c->annotator, "auto")) {
+		annotation_invalid(r, "annotator", "must be corpus, llm, auto or none");
+		return -1;
+	}
+	if (metadata) {
+		char *m = json_dumps(metadata, JSON_COMPACT);
+		size_t ml = m ? strlen(m) : SIZE_MAX;
+		free(m);
+		if (ml > MAX_METADATA_BYTES) {
+			annotation_invalid(r, "metadata", "must be an object of at most 8192 bytes as JSON");
+			return -1;
+		}
+		c->metadata = metadata;
+	}
+	return 0;
+}
+
+/* The corpus and safety rules loaded and "culture" known to them, or -1 (answered). */
+static int find_culture(http_req *r, cand_req *c, json_t *culture)
+{
+	app *a = c->a;
+	if (!a->lex || !a->safety) {
+		http_reply_error(r, ERR_NOT_READY, "The corpus or the safety rules are not loaded yet.", NULL);
+		return -1;
+	}
+	c->culture = lexicon_culture_find(a->lex, json_string_value(culture));
+	if (!c->culture) {
+		json_t *known = json_array();
+		for (size_t i = 0; i < lexicon_culture_count(a->lex); i++)
+			json_array_append_new(known, json_string(lexicon_culture_code_at(a->lex, i)));
+		http_reply_error(r, ERR_INVALID_FIELD, NULL,
+				 json_pack("{s:s,s:s,s:o}", "field", "culture", "reason", "unknown culture", "known", known));
+		return -1;
+	}
+	return 0;
+}
+
+/* A checked request: the risk assessment, then the crisis reply, 503 when
+ * overloaded, or the candidates. c is answered and freed on every path. */
+static void assess(cand_req *c)
+{
+	http_req *r = c->r;
+	app *a = c->a;
+	c->lex = lexicon_ref(a->lex);
+	c->sf = safety_ref(a->safety);
+	if (risk_assess(c->sf->rules, c->message, c->message_len, &c->risk) < 0) {
+		memset(&c->risk, 0, sizeof c->risk); /* unknown is not safe: moderate */
+		c->risk.level = RISK_MODERATE;
+		c->risk.categories = RISK_CAT_SELF;
+		snprintf(c->risk.lang, sizeof c->risk.lang, "en");
+	}
+	http_req_log(r, "risk_level", json_string(risk_level_name(c->risk.level)));
+	if (c->risk.level >= RISK_HIGH) {
+		crisis(c);
+		return;
+	}
+	if (llm_client_active(a->llm) + c->n + (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") ? 1 : 0) >
+	    a->cfg->llm_max_concurrent) {
+		http_req_add_header(r, "Retry-After", "1");
+		http_reply_error(r, ERR_OVERLOADED, NULL, json_pack("{s:i}", "max_concurrent", (int)a->cfg->llm_max_concurrent));
+		cand_free(c);
+		return;
+	}
+	generate(c);
+}
+
 void handler_candidates_post(http_req *r)
 {
 	app *a = http_req_app(r);
@@ -466,68 +545,12 @@ void handler_candidates_post(http_req *r)
 		annotation_invalid(r, "message", "must have 1 to 16000 characters, not only white space, and no NUL");
 		goto out;
 	}
-	if (country) {
-		const char *cc = json_string_value(country);
-		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1])) {
-			annotation_invalid(r, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN");
-			goto out;
-		}
-		c->country = cc;
-	}
-	c->annotator = annotator ? json_string_value(annotator) : "corpus";
-	if (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") && strcmp(c->annotator, "llm") &&
-	    strcmp(c->annotator, "auto")) {
-		annotation_invalid(r, "annotator", "must be corpus, llm, auto or none");
-		goto out;
-	}
-	if (metadata) {
-		char *m = json_dumps(metadata, JSON_COMPACT);
-		size_t ml = m ? strlen(m) : SIZE_MAX;
-		free(m);
-		if (ml > MAX_METADATA_BYTES) {
-			annotation_invalid(r, "metadata", "must be an object of at most 8192 bytes as JSON");
-			goto out;
-		}
-		c->metadata = metadata;
-	}
-	if (!a->lex || !a->safety) {
-		http_reply_error(r, ERR_NOT_READY, "The corpus or the safety rules are not loaded yet.", NULL);
-		goto out;
-	}
-	c->culture = lexicon_culture_find(a->lex, json_string_value(culture));
-	if (!c->culture) {
-		json_t *known = json_array();
-		for (size_t i = 0; i < lexicon_culture_count(a->lex); i++)
-			json_array_append_new(known, json_string(lexicon_culture_code_at(a->lex, i)));
-		http_reply_error(r, ERR_INVALID_FIELD, NULL,
-				 json_pack("{s:s,s:s,s:o}", "field", "culture", "reason", "unknown culture", "known", known));
-		goto out;
-	}
-	if (!annotation_storage_on(r))
+	if (parse_options(r, c, country, annotator, metadata) < 0 || find_culture(r, c, culture) < 0 ||
+	    !annotation_storage_on(r))
 		goto out;
 	json_decref(n);
 	n = NULL;
-	c->lex = lexicon_ref(a->lex);
-	c->sf = safety_ref(a->safety);
-	if (risk_assess(c->sf->rules, c->message, c->message_len, &c->risk) < 0) {
-		memset(&c->risk, 0, sizeof c->risk); /* unknown is not safe: moderate */
-		c->risk.level = RISK_MODERATE;
-		c->risk.categories = RISK_CAT_SELF;
-		snprintf(c->risk.lang, sizeof c->risk.lang, "en");
-	}
-	http_req_log(r, "risk_level", json_string(risk_level_name(c->risk.level)));
-	if (c->risk.level >= RISK_HIGH) {
-		crisis(c);
-		return;
-	}
-	if (llm_client_active(a->llm) + c->n + (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") ? 1 : 0) >
-	    a->cfg->llm_max_concurrent) {
-		http_req_add_header(r, "Retry-After", "1");
-		http_reply_error(r, ERR_OVERLOADED, NULL, json_pack("{s:i}", "max_concurrent", (int)a->cfg->llm_max_concurrent));
-		cand_free(c);
-		return;
-	}
-	generate(c);
+	assess(c);
 	return;
 out:
 	json_decref(n);

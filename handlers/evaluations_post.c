@@ -80,6 +80,26 @@ static const char *judge_model_of(const config *cfg)
 	return cfg->judge_model && *cfg->judge_model ? cfg->judge_model : cfg->llm_model;
 }
 
+/* The judged candidate's rows (taken) stored with the judge's model; on_scores_stored answers. */
+static void store_scores(eval_req *e, json_t *rows)
+{
+	json_object_set_new(e->out, "candidate_id", json_string(e->candidate_id));
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row)
+	json_object_set_new(row, "judge_model", json_string(e->model));
+	char *text = json_dumps(rows, JSON_COMPACT);
+	json_decref(rows);
+	if (!text || store_judge_scores_upsert(e->a->pool, text, on_scores_stored, e) < 0) {
+		free(text);
+		http_req *r = e->r;
+		eval_free(e);
+		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
+		return;
+	}
+	free(text);
+}
+
 static void on_judged(void *ud, fanout *f)
 {
 	eval_req *e = ud;
@@ -155,21 +175,7 @@ static void on_judged(void *ud, fanout *f)
 		reply_and_free(e, 200);
 		return;
 	}
-	json_object_set_new(e->out, "candidate_id", json_string(e->candidate_id));
-	size_t i;
-	json_t *row;
-	json_array_foreach(rows, i, row)
-	json_object_set_new(row, "judge_model", json_string(e->model));
-	char *text = json_dumps(rows, JSON_COMPACT);
-	json_decref(rows);
-	if (!text || store_judge_scores_upsert(e->a->pool, text, on_scores_stored, e) < 0) {
-		free(text);
-		http_req *r = e->r;
-		eval_free(e);
-		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
-		return;
-	}
-	free(text);
+	store_scores(e, rows);
 }
 
 static void judge(eval_req *e)
@@ -241,6 +247,35 @@ static void on_candidate(void *ud, json_t *cand, store_status st)
 	judge(e);
 }
 
+/* "metrics" (all seven without it) into e->metrics, or -1 (answered). */
+static int parse_metrics(http_req *r, eval_req *e, json_t *metrics)
+{
+	if (metrics) {
+		if (json_array_size(metrics) < 1 || json_array_size(metrics) > JUDGE_METRICS) {
+			annotation_invalid(r, "metrics", "must list 1 to 7 metrics");
+			return -1;
+		}
+		size_t i;
+		json_t *v;
+		json_array_foreach(metrics, i, v)
+		{
+			int m = judge_metric_parse(json_string_value(v));
+			for (size_t k = 0; m >= 0 && k < e->n; k++)
+				if (e->metrics[k] == m)
+					m = -2;
+			if (m < 0) {
+				annotation_invalid(r, "metrics", m == -2 ? "lists a metric twice" : "unknown metric");
+				return -1;
+			}
+			e->metrics[e->n++] = m;
+		}
+	} else {
+		for (int m = 0; m < JUDGE_METRICS; m++)
+			e->metrics[e->n++] = m;
+	}
+	return 0;
+}
+
 void handler_evaluations_post(http_req *r)
 {
 	app *a = http_req_app(r);
@@ -276,29 +311,8 @@ void handler_evaluations_post(http_req *r)
 				   "give either candidate_id, or message and response (with culture optional)");
 		goto fail;
 	}
-	if (metrics) {
-		if (json_array_size(metrics) < 1 || json_array_size(metrics) > JUDGE_METRICS) {
-			annotation_invalid(r, "metrics", "must list 1 to 7 metrics");
-			goto fail;
-		}
-		size_t i;
-		json_t *v;
-		json_array_foreach(metrics, i, v)
-		{
-			int m = judge_metric_parse(json_string_value(v));
-			for (size_t k = 0; m >= 0 && k < e->n; k++)
-				if (e->metrics[k] == m)
-					m = -2;
-			if (m < 0) {
-				annotation_invalid(r, "metrics", m == -2 ? "lists a metric twice" : "unknown metric");
-				goto fail;
-			}
-			e->metrics[e->n++] = m;
-		}
-	} else {
-		for (int m = 0; m < JUDGE_METRICS; m++)
-			e->metrics[e->n++] = m;
-	}
+	if (parse_metrics(r, e, metrics) < 0)
+		goto fail;
 	if (cid) {
 		if (!uuid_valid(json_string_value(cid))) {
 			http_reply_error(r, ERR_NOT_FOUND, "No stored candidate has this id.", NULL);
