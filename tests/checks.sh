@@ -1,7 +1,9 @@
 # Check helpers shared by the shell suites: each check prints "ok - ..." or
-# "FAIL - ..."; finish prints "N checks, M failed" and fails if any failed.
+# "FAIL - ..."; a check that cannot run here prints "SKIP - ..." (skip_check);
+# finish prints "N checks, M failed, K skipped" and fails if any failed.
 CHECKS=0
 FAILED=0
+SKIPPED=0
 
 # ok DESCRIPTION COMMAND...: one check; passes when COMMAND succeeds.
 ok() {
@@ -38,8 +40,15 @@ contains() {
   fi
 }
 
+# skip_check DESCRIPTION REASON: a check this machine cannot run, counted
+# and said, never passed silently (tests/run.sh adds these up).
+skip_check() {
+  SKIPPED=$((SKIPPED + 1))
+  echo "SKIP - $1: $2"
+}
+
 finish() {
-  echo "$CHECKS checks, $FAILED failed"
+  echo "$CHECKS checks, $FAILED failed, $SKIPPED skipped"
   [ "$FAILED" -eq 0 ]
 }
 

@@ -82,7 +82,7 @@ if ls "$SHARED_DATA"/*_data.jsonl >/dev/null 2>&1; then
   contains "re-importing the shared files finds them unchanged" "$out" "141 posts (0 new, 0 replaced, 141 unchanged)"
   eq "and changes no count" "$(shared_counts; q "SELECT max(id) FROM posts")" "$before"
 else
-  echo "# skipping the CultureCare files: $SHARED_DATA is absent"
+  skip_check "the CultureCare files import, re-import unchanged" "$SHARED_DATA is absent"
 fi
 
 finish

@@ -66,7 +66,7 @@ if command -v node >/dev/null && [ -d "${SCHEMA_DEPS:-/nonexistent}/node_modules
   echo "$out"
   ok "the openai npm client works unchanged, plain and streamed" grep -q "openai client: all passed" <<<"$out"
 else
-  echo "# skipped the openai npm client: node or SCHEMA_DEPS/node_modules/openai not available"
+  skip_check "the openai npm client works unchanged, plain and streamed" "node or SCHEMA_DEPS/node_modules/openai not available"
 fi
 
 marker="PRIVATE-MARKER-$RANDOM$RANDOM"

@@ -115,11 +115,11 @@ fds_of() { ls "/proc/$1/fd" | wc -l; }
 
 # schema_ok DESCRIPTION SCHEMA: validates BODY against a schema of the
 # contract (tests/schema_check.mjs, Ajv). Needs node and SCHEMA_DEPS (a
-# folder with node_modules/ajv and yaml; tests/run.sh installs them); says
-# so and counts nothing without them.
+# folder with node_modules/ajv and yaml; tests/run.sh installs them); a
+# skipped check (skip_check) without them.
 schema_ok() {
   if ! command -v node >/dev/null || [ ! -d "${SCHEMA_DEPS:-/nonexistent}/node_modules/ajv" ]; then
-    echo "# skipped schema check ($1): node or SCHEMA_DEPS with ajv and yaml not available"
+    skip_check "$1 (schema $2)" "node or SCHEMA_DEPS with ajv and yaml not available"
     return 0
   fi
   printf '%s' "$BODY" >"$T/schema_body.json"

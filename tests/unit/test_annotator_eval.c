@@ -105,7 +105,7 @@ static void shared(void)
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, files[0]);
 	if (access(path, R_OK) != 0) {
-		printf("skipped: the shared CultureCare files are not in %s\n", dir);
+		printf("SKIP - the shared CultureCare files, evaluated: not in %s\n", dir);
 		return;
 	}
 	ae_dataset *d = ae_dataset_new();
