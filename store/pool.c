@@ -16,6 +16,7 @@
 
 #include "server/log.h"
 #include "server/util.h"
+#include "store/pg_resolve.h"
 
 #define MAX_QUEUE 65536
 #define TICK_MS 100
@@ -50,6 +51,8 @@ typedef struct conn {
 	query *q;             /* BUSY: the query running */
 	PGresult *res;        /* BUSY/PREPARING: first result received */
 	bool logged_down;     /* "connection failed" already logged for this outage */
+	pg_resolve *resolving; /* CONNECTING: the host names being looked up, or NULL */
+	char detail[256];      /* why a connection failed before libpq had one */
 } conn;
 
 struct store_pool {
@@ -196,7 +199,7 @@ static void conn_fail(conn *c, const char *why)
 	if (c->state == C_DOWN)
 		return;
 	if (!c->logged_down && !p->closing) {
-		const char *detail = c->pg ? PQerrorMessage(c->pg) : "";
+		const char *detail = c->pg ? PQerrorMessage(c->pg) : c->detail;
 		char line[256];
 		snprintf(line, sizeof line, "%s", detail);
 		line[strcspn(line, "\n")] = '\0';
@@ -205,6 +208,9 @@ static void conn_fail(conn *c, const char *why)
 		log_json(LOG_WARN, "database connection down", f);
 		c->logged_down = true;
 	}
+	pg_resolve_cancel(c->resolving);
+	c->resolving = NULL;
+	c->detail[0] = '\0';
 	unwatch(c);
 	if (c->pg)
 		PQfinish(c->pg);
@@ -229,29 +235,47 @@ static void conn_fail(conn *c, const char *why)
 		fail_queue(p);
 }
 
-static void conn_connect(conn *c)
+static void conn_start(conn *c, pg_params *pp)
 {
-	store_pool *p = c->pool;
-	const char *keys[5], *vals[5];
-	int n = 0;
-	if (p->conninfo && *p->conninfo) {
-		keys[n] = "dbname";
-		vals[n++] = p->conninfo;
-	}
-	keys[n] = "fallback_application_name"; /* unless the URL names one */
-	vals[n++] = "culturecare";
-	keys[n] = "options";
-	vals[n++] = p->options;
-	keys[n] = NULL;
-	vals[n] = NULL;
-	c->pg = PQconnectStartParams(keys, vals, 1);
-	c->state = C_CONNECTING;
-	c->deadline_ns = now_ns() + (uint64_t)p->timeout_ms * 1000000u;
+	c->pg = PQconnectStartParams(pp->keys, pp->vals, 0);
+	pg_params_free(pp);
 	if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
 		conn_fail(c, "connect failed");
 		return;
 	}
 	watch(c, UV_WRITABLE);
+}
+
+static void on_resolved(void *ud, pg_params *pp, const char *err)
+{
+	conn *c = ud;
+	c->resolving = NULL;
+	if (!pp) {
+		snprintf(c->detail, sizeof c->detail, "%s", err);
+		conn_fail(c, "host name lookup failed");
+		return;
+	}
+	conn_start(c, pp);
+}
+
+/* libpq would look the host names up itself, blocking the loop: they are
+ * looked up first on libuv's thread pool (store/pg_resolve.h). The connect
+ * deadline covers the lookup. */
+static void conn_connect(conn *c)
+{
+	store_pool *p = c->pool;
+	const char *const extra[] = {"fallback_application_name", "culturecare", /* application_name wins */
+				     "options", p->options, NULL};
+	c->state = C_CONNECTING;
+	c->deadline_ns = now_ns() + (uint64_t)p->timeout_ms * 1000000u;
+	pg_params *pp;
+	if (pg_resolve_start(p->loop, p->conninfo, extra, on_resolved, c, &pp, &c->resolving, c->detail,
+			     sizeof c->detail) < 0) {
+		conn_fail(c, "invalid connection string");
+		return;
+	}
+	if (pp)
+		conn_start(c, pp);
 }
 
 static int listen_start(conn *c);

@@ -60,4 +60,26 @@ eq "and the service exits 0" "$rc" 0
 wait "$locker" || true
 contains "shutdown is logged" "$(cat "$SERVER_LOG")" '"msg":"stopped"'
 
+# Host names are looked up off the loop (store/pg_resolve.c): a name that
+# does not resolve, or one whose port is closed, leaves the service up and
+# says why (libpq's message names the address it was given).
+saved_url=$DATABASE_URL
+DATABASE_URL="postgresql://cc@no-such-host.invalid,localhost:1/cc?connect_timeout=2" SERVE_READY_TRIES=1 serve_up
+req GET /healthz
+eq "unresolvable and refused hosts: healthz 200" "$STATUS" 200
+req GET /readyz
+eq "and readyz 503" "$STATUS" 503
+for _ in $(seq 1 50); do grep -q '"msg":"database connection down"' "$SERVER_LOG" && break; sleep 0.1; done
+down=$(grep -m1 '"msg":"database connection down"' "$SERVER_LOG" || true)
+contains "the log names the refused address, looked up from localhost" "$down" '\"127.0.0.1\", port 1 failed: Connection refused'
+serve_stop
+eq "it stops cleanly (exit 0)" "$SERVER_RC" 0
+DATABASE_URL="postgresql://cc@no-such-host.invalid/cc" SERVE_READY_TRIES=1 serve_up
+for _ in $(seq 1 50); do grep -q '"msg":"database connection down"' "$SERVER_LOG" && break; sleep 0.1; done
+down=$(grep -m1 '"msg":"database connection down"' "$SERVER_LOG" || true)
+contains "a name that does not resolve: the lookup is the reason" "$down" '"reason":"host name lookup failed"'
+contains "naming the host" "$down" 'no-such-host.invalid'
+serve_stop
+DATABASE_URL=$saved_url
+
 finish

@@ -34,7 +34,8 @@ pg_stop() { "$SOURCE_ROOT/deploy/pg-local.sh" stop "$T/pg"; }
 
 cc() { "$CULTURECARE" "$@"; }
 
-# Starts `culturecare serve` on a free port; sets SERVER_PID and BASE.
+# Starts `culturecare serve` on a free port; sets SERVER_PID and BASE. Waits
+# up to SERVE_READY_TRIES (100) tenths of a second for /readyz to say 200.
 serve_up() {
   : >"$SERVER_LOG"
   # Suites test what they are about; keys are tested by http_access.sh,
@@ -50,7 +51,7 @@ serve_up() {
   done
   [ -n "$port" ] || { echo "server did not start" >&2; cat "$SERVER_LOG" >&2; return 1; }
   BASE="http://127.0.0.1:$port"
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 "${SERVE_READY_TRIES:-100}"); do
     [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/readyz")" = 200 ] && return 0
     sleep 0.1
   done
