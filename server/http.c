@@ -47,6 +47,7 @@ struct http_server {
 	uv_timer_t timer;
 	unsigned handles_open;
 	unsigned inflight;
+	bool refusing; /* after the drain deadline: every request gets 503 */
 	unsigned port;
 	void (*idle_cb)(void *);
 	void *idle_ud;
@@ -333,8 +334,22 @@ static http_req *req_new(http_server *s, struct MHD_Connection *conn, const char
 	return r;
 }
 
+/* After the drain deadline the application's pool and backend client are
+ * gone: a request that still comes on a kept-alive connection is answered
+ * 503 and its connection closed. */
+static bool refused(http_req *r)
+{
+	if (!r->srv->refusing)
+		return false;
+	http_reply_error(r, ERR_NOT_READY, "The service is shutting down.", json_pack("{s:s}", "reason", "shutting_down"));
+	http_req_add_header(r, "Connection", "close");
+	return true;
+}
+
 static void dispatch(http_req *r)
 {
+	if (refused(r))
+		return;
 	if (r->too_large) {
 		http_reply_error(r, ERR_BODY_TOO_LARGE, NULL,
 				 json_pack("{s:I}", "max_bytes", (json_int_t)r->srv->cfg->max_body_bytes));
@@ -479,6 +494,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
  * Returns true when the request has been answered. */
 static bool before_body(http_server *s, http_req *r)
 {
+	if (refused(r))
+		return true;
 	const char *origin = http_req_header(r, "Origin");
 	if (origin && (s->cors || s->cors_any)) {
 		if (strcmp(r->method, "OPTIONS") == 0 && http_req_header(r, "Access-Control-Request-Method")) {
@@ -696,6 +713,12 @@ void http_server_quiesce(http_server *s)
 	MHD_socket fd = MHD_quiesce_daemon(s->d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+}
+
+void http_server_refuse(http_server *s)
+{
+	if (s)
+		s->refusing = true;
 }
 
 unsigned http_server_inflight(const http_server *s)

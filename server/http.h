@@ -38,6 +38,11 @@ unsigned http_server_port(const http_server *s);
 
 /* Stops accepting new connections; requests in flight go on. */
 void http_server_quiesce(http_server *s);
+/* From now on every new request, and every request whose handler has not
+ * run yet, is answered 503 (not_ready, shutting_down) with Connection:
+ * close: for the time after the drain deadline, when what handlers use is
+ * gone. Accepts NULL. */
+void http_server_refuse(http_server *s);
 
 /* Requests whose context exists (received, not yet completed). */
 unsigned http_server_inflight(const http_server *s);

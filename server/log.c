@@ -1,5 +1,8 @@
-/* Structured JSON logging to stdout, line-buffered. Single-threaded use. */
+/* Structured JSON logging to stdout, one line per call, through the
+ * non-blocking sink while `serve` runs (server/log_sink.h). Single-threaded
+ * use. */
 #include "server/log.h"
+#include "server/log_sink.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,11 +44,18 @@ void log_json(enum log_level level, const char *msg, json_t *fields)
 	json_object_set_new(o, "msg", json_string(msg));
 	if (fields)
 		json_object_update(o, fields);
-	char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
-	if (line) {
-		fputs(line, stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	size_t len = text ? strlen(text) : 0;
+	char *line = text ? realloc(text, len + 2) : NULL;
+	if (!line) {
+		free(text);
+	} else {
+		line[len++] = '\n';
+		line[len] = '\0';
+		if (!log_sink_write(line, len)) {
+			fputs(line, stdout);
+			fflush(stdout);
+		}
 		free(line);
 	}
 	json_decref(o);

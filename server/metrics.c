@@ -6,6 +6,7 @@
  * created at their first observation: a fixed table holds them, sized for
  * every combination the service can produce. */
 #include "server/metrics.h"
+#include "server/log_sink.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -409,6 +410,9 @@ static void render_process(sbuf *o)
 		family(o, "process_open_fds", "gauge", "Open file descriptors.");
 		sb_printf(o, "process_open_fds %ld\n", fds);
 	}
+	family(o, "culturecare_log_lines_dropped_total", "counter",
+	       "Log lines dropped because stdout did not take them and the log buffer was full.");
+	sb_printf(o, "culturecare_log_lines_dropped_total %llu\n", log_sink_dropped());
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		family(o, "process_max_fds", "gauge", "Limit of open file descriptors.");

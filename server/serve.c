@@ -12,6 +12,7 @@
 #include "server/db.h"
 #include "server/gate.h"
 #include "server/log.h"
+#include "server/log_sink.h"
 #include "server/metrics.h"
 #include "server/safety/safety_build.h"
 #include "store/store.h"
@@ -167,6 +168,7 @@ static void on_drain_timeout(uv_timer_t *t)
 		 json_pack("{s:i}", "in_flight", (int)http_server_inflight(a->http)));
 	/* Closing the pool answers every waiting query; their handlers reply,
 	 * the connections resume and complete, and on_idle finishes. */
+	http_server_refuse(a->http); /* what still comes gets 503, not a NULL pool */
 	store_pool *p = a->pool;
 	a->pool = NULL;
 	store_pool_close(p, NULL, NULL);
@@ -229,6 +231,7 @@ static void finish(app *a)
 	uv_close((uv_handle_t *)&a->purge, NULL);
 	uv_close((uv_handle_t *)&a->keys_refresh, NULL);
 	log_json(LOG_INFO, "stopped", NULL);
+	log_sink_stop(2000); /* the rest of the log, then direct writes */
 }
 
 /* Refuses to start on a schema older than the code (or edited). A database
@@ -295,6 +298,7 @@ int serve_run(config *cfg)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	a.loop = uv_default_loop();
+	log_sink_start(a.loop);
 	a.pool = store_pool_new(a.loop, cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, store_statements);
 	if (!a.pool) {
 		fprintf(stderr, "culturecare serve: out of memory\n");
@@ -304,6 +308,7 @@ int serve_run(config *cfg)
 	a.llm = llm_client_new(a.loop, cfg);
 	if (!a.llm) {
 		fprintf(stderr, "culturecare serve: cannot set up the backend client\n");
+		log_sink_stop(2000);
 		store_pool_close(a.pool, NULL, NULL);
 		uv_run(a.loop, UV_RUN_DEFAULT);
 		uv_loop_close(a.loop);
@@ -315,6 +320,7 @@ int serve_run(config *cfg)
 		log_json(LOG_WARN, "AUTH=off: every request is let through without an API key; use this only locally", NULL);
 	if (start_listeners(&a, err, sizeof err) < 0) {
 		fprintf(stderr, "culturecare serve: %s\n", err);
+		log_sink_stop(2000);
 		store_pool_close(a.pool, NULL, NULL);
 		llm_client_close(a.llm);
 		uv_run(a.loop, UV_RUN_DEFAULT);
@@ -351,6 +357,7 @@ int serve_run(config *cfg)
 						    (int)http_server_port(a.metrics_http)));
 	log_json(LOG_INFO, "listening", f);
 	uv_run(a.loop, UV_RUN_DEFAULT);
+	log_sink_stop(2000); /* when the loop ended some other way */
 	int rc = uv_loop_close(a.loop);
 	if (rc != 0)
 		log_json(LOG_WARN, "loop closed with handles open", NULL);

@@ -467,8 +467,8 @@ static void conn_dispatch(conn *c)
 int store_pool_query(store_pool *p, const store_stmt *stmt, int nparams,
 		     const char *const *values, store_cb cb, void *ud)
 {
-	if (p->closing || !any_alive(p) || p->waiting >= MAX_QUEUE)
-		return -1;
+	if (!p || p->closing || !any_alive(p) || p->waiting >= MAX_QUEUE)
+		return -1; /* NULL: the pool is gone (after the drain deadline) */
 	query *q = calloc(1, sizeof *q);
 	if (!q)
 		return -1;

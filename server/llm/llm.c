@@ -522,8 +522,8 @@ static struct curl_slist *raw_headers(const char *key)
 llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool json_mode, bool stream,
 		       const llm_opts *o, const llm_handlers *h, void *ud)
 {
-	if (c->closing)
-		return NULL;
+	if (!c || c->closing)
+		return NULL; /* NULL: the client is gone (after the drain deadline) */
 	llm_call *call = calloc(1, sizeof *call);
 	if (!call)
 		return NULL;

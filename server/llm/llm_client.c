@@ -218,7 +218,7 @@ llm_client *llm_client_new(uv_loop_t *loop, const config *cfg)
 
 unsigned llm_client_active(const llm_client *c)
 {
-	return c->active;
+	return c ? c->active : 0;
 }
 
 static void on_timer_closed(uv_handle_t *h)
