@@ -45,4 +45,26 @@ eq "long stream: code not_ready, reason shutting_down" \
 ok "long stream: some pieces came first" jqok '[.[] | select(.event == "delta")] | length >= 1' <<<"$EV"
 ok "long stream: exit within the drain time and a little ($MS ms)" test "$MS" -ge 600 -a "$MS" -lt 2500
 ok "the backend's connection was closed" jqok '.[-1]._client_closed_ms != null' <<<"$(fake_requests)"
+
+# ---- a request still coming after the drain time ----
+# Its headers came before SIGTERM, its body after the drain deadline, when
+# the pool and the backend client are gone: 503 shutting_down, and the
+# connection is closed.
+SHUTDOWN_DRAIN_MS=400 serve_up
+port=${BASE##*:}
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+late='{"message": "I feel alone since I moved.", "culture": "german"}'
+printf 'POST /support HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{' "${#late}" >&5
+sleep 0.3
+kill -TERM "$SERVER_PID"
+sleep 0.8
+printf '%s' "${late:1}" >&5
+reply=$(timeout 5 cat <&5 | tr -d '\r' || true)
+exec 5<&-
+rc=0; wait "$SERVER_PID" || rc=$?
+SERVER_PID=
+contains "late request: 503" "$reply" "HTTP/1.1 503"
+contains "not_ready, shutting_down" "$reply" '"reason":"shutting_down"'
+contains "and its connection is closed" "$reply" "Connection: close"
+eq "the service still exits 0" "$rc" 0
 finish
