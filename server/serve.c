@@ -277,6 +277,21 @@ static int start_listeners(app *a, char *err, size_t errlen)
 	return -1;
 }
 
+/* A start that failed once the loop was made: says why, closes what was
+ * opened and returns the exit code. */
+static int start_failed(app *a, const char *why)
+{
+	fprintf(stderr, "culturecare serve: %s\n", why);
+	log_sink_stop(2000);
+	store_pool_close(a->pool, NULL, NULL);
+	llm_client_close(a->llm);
+	access_free(a->access);
+	uv_run(a->loop, UV_RUN_DEFAULT);
+	uv_loop_close(a->loop);
+	migrations_free(&a->migrations);
+	return 1;
+}
+
 int serve_run(config *cfg)
 {
 	app a = {0};
@@ -300,34 +315,16 @@ int serve_run(config *cfg)
 	a.loop = uv_default_loop();
 	log_sink_start(a.loop);
 	a.pool = store_pool_new(a.loop, cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, store_statements);
-	if (!a.pool) {
-		fprintf(stderr, "culturecare serve: out of memory\n");
-		migrations_free(&a.migrations);
-		return 1;
-	}
+	if (!a.pool)
+		return start_failed(&a, "out of memory");
 	a.llm = llm_client_new(a.loop, cfg);
-	if (!a.llm) {
-		fprintf(stderr, "culturecare serve: cannot set up the backend client\n");
-		log_sink_stop(2000);
-		store_pool_close(a.pool, NULL, NULL);
-		uv_run(a.loop, UV_RUN_DEFAULT);
-		uv_loop_close(a.loop);
-		migrations_free(&a.migrations);
-		return 1;
-	}
+	if (!a.llm)
+		return start_failed(&a, "cannot set up the backend client");
 	a.access = access_new(cfg->rate_limit_rpm, cfg->rate_limit_streams);
 	if (!cfg->auth)
 		log_json(LOG_WARN, "AUTH=off: every request is let through without an API key; use this only locally", NULL);
-	if (start_listeners(&a, err, sizeof err) < 0) {
-		fprintf(stderr, "culturecare serve: %s\n", err);
-		log_sink_stop(2000);
-		store_pool_close(a.pool, NULL, NULL);
-		llm_client_close(a.llm);
-		uv_run(a.loop, UV_RUN_DEFAULT);
-		uv_loop_close(a.loop);
-		migrations_free(&a.migrations);
-		return 1;
-	}
+	if (start_listeners(&a, err, sizeof err) < 0)
+		return start_failed(&a, err);
 	http_server_set_gate(a.http, app_gate, &a);
 	/* LISTEN needs a connection that stays one server session: through a
 	 * transaction pooler it would be lost, so it may have its own URL. */
