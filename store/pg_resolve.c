@@ -269,8 +269,9 @@ static int parse(const char *conninfo, const char *const *extra, pg_params **bas
 	*host = h && *h ? strdup(h) : NULL;
 	*hostaddr = ha && *ha ? strdup(ha) : NULL;
 	*port = pt && *pt ? strdup(pt) : NULL;
-	PQconninfoFree(opts);
-	if (rc < 0 || (h && *h && !*host) || (ha && *ha && !*hostaddr) || (pt && *pt && !*port)) {
+	bool oom = rc < 0 || (h && *h && !*host) || (ha && *ha && !*hostaddr) || (pt && *pt && !*port);
+	PQconninfoFree(opts); /* h, ha and pt may point into it */
+	if (oom) {
 		pg_params_free(p);
 		free(*host);
 		free(*hostaddr);
