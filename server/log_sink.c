@@ -28,6 +28,16 @@ unsigned long long log_sink_dropped(void)
 	return sink.dropped;
 }
 
+/* Lines (their \n) in what is buffered: what dropping it loses. */
+static unsigned long long buffered_lines(void)
+{
+	unsigned long long n = 0;
+	for (const char *p = sink.buf, *end = sink.buf + sink.len; p < end && (p = memchr(p, '\n', (size_t)(end - p)));
+	     p++)
+		n++;
+	return n;
+}
+
 /* One write that never blocks. */
 static ssize_t out(const char *b, size_t n)
 {
@@ -46,7 +56,8 @@ static int drain(void)
 		ssize_t n = out(sink.buf, sink.len);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		if (n <= 0) {
+		if (n <= 0) { /* stdout is gone: what waits is lost */
+			sink.dropped += buffered_lines();
 			sink.len = 0;
 			return -1;
 		}
@@ -83,8 +94,10 @@ bool log_sink_write(const char *line, size_t len)
 		ssize_t n = out(line, len);
 		if (n == (ssize_t)len)
 			return true;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return true; /* stdout is gone: nothing to wait for */
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			sink.dropped++; /* stdout is gone: nothing to wait for */
+			return true;
+		}
 		if (n > 0) { /* the rest of a line is never dropped */
 			line += n;
 			len -= (size_t)n;
@@ -168,8 +181,7 @@ void log_sink_stop(unsigned timeout_ms)
 		struct pollfd p = {.fd = sink.fd, .events = POLLOUT};
 		poll(&p, 1, (int)((end - now) / 1000000u) + 1);
 	}
-	if (sink.len > 0)
-		sink.dropped++; /* at least one line did not make it out */
+	sink.dropped += buffered_lines(); /* what did not make it out in time */
 	sink.running = false;
 	close(sink.fd);
 	sink.fd = -1;
