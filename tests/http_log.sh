@@ -44,7 +44,11 @@ for i in $(seq 1 200); do
   [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$BASE/healthz" || true)" = 200 ] && answered=$((answered + 1))
 done
 eq "200 requests answered" "$answered" 200
-serve_stop
+if [ "$answered" != 200 ]; then
+  echo "# server stderr:"; sed 's/^/#   /' "$T/stderr"
+  echo "# its log:"; tail -n 5 "$T/read.log" | sed 's/^/#   /'
+fi
+kill -0 "$SERVER_PID" 2>/dev/null && serve_stop || { SERVER_RC=dead; SERVER_PID=; }
 eq "SIGTERM: exit 0" "$SERVER_RC" 0
 wait "$reader" || true
 eq "every request's line arrived" "$(grep -c '"msg":"request"' "$T/read.log")" 200

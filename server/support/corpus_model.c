@@ -152,7 +152,8 @@ static int train(perceptron *p, size_t nclass, example *ex, size_t n)
 		free(order);
 		return -1;
 	}
-	qsort(ex, n, sizeof *ex, cmp_example);
+	if (n > 0) /* an empty corpus has no examples (ex may be NULL) */
+		qsort(ex, n, sizeof *ex, cmp_example);
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
 	rnd_state = 12345;
