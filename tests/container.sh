@@ -312,14 +312,15 @@ head -c 70000 /dev/zero | tr '\0' a >"$T/big"
 eq "a body over 64k is refused by nginx" "$(code -H "$AUTHZ" -H 'Content-Type: application/json' --data-binary @"$T/big" "$N/support")" 413
 
 fake /_control -X POST -H 'Content-Type: application/json' \
-  --data-binary '{"pieces":["You ","are ","not ","alone."],"piece_interval_ms":250}' >/dev/null
+  --data-binary '{"pieces":["You. ","are. ","not. ","alone."],"piece_interval_ms":250}' >/dev/null
 msg='{"culture":"german","message":"Since I moved to Berlin I feel so alone.","strategy":"culture"'
 eq "POST /support through nginx" "$(code -H "$AUTHZ" -H 'Content-Type: application/json' --data-binary "$msg}" "$N/support")" 200
 eq "the reply over HTTPS with HTTP/2" "$(head -n 1 "$H" | tr -d '\r' | sed 's/ *$//')" "HTTP/2 200"
-eq "the reply is the backend's" "$(jq -r .response "$T/body")" "You are not alone."
+eq "the reply is the backend's" "$(jq -r .response "$T/body")" "You. are. not. alone."
 eq "the backend got the model" "$(fake /_requests | jq -r '.[-1].model')" fake-model
 
-# A stream: the four pieces come 250 ms apart; unbuffered, the first delta
+# A stream: the four pieces (each a sentence, which the output check releases
+# at once) come 250 ms apart; unbuffered, the first delta
 # arrives well before the last.
 curl -sN -m 20 "${TLS[@]}" -D "$T/stream-headers" -H "$AUTHZ" -H 'Content-Type: application/json' \
   --data-binary "$msg,\"stream\":true}" "$N/support" |
