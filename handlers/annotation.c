@@ -51,6 +51,24 @@ bool annotation_rater_ok(const char *s)
 	return true;
 }
 
+int annotation_check_body(http_req *r, json_t *body, const json_field *fields, size_t n, json_t *const *rater)
+{
+	const char *field, *reason;
+	if (!json_is_object(body)) {
+		annotation_invalid(r, "(body)", "must be a JSON object");
+		return -1;
+	}
+	if (json_fields_check(body, fields, n, &field, &reason) < 0) {
+		annotation_invalid(r, field, reason);
+		return -1;
+	}
+	if (rater && !annotation_rater_ok(json_string_value(*rater))) {
+		annotation_invalid(r, "rater", "must have 1 to 200 characters and no control characters");
+		return -1;
+	}
+	return 0;
+}
+
 void annotation_cursor_make(const char *seq_decimal, char *out, size_t len)
 {
 	unsigned long long v = strtoull(seq_decimal, NULL, 10);

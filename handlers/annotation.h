@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "server/http.h"
+#include "server/json_fields.h"
 
 /* The request's JSON object body (a new reference), or NULL after replying
  * 415, 400 or 422. Never echoes the body. */
@@ -16,6 +17,10 @@ void annotation_invalid(http_req *r, const char *field, const char *reason);
 
 /* A rater name: 1 to 200 characters, no control characters. */
 bool annotation_rater_ok(const char *s);
+/* The body is an object with the fields (server/json_fields.h) and, when
+ * rater is given, the rater's name is valid; otherwise replies 422 and
+ * returns -1. */
+int annotation_check_body(http_req *r, json_t *body, const json_field *fields, size_t n, json_t *const *rater);
 
 /* An opaque pagination cursor for an item's seq: "c" + hex. parse returns
  * -1 for anything else; out gets the decimal seq. */

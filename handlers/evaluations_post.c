@@ -288,7 +288,6 @@ void handler_evaluations_post(http_req *r)
 		{"response", JF_STRING, false, &response}, {"culture", JF_STRING, false, &culture},
 		{"metrics", JF_ARRAY, false, &metrics},
 	};
-	const char *field, *reason;
 	eval_req *e = calloc(1, sizeof *e);
 	if (!e) {
 		json_decref(body);
@@ -298,14 +297,8 @@ void handler_evaluations_post(http_req *r)
 	e->r = r;
 	e->a = a;
 	e->body = body;
-	if (!json_is_object(body)) {
-		annotation_invalid(r, "(body)", "must be a JSON object");
+	if (annotation_check_body(r, body, fields, sizeof fields / sizeof fields[0], NULL) < 0)
 		goto fail;
-	}
-	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
-		annotation_invalid(r, field, reason);
-		goto fail;
-	}
 	if (!cid == !(message || response) || (!cid && !(message && response))) {
 		annotation_invalid(r, cid ? "candidate_id" : "message",
 				   "give either candidate_id, or message and response (with culture optional)");

@@ -40,20 +40,9 @@ void handler_preferences_post(http_req *r)
 		{"ranking", JF_ARRAY, true, &ranking},
 		{"tie", JF_BOOL, false, &tie},
 	};
-	const char *field, *reason;
 	sbuf lit = {0};
-	if (!json_is_object(body)) {
-		annotation_invalid(r, "(body)", "must be a JSON object");
+	if (annotation_check_body(r, body, fields, sizeof fields / sizeof fields[0], &rater) < 0)
 		goto out;
-	}
-	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
-		annotation_invalid(r, field, reason);
-		goto out;
-	}
-	if (!annotation_rater_ok(json_string_value(rater))) {
-		annotation_invalid(r, "rater", "must have 1 to 200 characters and no control characters");
-		goto out;
-	}
 	size_t n = json_array_size(ranking);
 	bool is_tie = tie && json_is_true(tie);
 	if (n < 2 || n > 10 || (is_tie && n != 2)) {

@@ -47,19 +47,8 @@ void handler_ratings_post(http_req *r)
 		{"scores", JF_OBJECT, true, &scores},
 		{"comment", JF_STRING, false, &comment},
 	};
-	const char *field, *reason;
-	if (!json_is_object(body)) {
-		annotation_invalid(r, "(body)", "must be a JSON object");
+	if (annotation_check_body(r, body, fields, sizeof fields / sizeof fields[0], &rater) < 0)
 		goto out;
-	}
-	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
-		annotation_invalid(r, field, reason);
-		goto out;
-	}
-	if (!annotation_rater_ok(json_string_value(rater))) {
-		annotation_invalid(r, "rater", "must have 1 to 200 characters and no control characters");
-		goto out;
-	}
 	if (comment && utf8_length(json_string_value(comment), json_string_length(comment)) > MAX_COMMENT_CHARS) {
 		annotation_invalid(r, "comment", "must have at most 4000 characters");
 		goto out;

@@ -19,89 +19,55 @@
 
 #include "server/safety/safety.h"
 #include "server/util.h"
+#include "tests/unit/eval_tsv.h"
 #include "tests/unit/seeded_reply_check.h"
 
-static const char *const langs[] = {"en", "de", "zh", "ar", "he"};
-#define NLANGS (sizeof langs / sizeof *langs)
 
 typedef struct tally {
 	unsigned unsafe, unsafe_replaced;
 	unsigned safe, safe_replaced;
 } tally;
 
-static double pct(unsigned a, unsigned b)
-{
-	return b ? 100.0 * a / b : 0.0;
-}
-
 static void print_row(const char *name, const tally *t)
 {
 	printf("%-8s unsafe %3u: replaced %5.1f%% (%u) | safe %3u: replaced %5.1f%% (%u)\n", name, t->unsafe,
-	       pct(t->unsafe_replaced, t->unsafe), t->unsafe_replaced, t->safe, pct(t->safe_replaced, t->safe),
+	       eval_pct(t->unsafe_replaced, t->unsafe), t->unsafe_replaced, t->safe, eval_pct(t->safe_replaced, t->safe),
 	       t->safe_replaced);
 }
 
-static int lang_slot(const char *l)
-{
-	for (size_t i = 0; i < NLANGS; i++)
-		if (strcmp(langs[i], l) == 0)
-			return (int)i;
-	return -1;
-}
+typedef struct eval_ctx {
+	const safety *s;
+	tally *by_lang;
+} eval_ctx;
 
-static int split(char *line, char **f, int n)
+/* One row: id, lang, label, kind, reply, reason. */
+static int eval_row(void *ud, char **f, int slot)
 {
-	int k = 0;
-	for (char *p = line; p && k < n; k++) {
-		f[k] = p;
-		p = strchr(p, '\t');
-		if (p)
-			*p++ = '\0';
+	const eval_ctx *c = ud;
+	if (strcmp(f[2], "unsafe") != 0 && strcmp(f[2], "safe") != 0)
+		return -1;
+	reply_verdict v = safety_check_reply(c->s, f[4], strlen(f[4]));
+	bool replaced = v != REPLY_SAFE;
+	tally *t = &c->by_lang[slot];
+	if (strcmp(f[2], "unsafe") == 0) {
+		t->unsafe++;
+		t->unsafe_replaced += replaced;
+		if (!replaced)
+			printf("  MISS  %s %-18s %s\n", f[0], f[3], f[4]);
+	} else {
+		t->safe++;
+		t->safe_replaced += replaced;
+		if (replaced)
+			printf("  FALSE %s %-18s (%s) %s\n", f[0], f[3], reply_verdict_name(v), f[4]);
 	}
-	return k;
+	return 0;
 }
 
 /* Evaluates one set into per-language tallies; -1 on a malformed set. */
 static int eval_set(const safety *s, const char *path, tally *by_lang)
 {
-	char *tsv = read_file(path, NULL);
-	if (!tsv) {
-		fprintf(stderr, "cannot read %s\n", path);
-		return -1;
-	}
-	int bad = 0;
-	unsigned lineno = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		if (line[0] == '#' || line[0] == '\0' || line[0] == '\r')
-			continue;
-		/* id, lang, label, kind, reply, reason */
-		char *f[6];
-		int slot = -1;
-		if (split(line, f, 6) != 6 || (slot = lang_slot(f[1])) < 0 ||
-		    (strcmp(f[2], "unsafe") != 0 && strcmp(f[2], "safe") != 0)) {
-			fprintf(stderr, "%s:%u: malformed line\n", path, lineno);
-			bad = 1;
-			continue;
-		}
-		reply_verdict v = safety_check_reply(s, f[4], strlen(f[4]));
-		bool replaced = v != REPLY_SAFE;
-		tally *t = &by_lang[slot];
-		if (strcmp(f[2], "unsafe") == 0) {
-			t->unsafe++;
-			t->unsafe_replaced += replaced;
-			if (!replaced)
-				printf("  MISS  %s %-18s %s\n", f[0], f[3], f[4]);
-		} else {
-			t->safe++;
-			t->safe_replaced += replaced;
-			if (replaced)
-				printf("  FALSE %s %-18s (%s) %s\n", f[0], f[3], reply_verdict_name(v), f[4]);
-		}
-	}
-	free(tsv);
-	return bad ? -1 : 0;
+	eval_ctx c = {s, by_lang};
+	return eval_each_row(path, 6, eval_row, &c);
 }
 
 /* 1 when t misses a limit (and says so). */
@@ -109,12 +75,12 @@ static int over(const char *name, const tally *t, double min_unsafe, double max_
 {
 	int rc = 0;
 	if (min_unsafe >= 0 && t->unsafe && (double)t->unsafe_replaced / t->unsafe < min_unsafe) {
-		printf("FAIL %s: unsafe replaced %.1f%% < %.1f%%\n", name, pct(t->unsafe_replaced, t->unsafe),
+		printf("FAIL %s: unsafe replaced %.1f%% < %.1f%%\n", name, eval_pct(t->unsafe_replaced, t->unsafe),
 		       100 * min_unsafe);
 		rc = 1;
 	}
 	if (max_safe >= 0 && t->safe && (double)t->safe_replaced / t->safe > max_safe) {
-		printf("FAIL %s: safe replaced %.1f%% > %.1f%%\n", name, pct(t->safe_replaced, t->safe),
+		printf("FAIL %s: safe replaced %.1f%% > %.1f%%\n", name, eval_pct(t->safe_replaced, t->safe),
 		       100 * max_safe);
 		rc = 1;
 	}
@@ -147,12 +113,12 @@ int main(int argc, char **argv)
 	printf("seeded reply-check rows: %ld\n", rows);
 	int rc = 0;
 	for (; i < argc; i++) {
-		tally by_lang[NLANGS] = {{0}}, all = {0};
+		tally by_lang[EVAL_NLANGS] = {{0}}, all = {0};
 		printf("== %s\n", argv[i]);
 		if (eval_set(s, argv[i], by_lang) != 0)
 			rc = 2;
-		for (size_t k = 0; k < NLANGS; k++) {
-			print_row(langs[k], &by_lang[k]);
+		for (size_t k = 0; k < EVAL_NLANGS; k++) {
+			print_row(eval_langs[k], &by_lang[k]);
 			all.unsafe += by_lang[k].unsafe;
 			all.unsafe_replaced += by_lang[k].unsafe_replaced;
 			all.safe += by_lang[k].safe;
@@ -160,8 +126,8 @@ int main(int argc, char **argv)
 		}
 		print_row("overall", &all);
 		int missed = over("overall", &all, min_unsafe, max_safe);
-		for (size_t k = 0; per_lang && k < NLANGS; k++)
-			missed |= over(langs[k], &by_lang[k], min_unsafe, max_safe);
+		for (size_t k = 0; per_lang && k < EVAL_NLANGS; k++)
+			missed |= over(eval_langs[k], &by_lang[k], min_unsafe, max_safe);
 		if (missed && !rc)
 			rc = 1;
 	}

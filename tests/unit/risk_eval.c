@@ -28,10 +28,9 @@
 
 #include "server/safety/risk.h"
 #include "server/util.h"
+#include "tests/unit/eval_tsv.h"
 #include "tests/unit/seeded_rules.h"
 
-static const char *const langs[] = {"en", "de", "zh", "ar", "he"};
-#define NLANGS (sizeof langs / sizeof *langs)
 
 typedef struct tally {
 	unsigned acute, acute_high, acute_mod, acute_none;
@@ -51,100 +50,62 @@ static void add(tally *t, const tally *o)
 	t->benign_alarm += o->benign_alarm;
 }
 
-static double pct(unsigned a, unsigned b)
-{
-	return b ? 100.0 * a / b : 0.0;
-}
-
 static void print_row(const char *name, const tally *t)
 {
 	printf("%-8s acute %3u: >=high %5.1f%% (%u), >=moderate %5.1f%%, none %u | risk %3u: in range or above "
 	       "%5.1f%% | benign %3u: false alarms %5.1f%% (%u)\n",
-	       name, t->acute, pct(t->acute_high, t->acute), t->acute_high, pct(t->acute_mod, t->acute),
-	       t->acute_none, t->risk, pct(t->risk_ok, t->risk), t->benign, pct(t->benign_alarm, t->benign),
+	       name, t->acute, eval_pct(t->acute_high, t->acute), t->acute_high, eval_pct(t->acute_mod, t->acute),
+	       t->acute_none, t->risk, eval_pct(t->risk_ok, t->risk), t->benign, eval_pct(t->benign_alarm, t->benign),
 	       t->benign_alarm);
 }
 
-static int lang_slot(const char *l)
-{
-	for (size_t i = 0; i < NLANGS; i++)
-		if (strcmp(langs[i], l) == 0)
-			return (int)i;
-	return -1;
-}
+typedef struct eval_ctx {
+	const risk_rules *r;
+	tally *by_lang;
+} eval_ctx;
 
-/* Splits line into at most n tab-separated fields; returns their number. */
-static int split(char *line, char **f, int n)
+/* One row: id, lang, min_level, max_level, group, kind, message, reason. */
+static int eval_row(void *ud, char **f, int slot)
 {
-	int k = 0;
-	for (char *p = line; p && k < n; k++) {
-		f[k] = p;
-		p = strchr(p, '\t');
-		if (p)
-			*p++ = '\0';
+	const eval_ctx *c = ud;
+	risk_level lo, hi;
+	if (risk_level_parse(f[2], &lo) || risk_level_parse(f[3], &hi) || lo > hi)
+		return -1;
+	risk_result res;
+	if (risk_assess(c->r, f[6], strlen(f[6]), &res) != 0)
+		return -1;
+	tally *t = &c->by_lang[slot];
+	if (strcmp(f[4], "acute") == 0) {
+		t->acute++;
+		t->acute_high += res.level >= RISK_HIGH;
+		t->acute_mod += res.level >= RISK_MODERATE;
+		t->acute_none += res.level == RISK_NONE;
+		if (res.level < RISK_HIGH)
+			printf("  MISS  %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+			       risk_level_name(res.level), f[6]);
+	} else if (strcmp(f[4], "risk") == 0) {
+		t->risk++;
+		t->risk_ok += res.level >= lo;
+		if (res.level < lo || res.level > hi)
+			printf("  RANGE %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+			       risk_level_name(res.level), f[6]);
+	} else if (strcmp(f[4], "benign") == 0) {
+		t->benign++;
+		t->benign_alarm += res.level >= RISK_MODERATE;
+		if (res.level >= RISK_MODERATE)
+			printf("  ALARM %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+			       risk_level_name(res.level), f[6]);
+	} else {
+		return -1; /* an unknown group */
 	}
-	return k;
+	return 0;
 }
 
 /* Evaluates one set into per-language tallies; -1 on a malformed set. */
 static int eval_set(const risk_rules *r, const char *path, tally *by_lang)
 {
-	char *tsv = read_file(path, NULL);
-	if (!tsv) {
-		fprintf(stderr, "cannot read %s\n", path);
-		return -1;
-	}
-	int bad = 0;
-	unsigned lineno = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		if (line[0] == '#' || line[0] == '\0' || line[0] == '\r')
-			continue;
-		/* id, lang, min_level, max_level, group, kind, message, reason */
-		char *f[8];
-		risk_level lo, hi;
-		int slot = -1;
-		if (split(line, f, 8) != 8 || (slot = lang_slot(f[1])) < 0 || risk_level_parse(f[2], &lo) ||
-		    risk_level_parse(f[3], &hi) || lo > hi) {
-			fprintf(stderr, "%s:%u: malformed line\n", path, lineno);
-			bad = 1;
-			continue;
-		}
-		risk_result res;
-		if (risk_assess(r, f[6], strlen(f[6]), &res) != 0) {
-			fprintf(stderr, "%s:%u: assessment failed\n", path, lineno);
-			bad = 1;
-			continue;
-		}
-		tally *t = &by_lang[slot];
-		if (strcmp(f[4], "acute") == 0) {
-			t->acute++;
-			t->acute_high += res.level >= RISK_HIGH;
-			t->acute_mod += res.level >= RISK_MODERATE;
-			t->acute_none += res.level == RISK_NONE;
-			if (res.level < RISK_HIGH)
-				printf("  MISS  %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
-				       risk_level_name(res.level), f[6]);
-		} else if (strcmp(f[4], "risk") == 0) {
-			t->risk++;
-			t->risk_ok += res.level >= lo;
-			if (res.level < lo || res.level > hi)
-				printf("  RANGE %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
-				       risk_level_name(res.level), f[6]);
-		} else if (strcmp(f[4], "benign") == 0) {
-			t->benign++;
-			t->benign_alarm += res.level >= RISK_MODERATE;
-			if (res.level >= RISK_MODERATE)
-				printf("  ALARM %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
-				       risk_level_name(res.level), f[6]);
-		} else {
-			fprintf(stderr, "%s:%u: unknown group %s\n", path, lineno, f[4]);
-			bad = 1;
-		}
-	}
-	free(tsv);
-	return bad ? -1 : 0;
+	eval_ctx c = {r, by_lang};
+	return eval_each_row(path, 8, eval_row, &c);
 }
 
 /* The level distribution of the distress phrases of CultureCare files. */
@@ -196,7 +157,7 @@ static int corpus(const risk_rules *r, int argc, char **argv)
 				continue;
 			printf("  intensity %-8s %4u:", j < 3 ? intens[j] : "other", n);
 			for (int l = 0; l <= RISK_IMMINENT; l++)
-				printf(" %s %u (%.1f%%)", risk_level_name((risk_level)l), by[j][l], pct(by[j][l], n));
+				printf(" %s %u (%.1f%%)", risk_level_name((risk_level)l), by[j][l], eval_pct(by[j][l], n));
 			printf("\n");
 		}
 	}
@@ -234,17 +195,17 @@ int main(int argc, char **argv)
 	}
 	int rc = 0;
 	for (; i < argc; i++) {
-		tally by_lang[NLANGS] = {{0}}, all = {0};
+		tally by_lang[EVAL_NLANGS] = {{0}}, all = {0};
 		printf("== %s\n", argv[i]);
 		if (eval_set(r, argv[i], by_lang) != 0)
 			rc = 2;
-		for (size_t k = 0; k < NLANGS; k++) {
-			print_row(langs[k], &by_lang[k]);
+		for (size_t k = 0; k < EVAL_NLANGS; k++) {
+			print_row(eval_langs[k], &by_lang[k]);
 			add(&all, &by_lang[k]);
 		}
 		print_row("overall", &all);
 		if (min_acute >= 0 && all.acute && (double)all.acute_high / all.acute < min_acute) {
-			printf("FAIL: acute at high or above %.1f%% < %.1f%%\n", pct(all.acute_high, all.acute),
+			printf("FAIL: acute at high or above %.1f%% < %.1f%%\n", eval_pct(all.acute_high, all.acute),
 			       100 * min_acute);
 			rc = rc ? rc : 1;
 		}
@@ -253,7 +214,7 @@ int main(int argc, char **argv)
 			rc = rc ? rc : 1;
 		}
 		if (max_false >= 0 && all.benign && (double)all.benign_alarm / all.benign > max_false) {
-			printf("FAIL: false alarms %.1f%% > %.1f%%\n", pct(all.benign_alarm, all.benign),
+			printf("FAIL: false alarms %.1f%% > %.1f%%\n", eval_pct(all.benign_alarm, all.benign),
 			       100 * max_false);
 			rc = rc ? rc : 1;
 		}

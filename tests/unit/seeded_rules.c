@@ -17,63 +17,14 @@
 #endif
 
 
-/* Adds the rules of every `INSERT INTO risk_rules` statement of sql: one
- * rule a line, `('lang', 'kind', 'pattern', note),` with the statement
- * ending at a line ending in `;`. Returns the number of rules, or -1 (and
- * reports) on a malformed line or a rule risk_rules_add refuses. */
+static int add_rule(void *r, char **f)
+{
+	return risk_rules_add(r, f[0], f[1], f[2]);
+}
+
 long seeded_rules_add_sql(risk_rules *r, const char *sql)
 {
-	long n = 0;
-	bool in_insert = false;
-	for (const char *line = sql; *line;) {
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		const char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!in_insert) {
-			if (strncmp(p, "INSERT INTO risk_rules", 22) == 0)
-				in_insert = true;
-		} else {
-			if (*p != '(') {
-				fprintf(stderr, "risk_rules INSERT: unexpected line: %.*s\n", (int)len, line);
-				return -1;
-			}
-			p++;
-			char *f[3] = {NULL, NULL, NULL};
-			int ok = 1;
-			for (int i = 0; i < 3 && ok; i++) {
-				while (*p == ' ')
-					p++;
-				f[i] = seeded_sql_string(&p);
-				ok = f[i] != NULL;
-				while (ok && *p == ' ')
-					p++;
-				if (ok && *p == ',')
-					p++;
-			}
-			if (!ok || risk_rules_add(r, f[0], f[1], f[2]) != 0) {
-				fprintf(stderr, "risk_rules INSERT: rule refused: %.*s\n", (int)len, line);
-				ok = 0;
-			}
-			free(f[0]);
-			free(f[1]);
-			free(f[2]);
-			if (!ok)
-				return -1;
-			n++;
-			while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
-				len--;
-			if (len && line[len - 1] == ';')
-				in_insert = false;
-		}
-		line += len;
-		while (*line && *line != '\n')
-			line++;
-		if (*line == '\n')
-			line++;
-	}
-	return n;
+	return seeded_sql_rows(sql, "risk_rules", 3, add_rule, r);
 }
 
 static long add_sql(void *ud, const char *sql)

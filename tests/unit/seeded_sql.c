@@ -2,6 +2,7 @@
 #include "tests/unit/seeded_sql.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +74,55 @@ long seeded_sql_each_migration(const char *dir, const char *what, long (*add)(vo
 		free(names[i]);
 	}
 	return total;
+}
+
+long seeded_sql_rows(const char *sql, const char *table, int nf, int (*fn)(void *ud, char **f), void *ud)
+{
+	char head[128];
+	snprintf(head, sizeof head, "INSERT INTO %s ", table);
+	long n = 0;
+	bool in_insert = false;
+	for (const char *line = sql; *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!in_insert) {
+			in_insert = strncmp(p, head, strlen(head)) == 0;
+		} else {
+			char *f[SEEDED_SQL_MAX_FIELDS] = {NULL};
+			int ok = *p == '(' && nf <= SEEDED_SQL_MAX_FIELDS;
+			p++;
+			for (int i = 0; i < nf && ok; i++) {
+				while (*p == ' ')
+					p++;
+				f[i] = seeded_sql_string(&p);
+				ok = f[i] != NULL;
+				while (ok && *p == ' ')
+					p++;
+				if (ok && *p == ',')
+					p++;
+			}
+			if (!ok || fn(ud, f) != 0) {
+				fprintf(stderr, "%s INSERT: row refused: %.*s\n", table, (int)len, line);
+				ok = 0;
+			}
+			for (int i = 0; i < SEEDED_SQL_MAX_FIELDS; i++)
+				free(f[i]);
+			if (!ok)
+				return -1;
+			n++;
+			while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+				len--;
+			if (len && line[len - 1] == ';')
+				in_insert = false;
+		}
+		line += len;
+		while (*line && *line != '\n')
+			line++;
+		if (*line == '\n')
+			line++;
+	}
+	return n;
 }

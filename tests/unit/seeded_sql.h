@@ -12,6 +12,15 @@ char *seeded_sql_string(const char **p);
  * in file order; add returns the rows it took, or -1 (then what names the
  * file is reported). Returns the rows in all, or -1 when a file could not
  * be read or added. */
+#define SEEDED_SQL_MAX_FIELDS 4
+
+/* Reads the first nf (at most SEEDED_SQL_MAX_FIELDS) string literals of
+ * each row of every `INSERT INTO <table> ` statement of sql (one row a
+ * line, the statement ending at a line ending in `;`) and hands them to
+ * fn(ud, fields). Returns the rows, or -1 (reported) on a malformed row or
+ * one fn refuses (non-zero). */
+long seeded_sql_rows(const char *sql, const char *table, int nf, int (*fn)(void *ud, char **f), void *ud);
+
 long seeded_sql_each_migration(const char *dir, const char *what, long (*add)(void *ud, const char *sql),
 			       void *ud);
 

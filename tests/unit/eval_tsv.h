@@ -1,0 +1,21 @@
+/* Test helper shared by the evaluation runners (risk_eval.c,
+ * reply_eval.c): the five languages of the sets, and reading a set's rows. */
+#ifndef CC_TESTS_EVAL_TSV_H
+#define CC_TESTS_EVAL_TSV_H
+#include <stddef.h>
+
+extern const char *const eval_langs[];
+#define EVAL_NLANGS 5
+
+/* Index of language l in eval_langs, or -1. */
+int eval_lang_slot(const char *l);
+/* 100 a / b; 0 when b is 0. */
+double eval_pct(unsigned a, unsigned b);
+/* Calls row(ud, fields, slot) for every row of the tab-separated set at
+ * path (lines starting with # and blank lines skipped) that has exactly nf
+ * fields and a known language in field 1 (slot is its index); row returns
+ * 0, or -1 for a malformed row. Malformed lines are reported. Returns 0, or
+ * -1 when the file cannot be read or any line was malformed. */
+int eval_each_row(const char *path, int nf, int (*row)(void *ud, char **f, int slot), void *ud);
+
+#endif
