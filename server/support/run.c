@@ -33,7 +33,6 @@ void run_free(support_run *s)
 	lexicon_unref(s->lex);
 	safety_unref(s->sf);
 	reply_filter_clear(&s->rf);
-	free(s->acc);
 	json_decref(s->annotations);
 	json_decref(s->annotator_meta);
 	json_decref(s->in.body);

@@ -61,9 +61,8 @@ typedef struct support_run {
 	risk_result risk;
 	const char *mode;     /* response_mode: normal, check_in, safe_messaging, run_crisis, replaced */
 	reply_filter rf;      /* streams: the text so far, held back sentence by sentence */
-	char *acc;            /* streams: the text that passed the check, sent or waiting for the classifier */
-	size_t acc_len;
-	size_t fwd;           /* streams: bytes of acc sent to the client */
+	size_t fwd;           /* streams: bytes of rf.text sent to the client (what passed the
+			       * check and was not sent yet waits for the classifier) */
 	bool withheld;        /* streams: the check failed, nothing more forwarded */
 	uv_timer_t *stop;     /* streams: ends the generation after a failed check */
 	/* storage */

@@ -109,9 +109,7 @@ static void assess_on_classified(void *ud, const classifier_verdict *v)
 			s->call = NULL;
 		}
 		s->gen_held = false;
-		free(s->acc);
-		s->acc = NULL;
-		s->acc_len = s->fwd = 0;
+		s->fwd = 0;
 		s->withheld = false;
 		reply_filter_clear(&s->rf);
 		reply_filter_init(&s->rf);

@@ -14,28 +14,15 @@
 
 static void on_stop(uv_timer_t *t);
 
-/* Text that passed the output check waits in s->acc until it may be sent:
- * at once, or once the classifier has answered on the message. */
-static int acc_add(support_run *s, const char *text, size_t len)
-{
-	char *acc = realloc(s->acc, s->acc_len + len + 1);
-	if (!acc)
-		return -1;
-	memcpy(acc + s->acc_len, text, len);
-	s->acc = acc;
-	s->acc_len += len;
-	s->acc[s->acc_len] = '\0';
-	return 0;
-}
-
-/* Sends what passed the check and waits, unless the classifier has not
- * answered yet. */
+/* Sends the text that passed the check (the filter's text up to what it
+ * released) and was not sent yet, unless the classifier has not answered
+ * on the message: then it waits there. */
 static void send_passed(support_run *s)
 {
-	if (s->cls || s->fwd >= s->acc_len)
+	if (s->cls || s->fwd >= s->rf.released)
 		return;
-	stream_text(s, s->acc + s->fwd, s->acc_len - s->fwd);
-	s->fwd = s->acc_len;
+	stream_text(s, s->rf.text + s->fwd, s->rf.released - s->fwd);
+	s->fwd = s->rf.released;
 }
 
 void check_on_piece(void *ud, const char *text, size_t len)
@@ -49,14 +36,9 @@ void check_on_piece(void *ud, const char *text, size_t len)
 	 * crisis message replaces the reply. */
 	const char *out;
 	size_t n;
-	filter_status st = reply_filter_feed(&s->rf, s->sf, text, len, &out, &n);
-	if (st == FILTER_OK) {
-		if (n && acc_add(s, out, n) < 0)
-			st = s->rf.status = FILTER_TOO_LONG; /* out of memory */
-		else {
-			send_passed(s);
-			return;
-		}
+	if (reply_filter_feed(&s->rf, s->sf, text, len, &out, &n) == FILTER_OK) {
+		send_passed(s);
+		return;
 	}
 	s->withheld = true;
 	if (!s->stop && (s->stop = malloc(sizeof *s->stop))) {
@@ -143,7 +125,7 @@ static bool check_reply(support_run *s, const llm_result *res)
 		reply_checked(s, "skipped", -1);
 		return false;
 	}
-	const char *text = res->content ? res->content : s->acc ? s->acc : "";
+	const char *text = res->content ? res->content : s->rf.text ? s->rf.text : "";
 	s->cls = classifier_start(s->a->llm, s->a->cfg, s->ckind, s->in.message, text, on_reply_classified, s);
 	if (!s->cls) {
 		reply_checked(s, "failed", -1);
@@ -167,8 +149,6 @@ void stage_check(support_run *s, const llm_result *res)
 		const char *out = NULL;
 		size_t n = 0;
 		filter_status st = s->withheld ? s->rf.status : reply_filter_finish(&s->rf, s->sf, &out, &n);
-		if (st == FILTER_OK && n && acc_add(s, out, n) < 0)
-			st = FILTER_TOO_LONG;
 		if (st == FILTER_TOO_LONG) {
 			run_fail(s, ERR_BACKEND_FAILED, "The model backend answered something that is not a chat completion.",
 			     json_pack("{s:s}", "reason", "reply_too_long"));
