@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/support/lexicon.h"
+#include "server/support/prompt.h"
 #include "server/support/support.h"
 #include "server/app.h"
 #include "server/unicode.h"
@@ -49,6 +51,28 @@ bool annotation_rater_ok(const char *s)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
 	return true;
+}
+
+int annotation_filters(http_req *r, const char **culture, const char **strategy)
+{
+	app *a = http_req_app(r);
+	prompt_strategy s;
+	if (strategy && *strategy) {
+		if (prompt_strategy_parse(*strategy, &s) < 0) {
+			annotation_invalid(r, "strategy", "unknown strategy");
+			return -1;
+		}
+		*strategy = prompt_strategy_name(s);
+	}
+	if (culture && *culture && a->lex) {
+		const lexicon_culture *c = lexicon_culture_find(a->lex, *culture);
+		if (!c) {
+			annotation_invalid(r, "culture", "unknown culture");
+			return -1;
+		}
+		*culture = lexicon_culture_code(c);
+	}
+	return 0;
 }
 
 int annotation_check_body(http_req *r, json_t *body, const json_field *fields, size_t n, json_t *const *rater)

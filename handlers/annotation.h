@@ -20,6 +20,11 @@ bool annotation_rater_ok(const char *s);
 /* The body is an object with the fields (server/json_fields.h) and, when
  * rater is given, the rater's name is valid; otherwise replies 422 and
  * returns -1. */
+/* The query filters of the annotation routes: *culture (may be NULL) is
+ * made the canonical code of a known culture (aliases, any case), and
+ * *strategy the API name of a known strategy; otherwise replies 422 and
+ * returns -1. */
+int annotation_filters(http_req *r, const char **culture, const char **strategy);
 int annotation_check_body(http_req *r, json_t *body, const json_field *fields, size_t n, json_t *const *rater);
 
 /* An opaque pagination cursor for an item's seq: "c" + hex. parse returns

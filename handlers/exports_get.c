@@ -195,14 +195,8 @@ void handler_exports_get(http_req *r)
 		annotation_invalid(r, "since", "must be an ISO 8601 date or time, e.g. 2026-11-30 or 2026-11-30T10:00:00Z");
 		return;
 	}
-	if (culture && a->lex) {
-		const lexicon_culture *c = lexicon_culture_find(a->lex, culture);
-		if (!c) {
-			annotation_invalid(r, "culture", "unknown culture");
-			return;
-		}
-		culture = lexicon_culture_code(c);
-	}
+	if (annotation_filters(r, &culture, NULL) < 0)
+		return;
 	export_job *j = calloc(1, sizeof *j);
 	if (!j) {
 		http_reply_error(r, ERR_INTERNAL, NULL, NULL);

@@ -70,21 +70,10 @@ void handler_items_get(http_req *r)
 		annotation_invalid(r, "rated", "must be true or false");
 		return;
 	}
-	prompt_strategy s;
-	if (strategy && prompt_strategy_parse(strategy, &s) < 0) {
-		annotation_invalid(r, "strategy", "unknown strategy");
+	if (annotation_filters(r, &culture, &strategy) < 0)
 		return;
-	}
-	if (culture && a->lex) {
-		const lexicon_culture *c = lexicon_culture_find(a->lex, culture);
-		if (!c) {
-			annotation_invalid(r, "culture", "unknown culture");
-			return;
-		}
-		culture = lexicon_culture_code(c);
-	}
 	if (store_items_list(a->pool, (unsigned)limit, cursor ? seq : NULL, culture,
-			     strategy ? prompt_strategy_name(s) : NULL, rated, on_list, r) < 0)
+			     strategy, rated, on_list, r) < 0)
 		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
 }
 

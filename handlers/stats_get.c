@@ -209,19 +209,8 @@ void handler_stats_get(http_req *r)
 {
 	app *a = http_req_app(r);
 	const char *culture = http_req_query(r, "culture"), *strategy = http_req_query(r, "strategy");
-	prompt_strategy s;
-	if (strategy && prompt_strategy_parse(strategy, &s) < 0) {
-		annotation_invalid(r, "strategy", "unknown strategy");
+	if (annotation_filters(r, &culture, &strategy) < 0)
 		return;
-	}
-	if (culture && a->lex) {
-		const lexicon_culture *c = lexicon_culture_find(a->lex, culture);
-		if (!c) {
-			annotation_invalid(r, "culture", "unknown culture");
-			return;
-		}
-		culture = lexicon_culture_code(c);
-	}
-	if (store_annotation_stats(a->pool, culture, strategy ? prompt_strategy_name(s) : NULL, on_stats, r) < 0)
+	if (store_annotation_stats(a->pool, culture, strategy, on_stats, r) < 0)
 		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
 }
