@@ -10,8 +10,10 @@ void handler_metrics_get(http_req *r)
 	store_pool_stats ps = {0};
 	if (a->pool)
 		store_pool_stats_get(a->pool, &ps);
+	metrics_pool mp = {.open = a->pool != NULL, .size = a->pool ? ps.size : a->cfg->db_pool_size,
+			   .connected = ps.connected, .busy = ps.busy, .waiting = ps.waiting};
 	size_t len;
-	char *text = metrics_render(a->pool ? &ps : NULL, a->cfg->db_pool_size, &len);
+	char *text = metrics_render(&mp, &len);
 	if (!text) {
 		http_reply_error(r, ERR_INTERNAL, NULL, NULL);
 		return;

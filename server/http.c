@@ -4,33 +4,28 @@
  * polling thread): a uv_poll watches its epoll descriptor and a uv_timer its
  * next timeout, and both call MHD_run(). Resuming a connection wakes the
  * daemon's epoll descriptor through its inter-thread channel, so the loop
- * calls MHD_run() again and the queued reply goes out. */
-#include "server/http.h"
+ * calls MHD_run() again and the queued reply goes out.
+ *
+ * This file holds the daemon, the request context, its one reply and the
+ * checks made before a body is read; streamed replies are in
+ * http_stream.c, CORS in http_cors.c and the count of connections per
+ * client address in http_conns.c. */
+#include "server/http_internal.h"
 
-#include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server/http_conns.h"
+#include "server/http_cors.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/util.h"
-
-/* Open connections of one client address (MAX_CONNECTIONS_PER_IP). */
-typedef struct ip_count {
-	unsigned char addr[16];
-	unsigned n;
-	struct ip_count *next;
-} ip_count;
-#define IP_BUCKETS 1024
 
 struct http_server {
 	uv_loop_t *loop;
@@ -38,9 +33,8 @@ struct http_server {
 	void *app;
 	http_gate gate;
 	void *gate_ud;
-	char **cors;  /* allowed origins (NULL-terminated), or NULL */
-	bool cors_any;
-	ip_count *ips[IP_BUCKETS];
+	http_cors *cors;    /* CORS_ORIGINS, or NULL */
+	http_conns *conns;  /* open connections per client address */
 	http_routes which;
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
@@ -81,23 +75,6 @@ struct http_req {
 	void *principal;     /* set by the gate; freed with the request */
 	char principal_label[16]; /* for the request log (an API key prefix) */
 	json_t *log_fields;  /* more for the request log (http_req_log) */
-	ip_count *ip;        /* this connection's address count */
-};
-
-/* A streamed reply: bytes written by the application wait in buf until
- * libmicrohttpd asks for them (reader). With nothing to send the reader
- * suspends the connection; a write resumes it. */
-struct http_stream {
-	http_req *r;
-	char *buf;
-	size_t len, cap;
-	bool ended, failed;
-	bool suspended;  /* suspended by the reader, waiting for data */
-	bool closed;     /* the request completed (or the client left) */
-	size_t low_water;
-	void (*on_drain)(void *ud);
-	void (*on_close)(void *ud);
-	void *ud;
 };
 
 /* ---- loop integration ---- */
@@ -128,16 +105,8 @@ static void req_free(http_req *r)
 {
 	if (!r)
 		return;
-	if (r->stream) {
-		http_stream *st = r->stream;
-		metrics_stream_closed();
-		st->closed = true;
-		st->r = NULL;
-		if (st->on_close)
-			st->on_close(st->ud);
-		free(st->buf);
-		free(st);
-	}
+	if (r->stream)
+		http_stream_release(r->stream);
 	if (r->response)
 		MHD_destroy_response(r->response);
 	for (int i = 0; i < r->nextra; i++) {
@@ -224,8 +193,23 @@ const char *http_req_body(const http_req *r, size_t *len)
 	return r->body ? r->body : "";
 }
 
-/* Stores the reply; resumes the connection if it waits. */
-static void set_response(http_req *r, unsigned status, struct MHD_Response *resp)
+struct MHD_Connection *http_req_connection(const http_req *r)
+{
+	return r->conn;
+}
+
+void http_req_set_stream(http_req *r, http_stream *st)
+{
+	r->stream = st;
+}
+
+void http_req_resume(http_req *r)
+{
+	MHD_resume_connection(r->conn);
+	uv_timer_start(&r->srv->timer, r->srv->timer.timer_cb, 0, 0);
+}
+
+void http_req_set_response(http_req *r, unsigned status, struct MHD_Response *resp)
 {
 	if (r->state == REQ_REPLIED || !resp) {
 		/* A second reply is a bug in a handler; keep the first. */
@@ -251,10 +235,7 @@ static void set_response(http_req *r, unsigned status, struct MHD_Response *resp
 	r->state = REQ_REPLIED;
 	if (r->suspended) {
 		r->suspended = false;
-		MHD_resume_connection(r->conn);
-		/* Run the daemon on the next loop turn to send the reply; the
-		 * resume alone does not wake its epoll descriptor here. */
-		uv_timer_start(&r->srv->timer, r->srv->timer.timer_cb, 0, 0);
+		http_req_resume(r);
 	}
 }
 
@@ -272,7 +253,7 @@ void http_reply_json(http_req *r, unsigned status, json_t *body)
 		else
 			MHD_add_response_header(resp, "Content-Type", "application/json");
 	}
-	set_response(r, status, resp);
+	http_req_set_response(r, status, resp);
 }
 
 void http_reply_error(http_req *r, err_code code, const char *message, json_t *details)
@@ -290,7 +271,7 @@ void http_reply_static(http_req *r, unsigned status, const char *content_type, c
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
 	if (resp && content_type)
 		MHD_add_response_header(resp, "Content-Type", content_type);
-	set_response(r, status, resp);
+	http_req_set_response(r, status, resp);
 }
 
 void http_reply_buffer(http_req *r, unsigned status, const char *content_type, char *data, size_t len)
@@ -300,7 +281,7 @@ void http_reply_buffer(http_req *r, unsigned status, const char *content_type, c
 		MHD_add_response_header(resp, "Content-Type", content_type);
 	else
 		free(data);
-	set_response(r, status, resp);
+	http_req_set_response(r, status, resp);
 }
 
 static void reply_method_not_allowed(http_req *r, const char *allow)
@@ -377,118 +358,6 @@ static enum MHD_Result queue(http_req *r)
 	return ret;
 }
 
-/* ---- CORS ---- */
-
-static bool cors_allowed(const http_server *s, const char *origin)
-{
-	if (s->cors_any)
-		return true;
-	for (char **o = s->cors; o && *o; o++)
-		if (strcasecmp(*o, origin) == 0)
-			return true;
-	return false;
-}
-
-/* Parses CORS_ORIGINS (comma-separated; "*" for any origin). */
-static void cors_parse(http_server *s, const char *list)
-{
-	if (!list || !*list)
-		return;
-	size_t n = 1;
-	for (const char *p = list; *p; p++)
-		n += *p == ',';
-	s->cors = calloc(n + 1, sizeof *s->cors);
-	size_t k = 0;
-	for (const char *p = list; s->cors && *p;) {
-		size_t len = strcspn(p, ",");
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		size_t l = len;
-		while (l && (p[l - 1] == ' ' || p[l - 1] == '/'))
-			l--; /* "https://a.example/" is the origin "https://a.example" */
-		if (l == 1 && *p == '*')
-			s->cors_any = true;
-		else if (l)
-			s->cors[k++] = strndup(p, l);
-		p += len + (p[len] == ',');
-	}
-}
-
-#define CORS_METHODS "GET, POST, DELETE, OPTIONS"
-#define CORS_HEADERS "Authorization, Content-Type, X-Request-Id, X-Deletion-Token"
-
-/* A browser's preflight (OPTIONS with Origin and
- * Access-Control-Request-Method): answered here for any path. An origin
- * outside the list gets 403 and no CORS headers, so the browser refuses. */
-static void cors_preflight(http_server *s, http_req *r, const char *origin)
-{
-	if (!cors_allowed(s, origin)) {
-		http_reply_error(r, ERR_ORIGIN_NOT_ALLOWED, NULL, NULL);
-		return;
-	}
-	http_req_add_header(r, "Access-Control-Allow-Origin", origin);
-	http_req_add_header(r, "Vary", "Origin");
-	http_req_add_header(r, "Access-Control-Allow-Methods", CORS_METHODS);
-	http_req_add_header(r, "Access-Control-Allow-Headers", CORS_HEADERS);
-	http_req_add_header(r, "Access-Control-Max-Age", "600");
-	http_reply_static(r, 204, NULL, "", 0);
-}
-
-/* ---- connections per client address ---- */
-
-static void addr_key(const struct sockaddr *sa, unsigned char out[16])
-{
-	memset(out, 0, 16);
-	if (sa && sa->sa_family == AF_INET)
-		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa && sa->sa_family == AF_INET6)
-		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	http_server *s = cls;
-	if (!s->cfg->max_connections_per_ip)
-		return;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		unsigned char key[16];
-		addr_key(ci ? ci->client_addr : NULL, key);
-		unsigned h = 0;
-		for (int i = 0; i < 16; i++)
-			h = h * 31 + key[i];
-		ip_count **head = &s->ips[h % IP_BUCKETS], *e = *head;
-		while (e && memcmp(e->addr, key, 16) != 0)
-			e = e->next;
-		if (!e && (e = calloc(1, sizeof *e))) {
-			memcpy(e->addr, key, 16);
-			e->next = *head;
-			*head = e;
-		}
-		if (e)
-			e->n++;
-		*socket_context = e;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-		ip_count *e = *socket_context;
-		*socket_context = NULL;
-		if (--e->n > 0)
-			return;
-		unsigned h = 0;
-		for (int i = 0; i < 16; i++)
-			h = h * 31 + e->addr[i];
-		for (ip_count **p = &s->ips[h % IP_BUCKETS]; *p; p = &(*p)->next) {
-			if (*p == e) {
-				*p = e->next;
-				free(e);
-				break;
-			}
-		}
-	}
-}
-
 /* Checks made once the headers are in, before any body is read: CORS,
  * connections per address, and the application's gate (keys, limits).
  * Returns true when the request has been answered. */
@@ -496,28 +365,14 @@ static bool before_body(http_server *s, http_req *r)
 {
 	if (refused(r))
 		return true;
-	const char *origin = http_req_header(r, "Origin");
-	if (origin && (s->cors || s->cors_any)) {
-		if (strcmp(r->method, "OPTIONS") == 0 && http_req_header(r, "Access-Control-Request-Method")) {
-			cors_preflight(s, r, origin);
-			return true;
-		}
-		if (cors_allowed(s, origin)) {
-			http_req_add_header(r, "Access-Control-Allow-Origin", origin);
-			http_req_add_header(r, "Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
-		}
-		http_req_add_header(r, "Vary", "Origin");
-	}
-	if (s->cfg->max_connections_per_ip) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		const ip_count *e = ci ? ci->socket_context : NULL;
-		if (e && e->n > s->cfg->max_connections_per_ip) {
-			http_reply_error(r, ERR_TOO_MANY_CONNECTIONS, NULL,
-					 json_pack("{s:i}", "max_connections_per_ip", (int)s->cfg->max_connections_per_ip));
-			http_req_add_header(r, "Retry-After", "1");
-			http_req_add_header(r, "Connection", "close");
-			return true;
-		}
+	if (http_cors_apply(s->cors, r))
+		return true;
+	if (http_conns_over(s->conns, r->conn)) {
+		http_reply_error(r, ERR_TOO_MANY_CONNECTIONS, NULL,
+				 json_pack("{s:i}", "max_connections_per_ip", (int)s->cfg->max_connections_per_ip));
+		http_req_add_header(r, "Retry-After", "1");
+		http_req_add_header(r, "Connection", "close");
+		return true;
 	}
 	if (r->match == ROUTE_FOUND && r->route->scope && s->gate && !s->gate(r, r->route->scope, s->gate_ud)) {
 		if (r->state != REQ_REPLIED)
@@ -525,6 +380,36 @@ static bool before_body(http_server *s, http_req *r)
 		return true;
 	}
 	return false;
+}
+
+/* A piece of the body: appended, or dropped with all before it once the
+ * body is over MAX_BODY_BYTES (the request is answered 413 when it is all
+ * in). MHD_NO closes the connection: out of memory, or a body trickling in
+ * past REQUEST_TIMEOUT_MS (libmicrohttpd cannot answer in the middle of a
+ * body; the request log says 408). */
+static enum MHD_Result read_body(http_req *r, const char *data, size_t *size)
+{
+	const config *cfg = r->srv->cfg;
+	if (r->state == REQ_READING && now_ns() - r->start_ns > (uint64_t)cfg->request_timeout_ms * 1000000u) {
+		r->status = 408;
+		return MHD_NO;
+	}
+	if (!r->too_large && r->body_len + *size > cfg->max_body_bytes) {
+		r->too_large = true;
+		free(r->body);
+		r->body = NULL;
+		r->body_len = 0;
+	} else if (!r->too_large) {
+		char *nb = realloc(r->body, r->body_len + *size + 1);
+		if (!nb)
+			return MHD_NO;
+		memcpy(nb + r->body_len, data, *size);
+		r->body = nb;
+		r->body_len += *size;
+		r->body[r->body_len] = '\0';
+	}
+	*size = 0;
+	return MHD_YES;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -550,34 +435,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		}
 		return MHD_YES;
 	}
-	if (*upload_size > 0) {
-		if (r->state == REQ_READING &&
-		    now_ns() - r->start_ns > (uint64_t)s->cfg->request_timeout_ms * 1000000u) {
-			/* A body trickling in past REQUEST_TIMEOUT_MS: close the
-			 * connection (libmicrohttpd cannot answer in the middle of
-			 * a body); the request log says 408. */
-			r->status = 408;
-			return MHD_NO;
-		}
-		if (!r->too_large) {
-			if (r->body_len + *upload_size > s->cfg->max_body_bytes) {
-				r->too_large = true;
-				free(r->body);
-				r->body = NULL;
-				r->body_len = 0;
-			} else {
-				char *nb = realloc(r->body, r->body_len + *upload_size + 1);
-				if (!nb)
-					return MHD_NO;
-				memcpy(nb + r->body_len, upload_data, *upload_size);
-				r->body = nb;
-				r->body_len += *upload_size;
-				r->body[r->body_len] = '\0';
-			}
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	if (*upload_size > 0)
+		return read_body(r, upload_data, upload_size);
 	if (r->state == REQ_READING)
 		dispatch(r);
 	if (r->state == REQ_REPLIED && r->response)
@@ -627,15 +486,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void free_server(http_server *s)
 {
-	for (char **o = s->cors; o && *o; o++)
-		free(*o);
-	free(s->cors);
-	for (size_t i = 0; i < IP_BUCKETS; i++) {
-		for (ip_count *e = s->ips[i], *next; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
+	http_cors_free(s->cors);
+	http_conns_free(s->conns);
 	free(s);
 }
 
@@ -658,6 +510,10 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 		return NULL;
 	}
 	http_server *s = calloc(1, sizeof *s);
+	if (s && !(s->conns = http_conns_new(cfg->max_connections_per_ip))) {
+		free(s);
+		s = NULL;
+	}
 	if (!s) {
 		freeaddrinfo(ai);
 		snprintf(err, errlen, "out of memory");
@@ -666,7 +522,7 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 	s->loop = loop;
 	s->cfg = cfg;
 	s->app = app;
-	cors_parse(s, cfg->cors_origins);
+	s->cors = http_cors_new(cfg->cors_origins);
 	s->which = which;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
@@ -675,7 +531,7 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
 				MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->request_timeout_ms + 999) / 1000),
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
@@ -755,116 +611,4 @@ void http_server_stop(http_server *s, void (*done)(void *ud), void *ud)
 	s->d = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
-}
-
-/* ---- streamed replies ---- */
-
-static void stream_wake(http_stream *st)
-{
-	if (st->suspended && st->r) {
-		st->suspended = false;
-		MHD_resume_connection(st->r->conn);
-		uv_timer_start(&st->r->srv->timer, st->r->srv->timer.timer_cb, 0, 0);
-	}
-}
-
-static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
-{
-	http_stream *st = cls;
-	if (st->len > 0) {
-		size_t n = st->len < max ? st->len : max;
-		memcpy(out, st->buf, n);
-		memmove(st->buf, st->buf + n, st->len - n);
-		st->len -= n;
-		if (st->len <= st->low_water && st->on_drain)
-			st->on_drain(st->ud);
-		return (ssize_t)n;
-	}
-	if (st->ended)
-		return st->failed ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
-	/* Nothing yet: park the connection until the next write. */
-	st->suspended = true;
-	MHD_suspend_connection(st->r->conn);
-	return 0;
-}
-
-http_stream *http_reply_stream(http_req *r, unsigned status, const char *content_type, size_t low_water)
-{
-	http_stream *st = calloc(1, sizeof *st);
-	if (!st)
-		return NULL;
-	st->r = r;
-	st->low_water = low_water;
-	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, st, NULL);
-	if (!resp) {
-		free(st);
-		return NULL;
-	}
-	MHD_add_response_header(resp, "Content-Type", content_type);
-	/* For reverse proxies: pass every event on at once. */
-	MHD_add_response_header(resp, "Cache-Control", "no-cache");
-	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	r->stream = st;
-	metrics_stream_opened();
-	set_response(r, status, resp);
-	return st;
-}
-
-void http_stream_set_callbacks(http_stream *st, void (*on_drain)(void *ud), void (*on_close)(void *ud), void *ud)
-{
-	st->on_drain = on_drain;
-	st->on_close = on_close;
-	st->ud = ud;
-}
-
-void http_stream_add_header(http_stream *st, const char *name, const char *value)
-{
-	if (st->r && st->r->response)
-		MHD_add_response_header(st->r->response, name, value);
-}
-
-int http_stream_write(http_stream *st, const char *data, size_t len)
-{
-	if (st->closed || st->ended)
-		return -1;
-	if (st->len + len > st->cap) {
-		size_t cap = st->cap ? st->cap : 4096;
-		while (cap < st->len + len)
-			cap *= 2;
-		char *nb = realloc(st->buf, cap);
-		if (!nb)
-			return -1;
-		st->buf = nb;
-		st->cap = cap;
-	}
-	memcpy(st->buf + st->len, data, len);
-	st->len += len;
-	stream_wake(st);
-	return 0;
-}
-
-size_t http_stream_buffered(const http_stream *st)
-{
-	return st->len;
-}
-
-void http_stream_end(http_stream *st, bool failed)
-{
-	if (st->closed || st->ended)
-		return;
-	st->ended = true;
-	st->failed = failed;
-	stream_wake(st);
-}
-
-bool http_stream_peer_gone(http_stream *st)
-{
-	if (!st->r)
-		return true;
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(st->r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci)
-		return false;
-	char b;
-	ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }

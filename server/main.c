@@ -187,20 +187,39 @@ static int parse_args(config *cfg, int argc, char **argv, const char *usage, cha
 	return 0;
 }
 
+/* A blocking connection for the command cmd, or NULL with the reason on
+ * stderr. */
+static PGconn *connect_db(const config *cfg, const char *cmd)
+{
+	char err[512];
+	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
+	if (!pg)
+		fprintf(stderr, "culturecare %s: cannot connect to the database: %s\n", cmd, err);
+	return pg;
+}
+
+/* The migrations the code carries (into set) and a blocking connection,
+ * for a command that changes or reads the schema; NULL with the reason on
+ * stderr (set is then freed). */
+static PGconn *connect_schema(const config *cfg, const char *cmd, migration_set *set)
+{
+	char err[512];
+	if (migrations_load(cfg->migrations_dir, set, err, sizeof err) < 0) {
+		fprintf(stderr, "culturecare %s: %s\n", cmd, err);
+		return NULL;
+	}
+	PGconn *pg = connect_db(cfg, cmd);
+	if (!pg)
+		migrations_free(set);
+	return pg;
+}
+
 static int cmd_migrate(config *cfg)
 {
 	migration_set set;
-	char err[512];
-	if (migrations_load(cfg->migrations_dir, &set, err, sizeof err) < 0) {
-		fprintf(stderr, "culturecare migrate: %s\n", err);
+	PGconn *pg = connect_schema(cfg, "migrate", &set);
+	if (!pg)
 		return 1;
-	}
-	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
-	if (!pg) {
-		fprintf(stderr, "culturecare migrate: cannot connect to the database: %s\n", err);
-		migrations_free(&set);
-		return 1;
-	}
 	int rc = migrate_run(pg, &set, stdout) == 0 ? 0 : 1;
 	PQfinish(pg);
 	migrations_free(&set);
@@ -214,17 +233,10 @@ static int cmd_import(config *cfg, char **files, int nfiles)
 		return 2;
 	}
 	migration_set set;
+	PGconn *pg = connect_schema(cfg, "import", &set);
+	if (!pg)
+		return 1;
 	char err[512];
-	if (migrations_load(cfg->migrations_dir, &set, err, sizeof err) < 0) {
-		fprintf(stderr, "culturecare import: %s\n", err);
-		return 1;
-	}
-	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
-	if (!pg) {
-		fprintf(stderr, "culturecare import: cannot connect to the database: %s\n", err);
-		migrations_free(&set);
-		return 1;
-	}
 	int st = schema_check(pg, &set, err, sizeof err);
 	migrations_free(&set);
 	if (st != SCHEMA_CURRENT && st != SCHEMA_NEWER) {
@@ -298,12 +310,9 @@ static int cmd_keys(config *cfg, char **args, int nargs, const struct keys_opts 
 		fputs(usage_keys, stderr);
 		return 2;
 	}
-	char err[512];
-	PGconn *pg = db_connect_blocking(cfg->database_url, 10, err, sizeof err);
-	if (!pg) {
-		fprintf(stderr, "culturecare keys: cannot connect to the database: %s\n", err);
+	PGconn *pg = connect_db(cfg, "keys");
+	if (!pg)
 		return 1;
-	}
 	int rc = create ? keys_create(pg, o->name, o->scope, o->rpm, o->streams) : revoke ? keys_revoke(pg, args[1]) : keys_list(pg);
 	PQfinish(pg);
 	return rc;

@@ -83,7 +83,6 @@ static const char *const error_names[BE_KINDS] = {
 	[BE_HTTP_5XX] = "http_5xx", [BE_HTTP_OTHER] = "http_other", [BE_INVALID_REPLY] = "invalid_reply",
 	[BE_CLIENT_GONE] = "client_gone", [BE_CANCELLED] = "cancelled",
 };
-#define NLEVELS (RISK_IMMINENT + 1)
 #define NCLS_KINDS 3 /* moderation, llama-guard, chat-json (classifier_kind 1..3) */
 static const char *const cls_kind_names[NCLS_KINDS] = {"moderation", "llama-guard", "chat-json"};
 static const char *const cls_stage_names[2] = {"message", "reply"};
@@ -104,7 +103,9 @@ static struct {
 	histogram first_piece;
 	uint64_t backend_errors[BE_KINDS];
 	uint64_t retries, fallbacks;
-	uint64_t risk[NLEVELS];
+	const char *const *risk_names; /* set by the domain (metrics_set_risk_levels) */
+	unsigned risk_n;
+	uint64_t risk[METRICS_RISK_LEVELS];
 	uint64_t replaced;
 	uint64_t cls[NCLS_KINDS][2][NCLS_OUTCOMES];
 	histogram cls_duration[NCLS_KINDS][2];
@@ -195,9 +196,15 @@ void metrics_backend_call(unsigned backend, enum metrics_call_outcome outcome, d
 		observe(&m.first_piece, first_piece);
 }
 
-void metrics_risk_assessed(risk_level level)
+void metrics_set_risk_levels(const char *const *names, unsigned n)
 {
-	if ((unsigned)level < NLEVELS)
+	m.risk_names = names;
+	m.risk_n = n < METRICS_RISK_LEVELS ? n : METRICS_RISK_LEVELS;
+}
+
+void metrics_risk_assessed(unsigned level)
+{
+	if (level < m.risk_n)
 		m.risk[level]++;
 }
 
@@ -325,25 +332,25 @@ static void render_backend(sbuf *o)
 	sb_printf(o, "culturecare_backend_fallbacks_total %llu\n", (unsigned long long)m.fallbacks);
 }
 
-static void render_pool(sbuf *o, const store_pool_stats *pool, unsigned pool_size)
+static void render_pool(sbuf *o, const metrics_pool *pool)
 {
-	unsigned in_use = pool ? pool->busy : 0, idle = pool ? pool->connected - pool->busy : 0;
-	unsigned down = (pool ? pool->size : pool_size) - in_use - idle;
+	unsigned in_use = pool->open ? pool->busy : 0, idle = pool->open ? pool->connected - pool->busy : 0;
+	unsigned down = pool->size - in_use - idle;
 	family(o, "culturecare_db_pool_connections", "gauge",
 	       "Database connections by state (down: not connected or still connecting).");
 	sb_printf(o, "culturecare_db_pool_connections{state=\"in_use\"} %u\n", in_use);
 	sb_printf(o, "culturecare_db_pool_connections{state=\"idle\"} %u\n", idle);
 	sb_printf(o, "culturecare_db_pool_connections{state=\"down\"} %u\n", down);
 	family(o, "culturecare_db_pool_waiting", "gauge", "Queries queued for a free database connection.");
-	sb_printf(o, "culturecare_db_pool_waiting %u\n", pool ? pool->waiting : 0);
+	sb_printf(o, "culturecare_db_pool_waiting %u\n", pool->open ? pool->waiting : 0);
 }
 
 static void render_safety(sbuf *o)
 {
 	family(o, "culturecare_risk_assessments_total", "counter",
 	       "Messages assessed for suicide and self-harm risk, by the level acted on.");
-	for (unsigned l = 0; l < NLEVELS; l++)
-		sb_printf(o, "culturecare_risk_assessments_total{level=\"%s\"} %llu\n", risk_level_name((risk_level)l),
+	for (unsigned l = 0; l < m.risk_n; l++)
+		sb_printf(o, "culturecare_risk_assessments_total{level=\"%s\"} %llu\n", m.risk_names[l],
 		    (unsigned long long)m.risk[l]);
 	family(o, "culturecare_safety_replies_replaced_total", "counter",
 	       "Generated replies replaced by the crisis message because the output check failed.");
@@ -420,12 +427,12 @@ static void render_process(sbuf *o)
 	}
 }
 
-char *metrics_render(const store_pool_stats *pool, unsigned pool_size, size_t *len)
+char *metrics_render(const metrics_pool *pool, size_t *len)
 {
 	sbuf o = {0};
 	render_http(&o);
 	render_backend(&o);
-	render_pool(&o, pool, pool_size);
+	render_pool(&o, pool);
 	render_safety(&o);
 	render_process(&o);
 	*len = o.len;

@@ -11,15 +11,17 @@
  * carries can reach the metrics. */
 #ifndef CC_METRICS_H
 #define CC_METRICS_H
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "server/safety/risk.h"
 #include "server/router.h"
-#include "store/pool.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* Records the start time (process_start_time_seconds); serve calls it. */
+/* Records the start time (process_start_time_seconds); serve calls it.
+ * The registry knows nothing of the domain: what it counts by the
+ * domain's names (risk levels) is named by the domain through the
+ * setters below, also called by serve at start. */
 void metrics_init(void);
 
 /* ---- HTTP ---- */
@@ -67,7 +69,13 @@ enum metrics_call_outcome {
 void metrics_backend_call(unsigned backend, enum metrics_call_outcome outcome, double seconds, double first_piece);
 
 /* ---- safety ---- */
-void metrics_risk_assessed(risk_level level);
+/* The names of the risk levels, lowest first (the safety layer's names;
+ * at most METRICS_RISK_LEVELS, not copied: they outlive the process's
+ * loop). Until they are set, assessments are not counted. */
+#define METRICS_RISK_LEVELS 8
+void metrics_set_risk_levels(const char *const *names, unsigned n);
+/* A message assessed at level (an index in those names). */
+void metrics_risk_assessed(unsigned level);
 void metrics_reply_replaced(void);
 /* The classifier stage (server/safety/classifier.h): kind is a classifier_kind
  * above off, stage 0 for the message, 1 for the reply; outcome one of
@@ -77,9 +85,15 @@ extern const char *const metrics_classifier_outcomes[];
 void metrics_classifier(int kind, int stage, const char *outcome, double seconds);
 
 /* ---- exposition ---- */
-/* The whole text; pool is read at scrape time (NULL: the pool is closed,
- * pool_size connections count as down). Returns a malloc'd buffer and its
- * length, or NULL when out of memory. */
-char *metrics_render(const store_pool_stats *pool, unsigned pool_size, size_t *len);
+/* The database pool's connections at scrape time, read by the caller from
+ * the store (open false: the pool is closed, size connections count as
+ * down). */
+typedef struct metrics_pool {
+	bool open;
+	unsigned size, connected, busy, waiting;
+} metrics_pool;
+/* The whole text. Returns a malloc'd buffer and its length, or NULL when
+ * out of memory. */
+char *metrics_render(const metrics_pool *pool, size_t *len);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "server/app.h"
 #include "server/safety/classifier.h"
+#include "server/safety/risk.h"
 #include "server/support/corpus_load.h"
 #include "server/db.h"
 #include "server/gate.h"
@@ -292,12 +293,23 @@ static int start_failed(app *a, const char *why)
 	return 1;
 }
 
+/* The metrics count assessments by the safety layer's level names, which
+ * the registry (HTTP plumbing) does not know: they are handed to it here. */
+static void metrics_name_levels(void)
+{
+	static const char *names[RISK_IMMINENT + 1];
+	for (unsigned l = 0; l <= RISK_IMMINENT; l++)
+		names[l] = risk_level_name((risk_level)l);
+	metrics_set_risk_levels(names, RISK_IMMINENT + 1);
+}
+
 int serve_run(config *cfg)
 {
 	app a = {0};
 	a.cfg = cfg;
 	log_set_level(cfg->log_level);
 	metrics_init();
+	metrics_name_levels();
 	char err[512];
 	if (classifier_setup(cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "culturecare serve: %s\n", err);

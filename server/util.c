@@ -143,6 +143,17 @@ char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+char *ascii_lower_dup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (char)ascii_lower((unsigned char)s[i]);
+	d[n] = '\0';
+	return d;
+}
+
 void *array_grow(void *p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap && p)

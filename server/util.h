@@ -31,6 +31,9 @@ static inline int ascii_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
+/* A malloc'd copy of the n bytes at s with ASCII letters lowered (others
+ * kept), NUL-terminated; NULL when out of memory. */
+char *ascii_lower_dup(const char *s, size_t n);
 
 /* A growable string; a failed allocation is sticky (later additions do
  * nothing and sb_take returns NULL). Start from {0}. */

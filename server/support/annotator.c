@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/util.h"
+
 /* Items of one list looked at, at most: bounds the work a runaway answer
  * can cause. */
 #define MAX_EXAMINED 200
@@ -117,11 +119,6 @@ static bool ascii_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Quote marks stripped from either end on their own. */
 static const char *const double_quotes[] = {
 	"\"", "`",
@@ -186,17 +183,6 @@ static const char *trim_phrase(const char *s, size_t *n)
 	return s;
 }
 
-static char *fold_copy(const char *s, size_t n)
-{
-	char *f = malloc(n + 1);
-	if (!f)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		f[i] = ascii_lower(s[i]);
-	f[n] = '\0';
-	return f;
-}
-
 static bool has_phrase(const json_t *list, const char *s, size_t n)
 {
 	size_t i;
@@ -229,7 +215,7 @@ static int check_list(const json_t *in, const char *label_key,
 		const char *phrase = trim_phrase(json_string_value(jp), &plen);
 		if (!plen || plen > msglen)
 			continue;
-		char *fp = fold_copy(phrase, plen);
+		char *fp = ascii_lower_dup(phrase, plen);
 		if (!fp)
 			return -1;
 		const char *hit = memmem(folded, msglen, fp, plen);
@@ -304,7 +290,7 @@ json_t *annotator_parse_reply(const char *content, const char *message, char *er
 	}
 
 	size_t msglen = strlen(message);
-	char *folded = fold_copy(message, msglen);
+	char *folded = ascii_lower_dup(message, msglen);
 	json_t *res = json_object();
 	json_t *distress = json_array();
 	json_t *signals = json_array();

@@ -137,17 +137,6 @@ static size_t find_word_seq(const char *hay, size_t haylen, const char *needle, 
 	return SIZE_MAX;
 }
 
-static char *lower_dup(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		d[i] = (char)ascii_lower((unsigned char)s[i]);
-	d[n] = '\0';
-	return d;
-}
-
 /* ---- a held-out post as a message ---- */
 
 typedef struct gold_span {
@@ -222,7 +211,7 @@ static int build_message(json_t *rec, held_out *m)
 		size_t n = p ? strlen(p) : 0;
 		if (!n)
 			continue;
-		char *lt = lower_dup(m->text ? m->text : "", m->len), *lp = lower_dup(p, n);
+		char *lt = ascii_lower_dup(m->text ? m->text : "", m->len), *lp = ascii_lower_dup(p, n);
 		if (!lt || !lp) {
 			free(lt);
 			free(lp);
@@ -311,7 +300,7 @@ static int exact_add(fold_corpus *f, const char *phrase, const char *type)
 	size_t n = strlen(phrase);
 	if (!n)
 		return 0;
-	char *lp = lower_dup(phrase, n);
+	char *lp = ascii_lower_dup(phrase, n);
 	if (!lp)
 		return -1;
 	for (size_t i = 0; i < f->nex; i++)
@@ -462,7 +451,7 @@ static int score_message(const held_out *m, const fold_corpus *f, const ae_pred 
 	/* exact-phrase lookup */
 	ae_span *ex = NULL;
 	size_t nex = 0;
-	char *lt = lower_dup(m->text, m->len);
+	char *lt = ascii_lower_dup(m->text, m->len);
 	if (!lt)
 		return -1;
 	if (f->nex && !(ex = malloc(f->nex * sizeof *ex))) {
@@ -628,7 +617,7 @@ static void locate(const char *message, size_t len, const char *phrase, size_t *
 	*off = 0;
 	*plen = len;
 	size_t n = strlen(phrase);
-	char *lm = lower_dup(message, len), *lp = lower_dup(phrase, n);
+	char *lm = ascii_lower_dup(message, len), *lp = ascii_lower_dup(phrase, n);
 	char *at = lm && lp ? strstr(lm, lp) : NULL;
 	if (at) {
 		*off = (size_t)(at - lm);

@@ -63,17 +63,6 @@ static int ascii_casecmp(const char *a, const char *b)
 	}
 }
 
-static char *ascii_lower_dup(const char *s)
-{
-	size_t n = strlen(s);
-	char *d = malloc(n + 1);
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i <= n; i++)
-		d[i] = (char)ascii_lower((unsigned char)s[i]);
-	return d;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -217,7 +206,7 @@ static int name_add(lexicon *l, const char *s, lexicon_culture *c, bool is_code)
 		}
 		return 0;
 	}
-	char *key = ascii_lower_dup(s);
+	char *key = ascii_lower_dup(s, strlen(s));
 	name *names = key ? array_grow(l->names, &l->cap_names, l->nnames + 1, sizeof *names) : NULL;
 	if (!names) {
 		free(key);

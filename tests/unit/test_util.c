@@ -265,8 +265,23 @@ static void test_uuid_valid_and_token(void)
 	CHECK_INT_EQ(distinct, 64);
 }
 
+static void test_ascii_lower_dup(void)
+{
+	/* n bytes exactly (a NUL inside included), ASCII letters only lowered */
+	char *d = ascii_lower_dup("AbC\xc3\x89Z-9tail", 7);
+	CHECK_STR_EQ(d, "abc\xc3\x89z-");
+	free(d);
+	d = ascii_lower_dup("A\0B", 3);
+	CHECK(d[0] == 'a' && d[1] == '\0' && d[2] == 'b' && d[3] == '\0');
+	free(d);
+	d = ascii_lower_dup("", 0);
+	CHECK_STR_EQ(d, "");
+	free(d);
+}
+
 int main(void)
 {
+	test_ascii_lower_dup();
 	test_uuid_valid_and_token();
 	test_request_id_valid();
 	test_uuid_v4();
