@@ -8,6 +8,7 @@
 #include "server/http.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -19,18 +20,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server/http_conns.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/util.h"
 
-/* Open connections of one client address (MAX_CONNECTIONS_PER_IP). */
-typedef struct ip_count {
-	unsigned char addr[16];
-	unsigned n;
-	struct ip_count *next;
-} ip_count;
-#define IP_BUCKETS 1024
 
 struct http_server {
 	uv_loop_t *loop;
@@ -40,7 +35,9 @@ struct http_server {
 	void *gate_ud;
 	char **cors;  /* allowed origins (NULL-terminated), or NULL */
 	bool cors_any;
-	ip_count *ips[IP_BUCKETS];
+	http_conns *conns;
+	uv_timer_t sweep; /* cuts off headers slower than REQUEST_TIMEOUT_MS */
+	unsigned trim_mark; /* open connections when memory was last given back */
 	http_routes which;
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
@@ -81,7 +78,7 @@ struct http_req {
 	void *principal;     /* set by the gate; freed with the request */
 	char principal_label[16]; /* for the request log (an API key prefix) */
 	json_t *log_fields;  /* more for the request log (http_req_log) */
-	ip_count *ip;        /* this connection's address count */
+	http_conn *cx;       /* its connection */
 };
 
 /* A streamed reply: bytes written by the application wait in buf until
@@ -436,56 +433,43 @@ static void cors_preflight(http_server *s, http_req *r, const char *origin)
 	http_reply_static(r, 204, NULL, "", 0);
 }
 
-/* ---- connections per client address ---- */
-
-static void addr_key(const struct sockaddr *sa, unsigned char out[16])
-{
-	memset(out, 0, 16);
-	if (sa && sa->sa_family == AF_INET)
-		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa && sa->sa_family == AF_INET6)
-		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-}
+/* ---- connections ---- */
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	http_server *s = cls;
-	if (!s->cfg->max_connections_per_ip)
-		return;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		unsigned char key[16];
-		addr_key(ci ? ci->client_addr : NULL, key);
-		unsigned h = 0;
-		for (int i = 0; i < 16; i++)
-			h = h * 31 + key[i];
-		ip_count **head = &s->ips[h % IP_BUCKETS], *e = *head;
-		while (e && memcmp(e->addr, key, 16) != 0)
-			e = e->next;
-		if (!e && (e = calloc(1, sizeof *e))) {
-			memcpy(e->addr, key, 16);
-			e->next = *head;
-			*head = e;
-		}
-		if (e)
-			e->n++;
-		*socket_context = e;
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = fd ? http_conns_open(s->conns, fd->connect_fd, ci ? ci->client_addr : NULL, now_ns())
+				     : NULL;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-		ip_count *e = *socket_context;
+		http_conns_close(s->conns, *socket_context);
 		*socket_context = NULL;
-		if (--e->n > 0)
-			return;
-		unsigned h = 0;
-		for (int i = 0; i < 16; i++)
-			h = h * 31 + e->addr[i];
-		for (ip_count **p = &s->ips[h % IP_BUCKETS]; *p; p = &(*p)->next) {
-			if (*p == e) {
-				*p = e->next;
-				free(e);
-				break;
-			}
-		}
+	}
+}
+
+/* Connections still waiting for a request's headers REQUEST_TIMEOUT_MS
+ * after they began to wait are shut down (a slow sender of headers is
+ * closed like a slow sender of a body). And once most of the connections
+ * of a peak are gone, the memory they held is given back to the system
+ * (glibc keeps freed heap memory otherwise): whenever 256 fewer are open
+ * than at the last count. */
+static void on_sweep(uv_timer_t *t)
+{
+	http_server *s = t->data;
+	uint64_t now = now_ns(), limit = (uint64_t)s->cfg->request_timeout_ms * 1000000u;
+	unsigned n = now > limit ? http_conns_expire(s->conns, now - limit) : 0;
+	if (n > 0)
+		log_json(LOG_INFO, "slow connections closed",
+			 json_pack("{s:i,s:s}", "connections", (int)n, "reason", "request headers too slow"));
+	unsigned open = http_conns_open_count(s->conns);
+	if (open > s->trim_mark)
+		s->trim_mark = open;
+	else if (s->trim_mark - open >= 256) { /* some megabytes (18 KiB each) */
+		malloc_trim(0);
+		s->trim_mark = open;
 	}
 }
 
@@ -509,9 +493,7 @@ static bool before_body(http_server *s, http_req *r)
 		http_req_add_header(r, "Vary", "Origin");
 	}
 	if (s->cfg->max_connections_per_ip) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		const ip_count *e = ci ? ci->socket_context : NULL;
-		if (e && e->n > s->cfg->max_connections_per_ip) {
+		if (http_conns_same_address(r->cx) > s->cfg->max_connections_per_ip) {
 			http_reply_error(r, ERR_TOO_MANY_CONNECTIONS, NULL,
 					 json_pack("{s:i}", "max_connections_per_ip", (int)s->cfg->max_connections_per_ip));
 			http_req_add_header(r, "Retry-After", "1");
@@ -538,6 +520,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		r->cx = ci ? ci->socket_context : NULL;
+		http_conns_busy(s->conns, r->cx);
 		r->match = router_match(s->which, r->method, url, &r->route, r->params, &r->nparams, r->allow, sizeof r->allow);
 		if (before_body(s, r))
 			return queue(r);
@@ -611,6 +596,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->log_fields)
 		json_object_update(f, r->log_fields);
 	log_json(LOG_INFO, "request", f);
+	http_conns_waiting(s->conns, r->cx, now_ns());
 	req_free(r);
 	s->inflight--;
 	if (s->idle_cb)
@@ -630,12 +616,7 @@ static void free_server(http_server *s)
 	for (char **o = s->cors; o && *o; o++)
 		free(*o);
 	free(s->cors);
-	for (size_t i = 0; i < IP_BUCKETS; i++) {
-		for (ip_count *e = s->ips[i], *next; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
+	http_conns_free(s->conns);
 	free(s);
 }
 
@@ -658,6 +639,10 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 		return NULL;
 	}
 	http_server *s = calloc(1, sizeof *s);
+	if (s && !(s->conns = http_conns_new())) {
+		free(s);
+		s = NULL;
+	}
 	if (!s) {
 		freeaddrinfo(ai);
 		snprintf(err, errlen, "out of memory");
@@ -698,7 +683,12 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	s->timer.timer_cb = on_timer;
-	s->handles_open = 2;
+	uv_timer_init(loop, &s->sweep);
+	s->sweep.data = s;
+	uint64_t every = cfg->request_timeout_ms / 4 > 250 ? cfg->request_timeout_ms / 4 : 250;
+	uv_timer_start(&s->sweep, on_sweep, every, every);
+	uv_unref((uv_handle_t *)&s->sweep);
+	s->handles_open = 3;
 	run(s);
 	return s;
 }
@@ -751,10 +741,12 @@ void http_server_stop(http_server *s, void (*done)(void *ud), void *ud)
 	s->idle_cb = NULL;
 	uv_poll_stop(&s->poll);
 	uv_timer_stop(&s->timer);
+	uv_timer_stop(&s->sweep);
 	MHD_stop_daemon(s->d);
 	s->d = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->sweep, on_handle_closed);
 }
 
 /* ---- streamed replies ---- */
