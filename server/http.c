@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "server/http_conns.h"
+#include "server/http_cors.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -33,8 +33,7 @@ struct http_server {
 	void *app;
 	http_gate gate;
 	void *gate_ud;
-	char **cors;  /* allowed origins (NULL-terminated), or NULL */
-	bool cors_any;
+	http_cors *cors; /* CORS_ORIGINS, or NULL */
 	http_conns *conns;
 	uv_timer_t sweep; /* cuts off headers slower than REQUEST_TIMEOUT_MS */
 	unsigned trim_mark; /* open connections when memory was last given back */
@@ -374,65 +373,6 @@ static enum MHD_Result queue(http_req *r)
 	return ret;
 }
 
-/* ---- CORS ---- */
-
-static bool cors_allowed(const http_server *s, const char *origin)
-{
-	if (s->cors_any)
-		return true;
-	for (char **o = s->cors; o && *o; o++)
-		if (strcasecmp(*o, origin) == 0)
-			return true;
-	return false;
-}
-
-/* Parses CORS_ORIGINS (comma-separated; "*" for any origin). */
-static void cors_parse(http_server *s, const char *list)
-{
-	if (!list || !*list)
-		return;
-	size_t n = 1;
-	for (const char *p = list; *p; p++)
-		n += *p == ',';
-	s->cors = calloc(n + 1, sizeof *s->cors);
-	size_t k = 0;
-	for (const char *p = list; s->cors && *p;) {
-		size_t len = strcspn(p, ",");
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		size_t l = len;
-		while (l && (p[l - 1] == ' ' || p[l - 1] == '/'))
-			l--; /* "https://a.example/" is the origin "https://a.example" */
-		if (l == 1 && *p == '*')
-			s->cors_any = true;
-		else if (l)
-			s->cors[k++] = strndup(p, l);
-		p += len + (p[len] == ',');
-	}
-}
-
-#define CORS_METHODS "GET, POST, DELETE, OPTIONS"
-#define CORS_HEADERS "Authorization, Content-Type, X-Request-Id, X-Deletion-Token"
-
-/* A browser's preflight (OPTIONS with Origin and
- * Access-Control-Request-Method): answered here for any path. An origin
- * outside the list gets 403 and no CORS headers, so the browser refuses. */
-static void cors_preflight(http_server *s, http_req *r, const char *origin)
-{
-	if (!cors_allowed(s, origin)) {
-		http_reply_error(r, ERR_ORIGIN_NOT_ALLOWED, NULL, NULL);
-		return;
-	}
-	http_req_add_header(r, "Access-Control-Allow-Origin", origin);
-	http_req_add_header(r, "Vary", "Origin");
-	http_req_add_header(r, "Access-Control-Allow-Methods", CORS_METHODS);
-	http_req_add_header(r, "Access-Control-Allow-Headers", CORS_HEADERS);
-	http_req_add_header(r, "Access-Control-Max-Age", "600");
-	http_reply_static(r, 204, NULL, "", 0);
-}
-
 /* ---- connections ---- */
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -481,12 +421,12 @@ static bool before_body(http_server *s, http_req *r)
 	if (refused(r))
 		return true;
 	const char *origin = http_req_header(r, "Origin");
-	if (origin && (s->cors || s->cors_any)) {
+	if (origin && s->cors) {
 		if (strcmp(r->method, "OPTIONS") == 0 && http_req_header(r, "Access-Control-Request-Method")) {
-			cors_preflight(s, r, origin);
+			http_cors_preflight(s->cors, r, origin);
 			return true;
 		}
-		if (cors_allowed(s, origin)) {
+		if (http_cors_allowed(s->cors, origin)) {
 			http_req_add_header(r, "Access-Control-Allow-Origin", origin);
 			http_req_add_header(r, "Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
 		}
@@ -613,9 +553,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void free_server(http_server *s)
 {
-	for (char **o = s->cors; o && *o; o++)
-		free(*o);
-	free(s->cors);
+	http_cors_free(s->cors);
 	http_conns_free(s->conns);
 	free(s);
 }
@@ -651,7 +589,7 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 	s->loop = loop;
 	s->cfg = cfg;
 	s->app = app;
-	cors_parse(s, cfg->cors_origins);
+	s->cors = http_cors_parse(cfg->cors_origins);
 	s->which = which;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)

@@ -3,8 +3,8 @@
  * has been waiting for a request's headers, so that headers trickling in
  * slower than REQUEST_TIMEOUT_MS are cut off (libmicrohttpd's own timeout
  * only measures silence, and a byte every few seconds resets it). */
-#ifndef CULTURECARE_HTTP_CONNS_H
-#define CULTURECARE_HTTP_CONNS_H
+#ifndef CC_HTTP_CONNS_H
+#define CC_HTTP_CONNS_H
 
 #include <stdbool.h>
 #include <stdint.h>
