@@ -9,13 +9,21 @@ t_suite=$(date +%s)
 # 10,000 idle connections need descriptors on both ends: raise the soft
 # limit before the server starts (it inherits it).
 ulimit -n 12000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# Under AddressSanitizer freed memory waits in a quarantine (256 MiB) and
+# its allocator gives pages back only when asked to: a small quarantine and
+# a prompt release make RSS mean here what it means in the plain build.
+ASAN=false
+if grep -q __asan_init "$CULTURECARE"; then
+  ASAN=true
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16:allocator_release_to_os_interval_ms=200"
+fi
 pg_up
 cc migrate >/dev/null
 cc import "$SOURCE_ROOT"/deploy/sample-corpus/*.jsonl >/dev/null
 fake_up
 FAKE_PORT=${FAKE##*:}
 POOL=2
-export STORE_MESSAGES=on DB_POOL_SIZE=$POOL DB_TIMEOUT_MS=3000 LLM_RETRIES=0 \
+export STORE_MESSAGES=on DB_POOL_SIZE=$POOL DB_TIMEOUT_MS=6000 LLM_RETRIES=0 \
   LLM_TIMEOUT_MS=3000 LLM_FIRST_TOKEN_TIMEOUT_MS=1000 LLM_IDLE_TIMEOUT_MS=1000 \
   REQUEST_TIMEOUT_MS=5000 MAX_BODY_BYTES=2097152 MAX_CONNECTIONS=11000
 
@@ -61,7 +69,7 @@ rest_state() {
     "pool_waiting=$(mval "$m" culturecare_db_pool_waiting)"
 }
 REST="fds=idle in_flight=1 streams=0 pool_in_use=0 pool_idle=$POOL pool_waiting=0"
-# settled WHAT ROWS: after a fault, the process is up and back at rest, and
+# settled WHAT ROWS [no-rss]: after a fault, the process is up and back at rest, and
 # the store holds ROWS replies, none of them empty.
 settled() {
   local st= rss
@@ -73,8 +81,16 @@ settled() {
   req GET /healthz
   eq "$1: the process is up (healthz 200)" "$STATUS" 200
   eq "$1: descriptors, requests, streams, pool slots at rest" "$st" "$REST"
-  rss=$(rss_kb "$SERVER_PID")
-  ok "$1: RSS $rss KB, within $RSS_TOL KB of idle ($IDLE_RSS KB)" test "$rss" -le $((IDLE_RSS + RSS_TOL))
+  # memory of many closed connections goes back at the next sweep (every
+  # REQUEST_TIMEOUT_MS / 4)
+  for _ in $(seq 1 30); do
+    rss=$(rss_kb "$SERVER_PID")
+    [ "$rss" -le $((IDLE_RSS + RSS_TOL)) ] && break
+    sleep 0.1
+  done
+  if [ "${3:-}" = no-rss ]; then
+    skip_check "$1: RSS ($rss KB, idle $IDLE_RSS KB)" "AddressSanitizer's allocator keeps the pages of a size class until that class is used again"
+  else ok "$1: RSS $rss KB, within $RSS_TOL KB of idle ($IDLE_RSS KB)" test "$rss" -le $((IDLE_RSS + RSS_TOL)); fi
   ok "$1: at most 8 kept-alive backend connections ($(backend_fds))" test "$(backend_fds)" -le 8
   eq "$1: stored replies" "$(rows)" "$2"
   eq "$1: none half-written" "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM support_records WHERE reply = '' OR message = ''")" 0
@@ -244,7 +260,7 @@ ROWS=$((ROWS + 1))
 settled "pool terminated" "$ROWS"
 
 # the pool exhausted: 8 stored replies at once on 2 connections held by a lock
-psql "$DATABASE_URL" -qc "BEGIN; LOCK TABLE support_records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT" >/dev/null &
+psql "$DATABASE_URL" -qc "BEGIN; LOCK TABLE support_records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null &
 locker=$!
 sleep 0.3
 clients=()
@@ -253,12 +269,13 @@ for i in $(seq 1 8); do
   clients+=($!)
 done
 waiting=0
-for _ in $(seq 1 20); do
+for _ in $(seq 1 50); do
   w=$(mval "$(curl -s -m 2 "$BASE/metrics")" culturecare_db_pool_waiting)
   [ "${w:-0}" -gt "$waiting" ] && waiting=$w
+  [ "$waiting" -ge 6 ] && break
   sleep 0.05
 done
-ok "pool exhausted: queries queue for a slot (waiting reached $waiting)" test "$waiting" -ge 4
+ok "pool exhausted: queries queue for a slot (waiting reached $waiting)" test "$waiting" -ge 6
 req GET /healthz
 eq "pool exhausted: other routes answer" "$STATUS" 200
 wait "${clients[@]}" "$locker"
@@ -396,7 +413,7 @@ else
   ROWS=$((ROWS + 1))
   echo "# a reply among 10,000 idle connections: $ms ms"
   for c in "${conns[@]}"; do exec {c}>&-; done
-  settled "10,000 idle connections" "$ROWS"
+  settled "10,000 idle connections" "$ROWS" "$($ASAN && echo no-rss)"
 fi
 
 # ================= PostgreSQL: its host name does not resolve =================
