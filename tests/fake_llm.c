@@ -32,7 +32,7 @@
  *   POST /_control            replaces the script (JSON, see struct script).
  *                             Two fields shape the bytes of an ok answer:
  *                             "body_bytes": N makes its content N bytes of
- *                             filler, made as it is sent (a 100 MB answer
+ *                             filler (rounded up to 16 KiB), made as it is sent (a 100 MB answer
  *                             costs no 100 MB here; streamed, 16 KiB of
  *                             text per chunk); "cut_body_at": N closes the
  *                             connection after N bytes of a non-streamed
