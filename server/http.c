@@ -12,6 +12,7 @@
  * client address in http_conns.c. */
 #include "server/http_internal.h"
 
+#include <malloc.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,8 +34,10 @@ struct http_server {
 	void *app;
 	http_gate gate;
 	void *gate_ud;
-	http_cors *cors;    /* CORS_ORIGINS, or NULL */
-	http_conns *conns;  /* open connections per client address */
+	http_cors *cors; /* CORS_ORIGINS, or NULL */
+	http_conns *conns;
+	uv_timer_t sweep; /* cuts off headers slower than REQUEST_TIMEOUT_MS */
+	unsigned trim_mark; /* open connections when memory was last given back */
 	http_routes which;
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
@@ -75,6 +78,7 @@ struct http_req {
 	void *principal;     /* set by the gate; freed with the request */
 	char principal_label[16]; /* for the request log (an API key prefix) */
 	json_t *log_fields;  /* more for the request log (http_req_log) */
+	http_conn *cx;       /* its connection (http_conns.h) */
 };
 
 /* ---- loop integration ---- */
@@ -358,6 +362,46 @@ static enum MHD_Result queue(http_req *r)
 	return ret;
 }
 
+/* ---- connections ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	http_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = fd ? http_conns_open(s->conns, fd->connect_fd, ci ? ci->client_addr : NULL, now_ns())
+				     : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		http_conns_close(s->conns, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* Connections still waiting for a request's headers REQUEST_TIMEOUT_MS
+ * after they began to wait are shut down (a slow sender of headers is
+ * closed like a slow sender of a body). And once most of the connections
+ * of a peak are gone, the memory they held is given back to the system
+ * (glibc keeps freed heap memory otherwise): whenever 256 fewer are open
+ * than at the last count. */
+static void on_sweep(uv_timer_t *t)
+{
+	http_server *s = t->data;
+	uint64_t now = now_ns(), limit = (uint64_t)s->cfg->request_timeout_ms * 1000000u;
+	unsigned n = now > limit ? http_conns_expire(s->conns, now - limit) : 0;
+	if (n > 0)
+		log_json(LOG_INFO, "slow connections closed",
+			 json_pack("{s:i,s:s}", "connections", (int)n, "reason", "request headers too slow"));
+	unsigned open = http_conns_open_count(s->conns);
+	if (open > s->trim_mark)
+		s->trim_mark = open;
+	else if (s->trim_mark - open >= 256) { /* some megabytes (18 KiB each) */
+		malloc_trim(0);
+		s->trim_mark = open;
+	}
+}
+
 /* Checks made once the headers are in, before any body is read: CORS,
  * connections per address, and the application's gate (keys, limits).
  * Returns true when the request has been answered. */
@@ -367,7 +411,7 @@ static bool before_body(http_server *s, http_req *r)
 		return true;
 	if (http_cors_apply(s->cors, r))
 		return true;
-	if (http_conns_over(s->conns, r->conn)) {
+	if (s->cfg->max_connections_per_ip && http_conns_same_address(r->cx) > s->cfg->max_connections_per_ip) {
 		http_reply_error(r, ERR_TOO_MANY_CONNECTIONS, NULL,
 				 json_pack("{s:i}", "max_connections_per_ip", (int)s->cfg->max_connections_per_ip));
 		http_req_add_header(r, "Retry-After", "1");
@@ -423,6 +467,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		r->cx = ci ? ci->socket_context : NULL;
+		http_conns_busy(s->conns, r->cx);
 		r->match = router_match(s->which, r->method, url, &r->route, r->params, &r->nparams, r->allow, sizeof r->allow);
 		if (before_body(s, r))
 			return queue(r);
@@ -470,6 +517,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->log_fields)
 		json_object_update(f, r->log_fields);
 	log_json(LOG_INFO, "request", f);
+	http_conns_waiting(s->conns, r->cx, now_ns());
 	req_free(r);
 	s->inflight--;
 	if (s->idle_cb)
@@ -510,7 +558,7 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 		return NULL;
 	}
 	http_server *s = calloc(1, sizeof *s);
-	if (s && !(s->conns = http_conns_new(cfg->max_connections_per_ip))) {
+	if (s && !(s->conns = http_conns_new())) {
 		free(s);
 		s = NULL;
 	}
@@ -531,7 +579,7 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((cfg->request_timeout_ms + 999) / 1000),
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
@@ -554,7 +602,12 @@ http_server *http_server_start(uv_loop_t *loop, const config *cfg, const char *h
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	s->timer.timer_cb = on_timer;
-	s->handles_open = 2;
+	uv_timer_init(loop, &s->sweep);
+	s->sweep.data = s;
+	uint64_t every = cfg->request_timeout_ms / 4 > 250 ? cfg->request_timeout_ms / 4 : 250;
+	uv_timer_start(&s->sweep, on_sweep, every, every);
+	uv_unref((uv_handle_t *)&s->sweep);
+	s->handles_open = 3;
 	run(s);
 	return s;
 }
@@ -607,8 +660,10 @@ void http_server_stop(http_server *s, void (*done)(void *ud), void *ud)
 	s->idle_cb = NULL;
 	uv_poll_stop(&s->poll);
 	uv_timer_stop(&s->timer);
+	uv_timer_stop(&s->sweep);
 	MHD_stop_daemon(s->d);
 	s->d = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->sweep, on_handle_closed);
 }

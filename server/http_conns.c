@@ -1,43 +1,50 @@
-/* Connections per client address (see http_conns.h): a hash table of
- * counts keyed by the address (IPv4 mapped into 16 bytes). */
+/* Open client connections (see http_conns.h). The connections waiting for
+ * headers are kept in a list ordered by the time they began to wait (each
+ * is appended when it begins), so expiring them looks only at its head. */
 #include "server/http_conns.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+
+#define IP_BUCKETS 1024
 
 typedef struct ip_count {
 	unsigned char addr[16];
 	unsigned n;
 	struct ip_count *next;
 } ip_count;
-#define IP_BUCKETS 1024
 
-struct http_conns {
-	unsigned max;
-	ip_count *ips[IP_BUCKETS];
+struct http_conn {
+	int fd;
+	ip_count *ip;
+	uint64_t since_ns;
+	bool waiting;
+	http_conn *prev, *next; /* the waiting list */
 };
 
-http_conns *http_conns_new(unsigned max)
+struct http_conns {
+	ip_count *ips[IP_BUCKETS];
+	http_conn *head, *tail;
+	unsigned open;
+};
+
+http_conns *http_conns_new(void)
 {
-	http_conns *t = calloc(1, sizeof *t);
-	if (t)
-		t->max = max;
-	return t;
+	return calloc(1, sizeof(http_conns));
 }
 
-void http_conns_free(http_conns *t)
+void http_conns_free(http_conns *cs)
 {
-	if (!t)
+	if (!cs)
 		return;
 	for (size_t i = 0; i < IP_BUCKETS; i++) {
-		for (ip_count *e = t->ips[i], *next; e; e = next) {
+		for (ip_count *e = cs->ips[i], *next; e; e = next) {
 			next = e->next;
 			free(e);
 		}
 	}
-	free(t);
+	free(cs);
 }
 
 static void addr_key(const struct sockaddr *sa, unsigned char out[16])
@@ -49,22 +56,50 @@ static void addr_key(const struct sockaddr *sa, unsigned char out[16])
 		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 }
 
-static ip_count **bucket(http_conns *t, const unsigned char key[16])
+static ip_count **bucket(http_conns *cs, const unsigned char key[16])
 {
 	unsigned h = 0;
 	for (int i = 0; i < 16; i++)
 		h = h * 31 + key[i];
-	return &t->ips[h % IP_BUCKETS];
+	return &cs->ips[h % IP_BUCKETS];
 }
 
-/* The count of conn's address, made at 0 when it has none; NULL when
- * out of memory. */
-static ip_count *count_of(http_conns *t, struct MHD_Connection *conn)
+static void unlink_waiting(http_conns *cs, http_conn *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!c->waiting)
+		return;
+	*(c->prev ? &c->prev->next : &cs->head) = c->next;
+	*(c->next ? &c->next->prev : &cs->tail) = c->prev;
+	c->prev = c->next = NULL;
+	c->waiting = false;
+}
+
+void http_conns_waiting(http_conns *cs, http_conn *c, uint64_t now_ns)
+{
+	if (!c)
+		return;
+	unlink_waiting(cs, c);
+	c->since_ns = now_ns;
+	c->waiting = true;
+	c->prev = cs->tail;
+	*(cs->tail ? &cs->tail->next : &cs->head) = c;
+	cs->tail = c;
+}
+
+void http_conns_busy(http_conns *cs, http_conn *c)
+{
+	if (c)
+		unlink_waiting(cs, c);
+}
+
+http_conn *http_conns_open(http_conns *cs, int fd, const struct sockaddr *addr, uint64_t now_ns)
+{
+	http_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
 	unsigned char key[16];
-	addr_key(ci ? ci->client_addr : NULL, key);
-	ip_count **head = bucket(t, key), *e = *head;
+	addr_key(addr, key);
+	ip_count **head = bucket(cs, key), *e = *head;
 	while (e && memcmp(e->addr, key, 16) != 0)
 		e = e->next;
 	if (!e && (e = calloc(1, sizeof *e))) {
@@ -72,40 +107,55 @@ static ip_count *count_of(http_conns *t, struct MHD_Connection *conn)
 		e->next = *head;
 		*head = e;
 	}
-	return e;
+	if (!e) {
+		free(c);
+		return NULL;
+	}
+	e->n++;
+	c->ip = e;
+	c->fd = fd;
+	cs->open++;
+	http_conns_waiting(cs, c, now_ns);
+	return c;
 }
 
-void http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
-		       enum MHD_ConnectionNotificationCode code)
+void http_conns_close(http_conns *cs, http_conn *c)
 {
-	http_conns *t = cls;
-	if (!t || !t->max)
+	if (!c)
 		return;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		ip_count *e = count_of(t, conn);
-		if (e)
-			e->n++;
-		*socket_context = e;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-		ip_count *e = *socket_context;
-		*socket_context = NULL;
-		if (--e->n > 0)
+	unlink_waiting(cs, c);
+	cs->open--;
+	ip_count *e = c->ip;
+	free(c);
+	if (--e->n > 0)
+		return;
+	for (ip_count **p = bucket(cs, e->addr); *p; p = &(*p)->next) {
+		if (*p == e) {
+			*p = e->next;
+			free(e);
 			return;
-		for (ip_count **p = bucket(t, e->addr); *p; p = &(*p)->next) {
-			if (*p == e) {
-				*p = e->next;
-				free(e);
-				break;
-			}
 		}
 	}
 }
 
-bool http_conns_over(const http_conns *t, struct MHD_Connection *conn)
+unsigned http_conns_same_address(const http_conn *c)
 {
-	if (!t || !t->max)
-		return false;
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const ip_count *e = ci ? ci->socket_context : NULL;
-	return e && e->n > t->max;
+	return c ? c->ip->n : 0;
+}
+
+unsigned http_conns_expire(http_conns *cs, uint64_t since_ns)
+{
+	unsigned n = 0;
+	while (cs->head && cs->head->since_ns < since_ns) {
+		http_conn *c = cs->head;
+		unlink_waiting(cs, c);
+		shutdown(c->fd, SHUT_RDWR);
+		n++;
+	}
+	return n;
+}
+
+unsigned http_conns_open_count(const http_conns *cs)
+{
+	return cs->open;
 }

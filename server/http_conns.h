@@ -1,26 +1,37 @@
-/* Open connections per client address (MAX_CONNECTIONS_PER_IP) for the
- * HTTP layer: libmicrohttpd reports each connection's start and end
- * (http_conns_notify), and a request's headers are checked against the
- * count of its connection's address (http_conns_over). */
+/* The open client connections of one listener: how many each client
+ * address holds (MAX_CONNECTIONS_PER_IP), and since when each connection
+ * has been waiting for a request's headers, so that headers trickling in
+ * slower than REQUEST_TIMEOUT_MS are cut off (libmicrohttpd's own timeout
+ * only measures silence, and a byte every few seconds resets it). */
 #ifndef CC_HTTP_CONNS_H
 #define CC_HTTP_CONNS_H
-#include <microhttpd.h>
+
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 typedef struct http_conns http_conns;
+typedef struct http_conn http_conn;
 
-/* A table for at most max connections per address; max 0 counts nothing.
- * NULL when out of memory. */
-http_conns *http_conns_new(unsigned max);
-void http_conns_free(http_conns *t);
+http_conns *http_conns_new(void);
+void http_conns_free(http_conns *cs);
 
-/* MHD_OPTION_NOTIFY_CONNECTION's callback, cls the table: counts the
- * connection under its address (its socket context) and forgets it when
- * it closes. */
-void http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
-		       enum MHD_ConnectionNotificationCode code);
+/* A connection accepted at now_ns (from addr; NULL: unknown): it waits for
+ * headers. NULL when out of memory (the connection is then not tracked). */
+http_conn *http_conns_open(http_conns *cs, int fd, const struct sockaddr *addr, uint64_t now_ns);
+void http_conns_close(http_conns *cs, http_conn *c);
+/* A request's headers are in: no deadline until it is answered. */
+void http_conns_busy(http_conns *cs, http_conn *c);
+/* Its request is done: the next one's headers are awaited from now_ns. */
+void http_conns_waiting(http_conns *cs, http_conn *c, uint64_t now_ns);
+/* Open connections from this connection's address, itself included. */
+unsigned http_conns_same_address(const http_conn *c);
 
-/* True when the address of conn has more open connections than allowed. */
-bool http_conns_over(const http_conns *t, struct MHD_Connection *conn);
+/* Shuts down the sockets of the connections that have waited for headers
+ * since before `since_ns` (libmicrohttpd then sees them closed and cleans
+ * up); returns how many. */
+unsigned http_conns_expire(http_conns *cs, uint64_t since_ns);
+/* Open connections now. */
+unsigned http_conns_open_count(const http_conns *cs);
 
 #endif

@@ -1,6 +1,7 @@
 /* `culturecare serve`: start-up checks, the loop, graceful shutdown.
  * One thread runs everything: libmicrohttpd, libpq and (later) libcurl are
  * all driven by the same libuv loop. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,12 @@ int serve_run(config *cfg)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Buffers of 128 KiB and more (replies, streams' text, big bodies) are
+	 * mapped and unmapped on their own. glibc would otherwise raise this
+	 * threshold after the first such free, and later big buffers would
+	 * come from the heap, which keeps what it grew to: after a few 8 MiB
+	 * replies the process would stay megabytes above idle. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	a.loop = uv_default_loop();
 	log_sink_start(a.loop);
 	a.pool = store_pool_new(a.loop, cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, store_statements);

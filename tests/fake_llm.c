@@ -30,6 +30,13 @@
  *       MOD-ERROR (500), MOD-SLOW (after 5 s); else scores of 0.01. The
  *       script's moderation_delay_ms delays every answer.
  *   POST /_control            replaces the script (JSON, see struct script).
+ *                             Two fields shape the bytes of an ok answer:
+ *                             "body_bytes": N makes its content N bytes of
+ *                             filler (rounded up to 16 KiB), made as it is sent (a 100 MB answer
+ *                             costs no 100 MB here; streamed, 16 KiB of
+ *                             text per chunk); "cut_body_at": N closes the
+ *                             connection after N bytes of a non-streamed
+ *                             answer whose Content-Length promised more.
  *   GET /_requests            recorded requests, oldest first (last 5000),
  *                             each with "_authorization", "_stream" (answered
  *                             as a stream), "_first_piece_ms", "_done_ms" and
@@ -100,6 +107,8 @@ struct script {
 	unsigned moderation_delay_ms;	/* every moderation answer after this long */
 	json_t *judge_answers;		/* {"Empathy": "4", ...}: judging prompts' answers */
 	json_t *judge_top_logprobs;	/* {"Empathy": [{"token", "logprob"}], ...} */
+	unsigned long body_bytes;	/* ok answers: content of this many filler bytes; 0: off */
+	unsigned long cut_body_at;	/* non-stream ok answers: cut after this many bytes; 0: off */
 };
 
 enum req_state {
@@ -233,6 +242,8 @@ static void script_default(struct script *s)
 	s->moderation_delay_ms = 0;
 	s->judge_answers = NULL;
 	s->judge_top_logprobs = NULL;
+	s->body_bytes = 0;
+	s->cut_body_at = 0;
 }
 
 /* ---- heap of due times (mu held) ---- */
@@ -951,6 +962,171 @@ static bool judge_metric(json_t *request, char *out, size_t len)
 	return false;
 }
 
+/* ---- generated answers (body_bytes, cut_body_at) ----
+ * head once, unit reps times, tail once; the connection is dropped at byte
+ * cut (SIZE_MAX: never). Read by MHD at any position, so nothing but the
+ * three parts is held. */
+struct gen {
+	char *head, *unit, *tail;
+	size_t head_len, unit_len, reps, tail_len, cut;
+};
+
+static void gen_free(void *cls)
+{
+	struct gen *g = cls;
+	free(g->head);
+	free(g->unit);
+	free(g->tail);
+	free(g);
+}
+
+static ssize_t gen_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct gen *g = cls;
+	size_t body = g->unit_len * g->reps, total = g->head_len + body + g->tail_len, n = 0;
+	while (n < max && pos < total && pos < g->cut) {
+		size_t take;
+		const char *from;
+		if (pos < g->head_len) {
+			from = g->head + pos;
+			take = g->head_len - pos;
+		} else if (pos < g->head_len + body) {
+			size_t off = (pos - g->head_len) % g->unit_len;
+			from = g->unit + off;
+			take = g->unit_len - off;
+		} else {
+			from = g->tail + (pos - g->head_len - body);
+			take = total - pos;
+		}
+		if (take > max - n)
+			take = max - n;
+		if (take > g->cut - pos)
+			take = g->cut - pos;
+		memcpy(buf + n, from, take);
+		n += take;
+		pos += take;
+	}
+	if (n > 0)
+		return (ssize_t)n;
+	return pos >= total ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* Splits a dumped answer at its empty "content":"": head up to the opening
+ * quote's end, tail from the closing quote. */
+static bool gen_split(struct gen *g, char *dumped)
+{
+	char *at = strstr(dumped, "\"content\":\"\"");
+	if (!at)
+		return false;
+	at += strlen("\"content\":\"");
+	g->tail = xstrdup(at);
+	g->tail_len = strlen(g->tail);
+	*at = '\0';
+	g->head = dumped;
+	g->head_len = strlen(dumped);
+	return true;
+}
+
+#define GEN_UNIT 16384
+static char *cat3(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *r = malloc(la + lb + lc + 1);
+	if (!r)
+		oom();
+	memcpy(r, a, la);
+	memcpy(r + la, b, lb);
+	memcpy(r + la + lb, c, lc + 1);
+	return r;
+}
+
+static char *filler(size_t n)
+{
+	char *f = malloc(n + 1);
+	if (!f)
+		oom();
+	for (size_t i = 0; i < n; i++)
+		f[i] = "calm "[i % 5];
+	f[n] = '\0';
+	return f;
+}
+
+/* A non-streamed answer of body_bytes filler, or the normal one (content),
+ * cut after cut_at bytes when cut_at > 0. */
+static struct MHD_Response *gen_completion(json_t *request, const char *content,
+					   unsigned long body_bytes, unsigned long cut_at)
+{
+	struct gen *g = calloc(1, sizeof *g);
+	if (!g)
+		oom();
+	g->cut = cut_at ? cut_at : SIZE_MAX;
+	char *dumped = NULL;
+	json_t *j = completion(request, body_bytes ? "" : content, body_bytes ? 0 : strlen(content));
+	dumped = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!dumped || (body_bytes && !gen_split(g, dumped))) {
+		free(dumped);
+		gen_free(g);
+		return NULL;
+	}
+	if (body_bytes) {
+		g->unit = filler(GEN_UNIT);
+		g->unit_len = GEN_UNIT;
+		g->reps = (body_bytes + GEN_UNIT - 1) / GEN_UNIT;
+	} else {
+		g->head = dumped;
+		g->head_len = strlen(dumped);
+	}
+	size_t total = g->head_len + g->unit_len * g->reps + g->tail_len;
+	struct MHD_Response *resp = MHD_create_response_from_callback(total, 65536, gen_read, g, gen_free);
+	if (!resp) {
+		gen_free(g);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	return resp;
+}
+
+/* A streamed answer of body_bytes filler: chunks of GEN_UNIT bytes of text,
+ * the final chunk, [DONE]. */
+static struct MHD_Response *gen_stream(json_t *request, unsigned long body_bytes)
+{
+	struct gen *g = calloc(1, sizeof *g);
+	if (!g)
+		oom();
+	g->cut = SIZE_MAX;
+	char id[40];
+	next_id(id, sizeof id);
+	char *text = filler(GEN_UNIT);
+	json_t *chunk = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s},s:n}]}", "id", id, "object",
+				  "chat.completion.chunk", "created", (json_int_t)time(NULL), "model",
+				  model_of(request), "choices", "index", 0, "delta", "content", text,
+				  "finish_reason");
+	json_t *last = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{},s:s}]}", "id", id, "object",
+				 "chat.completion.chunk", "created", (json_int_t)time(NULL), "model",
+				 model_of(request), "choices", "index", 0, "delta", "finish_reason", "stop");
+	free(text);
+	char *c = chunk ? json_dumps(chunk, JSON_COMPACT) : NULL, *l = last ? json_dumps(last, JSON_COMPACT) : NULL;
+	json_decref(chunk);
+	json_decref(last);
+	if (c && l) {
+		g->unit = cat3("data: ", c, "\n\n");
+		g->tail = cat3("data: ", l, "\n\ndata: [DONE]\n\n");
+		g->unit_len = strlen(g->unit);
+		g->tail_len = strlen(g->tail);
+		g->reps = (body_bytes + GEN_UNIT - 1) / GEN_UNIT;
+	}
+	free(c);
+	free(l);
+	struct MHD_Response *resp = g->tail ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, gen_read, g, gen_free) : NULL;
+	if (!resp) {
+		gen_free(g);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	return resp;
+}
+
 static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 {
 	atomic_fetch_add(&total_requests, 1);
@@ -979,6 +1155,7 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	json_t *pieces = js ? NULL : json_incref(scr.pieces);
 	unsigned interval_ms = scr.piece_interval_ms;
 	long stall_after = scr.stall_after, break_after = scr.break_after;
+	unsigned long body_bytes = js ? 0 : scr.body_bytes, cut_at = js ? 0 : scr.cut_body_at;
 	char metric[64];
 	json_t *top = NULL;
 	if (judge_metric(request, metric, sizeof metric)) {
@@ -1005,7 +1182,11 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 	switch (mode) {
 	case MODE_OK:
 		status = MHD_HTTP_OK;
-		if (streamed) {
+		if (streamed && body_bytes) {
+			resp = gen_stream(request, body_bytes);
+		} else if (!streamed && (body_bytes || cut_at)) {
+			resp = gen_completion(request, content ? content : "", body_bytes, cut_at);
+		} else if (streamed) {
 			resp = stream_response(r, request, pieces, content, interval_ms,
 					       stall_after, break_after);
 		} else {
@@ -1196,6 +1377,12 @@ static const char *parse_script(json_t *body, struct script *s)
 				*field = (long)n;
 			else
 				return "stall_after and break_after must be non-negative integers or null";
+		} else if (strcmp(key, "body_bytes") == 0 || strcmp(key, "cut_body_at") == 0) {
+			unsigned long *field = key[0] == 'b' ? &s->body_bytes : &s->cut_body_at;
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 1000000000)
+				return "body_bytes and cut_body_at must be integers 0..1000000000";
+			*field = (unsigned long)json_integer_value(v);
 		} else {
 			return "unknown control field";
 		}

@@ -326,6 +326,16 @@ eq "break_after 0: role chunk only" "$(stream '{"stream":true}')/$(events | wc -
 control '{"break_after":5}'
 eq "break_after = pieces: every piece, no final chunk" "$(stream '{"stream":true}')/$(joined)/$(grep -c DONE "$T/sse")" \
 	"200 18/This is a fake reply./0"
+control '{"body_bytes":1000000}'
+eq "body_bytes: a completion whose content is the bytes asked for (rounded up to 16 KiB)" \
+	"$(req POST /v1/chat/completions '{"model":"m"}') $(jqb '.choices[0].message.content | length')" "200 1015808"
+eq "body_bytes, streamed: the pieces add up, then the final chunk and [DONE]" \
+	"$(stream '{"stream":true}') $(chunks | jq -rs '[.[].choices[0].delta.content // ""] | add | length') $(chunks | tail -1 | jq -r '.choices[0].finish_reason') $(events | tail -1)" \
+	"200 0 1015808 stop [DONE]"
+control '{"cut_body_at":30}'
+eq "cut_body_at 30: the transfer is cut there (curl 18)" \
+	"$(curl -s -o "$T/cut" -w '%{http_code}' -d '{"model":"m"}' "$BASE/v1/chat/completions"; echo " $?") $(wc -c <"$T/cut")" "200 18 30"
+eq "control: body_bytes negative 400" "$(req POST /_control '{"body_bytes":-1}')" 400
 control '{"stall_after":6,"break_after":9}'
 eq "stall_after, break_after beyond the pieces: a whole stream" "$(stream '{"stream":true}')/$(joined)/$(events | tail -1)" \
 	"200 0/This is a fake reply./[DONE]"

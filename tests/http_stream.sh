@@ -66,18 +66,7 @@ names() { evq '[.[] | select(.event) | .event] | join(",")'; }
 joined() { evq '[.[] | select(.event == "delta") | .data.text] | join("")'; }
 header() { sed -n "s/^$1: *//Ip" <<<"$HEADERS" | head -1; }
 stats() { curl -s -m 5 "$FAKE/_stats"; }
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
-wait_for() {
-  local n=$(($1 * 10))
-  shift
-  for _ in $(seq 1 "$n"); do
-    "$@" && return 0
-    sleep 0.1
-  done
-  "$@"
-}
 streams_closed() { [ "$(stats | jq -r .streams_open)" = 0 ]; }
-fds_at_most() { [ "$(fds_of "$SERVER_PID")" -le "$1" ]; }
 last_req() { fake_requests | jq -r ".[-1]$1"; }
 
 # ============ server A ============

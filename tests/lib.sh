@@ -113,6 +113,17 @@ post() {
   req POST /support -H 'Content-Type: application/json' --data-binary "$body" "$@"
 }
 fds_of() { ls "/proc/$1/fd" | wc -l; }
+fds_at_most() { [ "$(fds_of "$SERVER_PID")" -le "$1" ]; }
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
+wait_for() {
+  local n=$(($1 * 10))
+  shift
+  for _ in $(seq 1 "$n"); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  "$@"
+}
 
 # schema_ok DESCRIPTION SCHEMA: validates BODY against a schema of the
 # contract (tests/schema_check.mjs, Ajv). Needs node and SCHEMA_DEPS (a
