@@ -126,6 +126,13 @@ post "$(jq -n --arg m "$(big LAST 3200)" --arg a "$(big EARLY 2000)" '{message: 
   history: [{role: "user", content: $a}]}')"
 eq "budget: a long message still goes, without the earlier turns" "$STATUS $(jb .response) $(jb .context.turns_dropped)" \
   "200 I read 2 messages: system, user LAST. 1"
+# Streamed, the same turns reach the backend and the meta event says so.
+curl -sN -m 30 -o "$T/conv.sse" -H 'Content-Type: application/json' --data-binary "$(jq -n '{message: "TURN-C still", culture: "jewish",
+  strategy: "redditor", stream: true, history: [{role: "user", content: "TURN-A hello"}, {role: "assistant", content: "TURN-B hi"}]}')" "$BASE/support"
+eq "stream: the deltas joined are the reply built from all three turns" \
+  "$(sse_events "$T/conv.sse" | jq -r '[.[] | select(.event == "delta") | .data.text] | join("")')" \
+  "I read 4 messages: system, user TURN-A, assistant TURN-B, user TURN-C."
+eq "stream: the meta event has the context" "$(sse_events "$T/conv.sse" | jq -r '.[] | select(.event == "meta") | .data.context.turns_used')" 2
 fake_script '{}'
 
 # Annotations stay on the message unless annotate is "all".
