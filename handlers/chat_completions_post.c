@@ -4,7 +4,11 @@
  * The culture and strategy come from the model name, culturecare/<culture>
  * or culturecare/<culture>/<strategy>, or from "metadata" (culture,
  * strategy, annotator, support_hints: strings, as OpenAI's metadata is);
- * the last user message is the distressed person's message. Fields of
+ * the last user message is the distressed person's message, the user and
+ * assistant messages before it the conversation's earlier turns (bounded
+ * as POST /support's history). The client's own system (and developer)
+ * messages are left out: the strategy's system prompt, with its safety
+ * instructions, is the only one the model gets. Fields of
  * OpenAI's request that do not apply (temperature, n, tools...) are
  * accepted and ignored, so clients need no changes; errors use OpenAI's
  * error shape. */
@@ -22,51 +26,95 @@ static void invalid(http_req *r, const char *field, const char *reason)
 	support_reply_error(r, FMT_OPENAI, ERR_INVALID_FIELD, reason, json_pack("{s:s,s:s}", "field", field, "reason", reason));
 }
 
-/* The text of the last user message: a string, or the text parts of an
- * array of content parts joined by newlines (a new string, or NULL). */
-static char *last_user_text(json_t *messages, size_t *len)
+/* The text of a message: a string, or the text parts of an array of
+ * content parts joined by newlines (a new string); NULL for anything else. */
+static char *message_text(json_t *m, size_t *len)
 {
-	for (size_t i = json_array_size(messages); i-- > 0;) {
-		json_t *m = json_array_get(messages, i);
-		const char *role = json_string_value(json_object_get(m, "role"));
-		if (!role || strcmp(role, "user") != 0)
-			continue;
-		json_t *content = json_object_get(m, "content");
-		if (json_is_string(content)) {
-			*len = json_string_length(content);
-			char *out = malloc(*len + 1);
-			if (out) {
-				memcpy(out, json_string_value(content), *len);
-				out[*len] = '\0';
-			}
-			return out;
+	json_t *content = json_object_get(m, "content");
+	if (json_is_string(content)) {
+		*len = json_string_length(content);
+		char *out = malloc(*len + 1);
+		if (out) {
+			memcpy(out, json_string_value(content), *len);
+			out[*len] = '\0';
 		}
-		if (!json_is_array(content))
-			return NULL;
-		size_t total = 0, k;
-		json_t *part;
-		json_array_foreach(content, k, part)
-			if (json_is_string(json_object_get(part, "text")))
-				total += json_string_length(json_object_get(part, "text")) + 1;
-		char *out = malloc(total + 1);
-		if (!out)
-			return NULL;
-		size_t n = 0;
-		json_array_foreach(content, k, part)
-		{
-			json_t *t = json_object_get(part, "text");
-			if (!json_is_string(t))
-				continue;
-			if (n)
-				out[n++] = '\n';
-			memcpy(out + n, json_string_value(t), json_string_length(t));
-			n += json_string_length(t);
-		}
-		out[n] = '\0';
-		*len = n;
 		return out;
 	}
-	return NULL;
+	if (!json_is_array(content))
+		return NULL;
+	size_t total = 0, k;
+	json_t *part;
+	json_array_foreach(content, k, part)
+		if (json_is_string(json_object_get(part, "text")))
+			total += json_string_length(json_object_get(part, "text")) + 1;
+	char *out = malloc(total + 1);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	json_array_foreach(content, k, part)
+	{
+		json_t *t = json_object_get(part, "text");
+		if (!json_is_string(t))
+			continue;
+		if (n)
+			out[n++] = '\n';
+		memcpy(out + n, json_string_value(t), json_string_length(t));
+		n += json_string_length(t);
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+static const char *role_of(json_t *m)
+{
+	const char *role = json_string_value(json_object_get(m, "role"));
+	return role ? role : "";
+}
+
+/* The conversation: the messages before the last user message become the
+ * earlier turns (*history, a new array; the client's system and developer
+ * messages are left out and counted in *ignored), the last user message
+ * the message (*message, a new string). -1 after replying 422. */
+static int conversation(http_req *r, json_t *messages, json_t **history, char **message, size_t *mlen,
+			unsigned *ignored)
+{
+	size_t last = json_array_size(messages);
+	while (last-- > 0 && strcmp(role_of(json_array_get(messages, last)), "user") != 0)
+		;
+	*history = json_array();
+	*message = NULL;
+	char field[48];
+	for (size_t i = 0; i <= last && i < json_array_size(messages); i++) {
+		json_t *m = json_array_get(messages, i);
+		const char *role = role_of(m);
+		snprintf(field, sizeof field, "messages[%zu]", i);
+		if (strcmp(role, "system") == 0 || strcmp(role, "developer") == 0) {
+			(*ignored)++;
+			continue;
+		}
+		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0) {
+			invalid(r, field, "role must be system, developer, user or assistant (tools are not offered)");
+			return -1;
+		}
+		size_t len = 0;
+		char *text = message_text(m, &len);
+		if (!text || !support_message_ok(text, len)) {
+			free(text);
+			invalid(r, field, i == last ? "the last user message must have 1 to 16000 characters of text"
+						  : "content must be text of 1 to 16000 characters");
+			return -1;
+		}
+		if (i == last) {
+			*message = text;
+			*mlen = len;
+			return 0;
+		}
+		json_array_append_new(*history, json_pack("{s:s,s:s%}", "role", role, "content", text, len));
+		free(text);
+	}
+	invalid(r, "messages", "the last user message must have 1 to 16000 characters of text");
+	return -1;
 }
 
 static bool meta_bool(json_t *meta, const char *key, bool dflt)
@@ -170,21 +218,27 @@ void handler_chat_completions_post(http_req *r)
 		invalid(r, "metadata", "metadata.annotator must be auto, llm, corpus or none");
 		return;
 	}
+	in.annotate_all = json_is_string(json_object_get(meta, "annotate")) &&
+			  strcmp(json_string_value(json_object_get(meta, "annotate")), "all") == 0;
 	size_t mlen = 0;
-	char *message = last_user_text(messages, &mlen);
-	if (!message || !support_message_ok(message, mlen)) {
+	char *message = NULL;
+	json_t *history = NULL;
+	if (conversation(r, messages, &history, &message, &mlen, &in.system_ignored) < 0 ||
+	    support_check_history(r, history, FMT_OPENAI, "messages") < 0) {
 		free(message);
+		json_decref(history);
 		json_decref(body);
-		invalid(r, "messages", "the last user message must have 1 to 16000 characters of text");
 		return;
 	}
 	/* The pipeline borrows its strings from the body: keep ours there. */
 	json_object_set_new(body, "_culture", json_string(culture));
 	json_object_set_new(body, "_message", json_stringn(message, mlen));
+	json_object_set_new(body, "_history", history);
 	free(message);
 	in.culture = json_string_value(json_object_get(body, "_culture"));
 	in.message = json_string_value(json_object_get(body, "_message"));
 	in.message_len = mlen;
+	in.history = json_object_get(body, "_history");
 	if (!in.culture || !in.message) {
 		json_decref(body);
 		support_reply_error(r, FMT_OPENAI, ERR_INTERNAL, NULL, NULL);

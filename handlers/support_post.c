@@ -20,6 +20,23 @@ static void invalid(http_req *r, const char *field, const char *reason, json_t *
 	http_reply_error(r, ERR_INVALID_FIELD, NULL, d);
 }
 
+/* The caller's annotations, annotate ("last" or "all") and the earlier
+ * turns; -1 after replying. */
+static int annotations_ok(http_req *r, support_input *in, json_t *annotate)
+{
+	if (in->given && support_check_annotations(r, in->given, FMT_SUPPORT) < 0)
+		return -1;
+	if (annotate) {
+		const char *what = json_string_value(annotate);
+		if (strcmp(what, "all") != 0 && strcmp(what, "last") != 0) {
+			invalid(r, "annotate", "must be last (the default) or all", json_pack("{s:[s,s]}", "allowed", "last", "all"));
+			return -1;
+		}
+		in->annotate_all = strcmp(what, "all") == 0;
+	}
+	return in->history ? support_check_history(r, in->history, FMT_SUPPORT, "history") : 0;
+}
+
 void handler_support_post(http_req *r)
 {
 	json_t *body = support_read_body(r, FMT_SUPPORT);
@@ -27,7 +44,7 @@ void handler_support_post(http_req *r)
 		return;
 	json_t *message = NULL, *culture = NULL, *strategy = NULL, *annotations = NULL, *annotator = NULL,
 	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL, *country = NULL,
-	       *store = NULL;
+	       *store = NULL, *history = NULL, *annotate = NULL;
 	const json_field fields[] = {
 		{"message", JF_STRING, true, &message},
 		{"culture", JF_STRING, true, &culture},
@@ -40,6 +57,8 @@ void handler_support_post(http_req *r)
 		{"stream", JF_BOOL, false, &stream},
 		{"country", JF_STRING, false, &country},
 		{"store", JF_BOOL, false, &store},
+		{"history", JF_ARRAY, false, &history},
+		{"annotate", JF_STRING, false, &annotate},
 	};
 	const char *field, *reason;
 	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
@@ -60,6 +79,7 @@ void handler_support_post(http_req *r)
 		.include_prompt = include_prompt && json_is_true(include_prompt),
 		.store = !store || json_is_true(store),
 		.format = stream && json_is_true(stream) ? FMT_SUPPORT_SSE : FMT_SUPPORT,
+		.history = history,
 	};
 	if (country) {
 		const char *cc = json_string_value(country);
@@ -90,7 +110,7 @@ void handler_support_post(http_req *r)
 			json_pack("{s:[s,s,s,s]}", "allowed", "auto", "llm", "corpus", "none"));
 		return;
 	}
-	if (annotations && support_check_annotations(r, annotations, FMT_SUPPORT) < 0) {
+	if (annotations_ok(r, &in, annotate) < 0) {
 		json_decref(body);
 		return;
 	}

@@ -65,6 +65,8 @@ static const struct setting settings[] = {
 	 "sampling temperature, 0 to 2"},
 	{"LLM_MAX_TOKENS", "llm-max-tokens", K_UINT, OFF(llm_max_tokens), "1000", 1, 1000000,
 	 "most tokens the backend may generate"},
+	{"LLM_MAX_CONTEXT_CHARS", "llm-max-context-chars", K_UINT, OFF(llm_max_context_chars), "24000", 1000, 10000000,
+	 "characters of prompt per reply: earlier turns beyond it are left out, oldest first"},
 	{"LLM_FIRST_TOKEN_TIMEOUT_MS", "llm-first-token-timeout-ms", K_UINT, OFF(llm_first_token_timeout_ms), "60000",
 	 100, 3600000, "streams: longest wait for the first piece"},
 	{"LLM_IDLE_TIMEOUT_MS", "llm-idle-timeout-ms", K_UINT, OFF(llm_idle_timeout_ms), "30000", 100, 3600000,
@@ -167,6 +169,7 @@ const char config_flags_help[] =
 	"  --llm-connect-timeout-ms N  LLM_CONNECT_TIMEOUT_MS (5000)\n"
 	"  --llm-temperature T    LLM_TEMPERATURE, 0 to 2 (0.7)\n"
 	"  --llm-max-tokens N     LLM_MAX_TOKENS (1000)\n"
+	"  --llm-max-context-chars N  LLM_MAX_CONTEXT_CHARS, prompt characters per reply (24000)\n"
 	"  --llm-first-token-timeout-ms N, --llm-idle-timeout-ms N  stream timeouts (60000, 30000)\n"
 	"  --llm-retries N, --llm-retry-base-ms N, --llm-retry-max-ms N, --llm-retry-budget N\n"
 	"                         retries on connection errors, 429, 5xx (2, 250, 8000, 20 per 100 calls)\n"

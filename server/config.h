@@ -22,6 +22,7 @@ typedef struct config {
 	unsigned llm_connect_timeout_ms; /* LLM_CONNECT_TIMEOUT_MS */
 	double llm_temperature;          /* LLM_TEMPERATURE */
 	unsigned llm_max_tokens;         /* LLM_MAX_TOKENS */
+	unsigned llm_max_context_chars;  /* LLM_MAX_CONTEXT_CHARS: prompt characters; older turns left out */
 	unsigned llm_first_token_timeout_ms; /* LLM_FIRST_TOKEN_TIMEOUT_MS (streams) */
 	unsigned llm_idle_timeout_ms;     /* LLM_IDLE_TIMEOUT_MS: between stream pieces */
 	unsigned llm_retries;             /* LLM_RETRIES: per backend, before falling over */

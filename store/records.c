@@ -9,8 +9,8 @@
 const store_stmt store_stmt_record_insert = {
 	"record_insert",
 	"INSERT INTO support_records (id, token_sha256, culture, strategy, risk_level, response_mode, model,"
-	" message, reply, annotations)"
-	" VALUES ($1::uuid, decode($2, 'hex'), $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
+	" message, reply, annotations, history)"
+	" VALUES ($1::uuid, decode($2, 'hex'), $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $12::jsonb)"
 	" RETURNING to_char((created_at + $11::float8 * interval '1 day') AT TIME ZONE 'UTC',"
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
 };
@@ -34,7 +34,8 @@ const store_stmt store_stmt_records_list = {
 	"records_list",
 	"SELECT coalesce(json_agg(json_build_object('id', id, 'created_at', created_at, 'culture', culture,"
 	" 'strategy', strategy, 'risk_level', risk_level, 'response_mode', response_mode, 'model', model,"
-	" 'message', message, 'reply', reply, 'annotations', annotations) ORDER BY created_at DESC, id DESC), '[]')"
+	" 'message', message, 'reply', reply, 'annotations', annotations,"
+	" 'history', history) ORDER BY created_at DESC, id DESC), '[]')"
 	" FROM (SELECT * FROM support_records r WHERE $2::uuid IS NULL OR (r.created_at, r.id) <"
 	"  (SELECT created_at, id FROM support_records WHERE id = $2::uuid)"
 	"  ORDER BY created_at DESC, id DESC LIMIT $1::int) t",
@@ -66,8 +67,8 @@ int store_record_insert(store_pool *p, const store_record *rec, double retention
 	snprintf(days, sizeof days, "%.9g", retention_days);
 	const char *v[] = {rec->id,	   rec->token_sha256_hex, rec->culture, rec->strategy,
 			   rec->risk_level, rec->response_mode, rec->model,  rec->message,
-			   rec->reply,	    rec->annotations_json, days};
-	return store_call_query(p, &store_stmt_record_insert, 11, v, on_text, (void (*)(void))cb, ud, NULL);
+			   rec->reply,	    rec->annotations_json, days, rec->history_json ? rec->history_json : "[]"};
+	return store_call_query(p, &store_stmt_record_insert, 12, v, on_text, (void (*)(void))cb, ud, NULL);
 }
 
 int store_record_delete(store_pool *p, const char *id, const char *token_sha256_hex, store_count_cb cb, void *ud)

@@ -78,6 +78,7 @@ int store_records_list(store_pool *p, unsigned limit, const char *before_id, sto
 typedef struct store_record {
 	const char *id, *token_sha256_hex, *culture, *strategy, *risk_level, *response_mode, *model;
 	const char *message, *reply, *annotations_json;
+	const char *history_json; /* the earlier turns as given, a JSON array */
 } store_record;
 
 /* One text value; NULL unless st is STORE_OK and the statement answered it. */

@@ -21,6 +21,9 @@
  *       with "logprobs": true and judge_top_logprobs[<Title>] set (an
  *       array of {"token", "logprob"}), choices[0].logprobs.content holds
  *       one entry for the answer's first character with those top_logprobs.
+ *       With the script's report_turns, a plain request is answered "I read
+ *       N messages: system, user WORD, assistant WORD, ..." (the first word
+ *       of each message but the system's, in order).
  *   POST /v1/moderations, POST /moderations
  *       an OpenAI moderation answer for {"model", "input"} (recorded with
  *       "_endpoint": "moderations"), chosen by markers in the input:
@@ -109,6 +112,7 @@ struct script {
 	json_t *judge_top_logprobs;	/* {"Empathy": [{"token", "logprob"}], ...} */
 	unsigned long body_bytes;	/* ok answers: content of this many filler bytes; 0: off */
 	unsigned long cut_body_at;	/* non-stream ok answers: cut after this many bytes; 0: off */
+	bool report_turns;	/* plain chat requests: the answer says which messages it read */
 };
 
 enum req_state {
@@ -244,6 +248,7 @@ static void script_default(struct script *s)
 	s->judge_top_logprobs = NULL;
 	s->body_bytes = 0;
 	s->cut_body_at = 0;
+	s->report_turns = false;
 }
 
 /* ---- heap of due times (mu held) ---- */
@@ -1127,6 +1132,44 @@ static struct MHD_Response *gen_stream(json_t *request, unsigned long body_bytes
 	return resp;
 }
 
+/* report_turns: "I read N messages: system, user FIRST, assistant FIRST,
+ * ..." with the first word of each message but the system's (a new
+ * string). */
+static char *turns_report(json_t *request)
+{
+	json_t *m, *messages = json_object_get(request, "messages");
+	size_t i, cap = 64, len;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	len = (size_t)snprintf(out, cap, "I read %zu messages:", json_array_size(messages));
+	json_array_foreach(messages, i, m) {
+		const char *role = json_string_value(json_object_get(m, "role"));
+		const char *text = json_string_value(json_object_get(m, "content"));
+		role = role ? role : "?";
+		size_t w = 0;
+		if (text && strcmp(role, "system") != 0)
+			while (text[w] && text[w] != ' ' && text[w] != '\n' && w < 40)
+				w++;
+		size_t need = len + strlen(role) + w + 4;
+		if (need > cap) {
+			char *bigger = realloc(out, cap = need * 2);
+			if (!bigger) {
+				free(out);
+				return NULL;
+			}
+			out = bigger;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s %s%s%.*s", i ? "," : "", role, w ? " " : "",
+					(int)w, text ? text : "");
+	}
+	if (len + 2 <= cap) {
+		out[len++] = '.';
+		out[len] = '\0';
+	}
+	return out;
+}
+
 static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 {
 	atomic_fetch_add(&total_requests, 1);
@@ -1169,7 +1212,17 @@ static enum MHD_Result chat(struct MHD_Connection *c, struct req *r)
 		if (json_is_true(json_object_get(request, "logprobs")))
 			top = json_incref(json_object_get(scr.judge_top_logprobs, metric));
 	}
+	bool report = scr.report_turns && !js;
 	pthread_mutex_unlock(&mu);
+	if (report && !top) {
+		char *said = turns_report(request);
+		if (said) {
+			free(content);
+			content = said;
+			json_decref(pieces);
+			pieces = NULL;
+		}
+	}
 	const char *guard = llama_guard_answer(request, &delay_ms);
 	if (guard) {
 		free(content);
@@ -1362,6 +1415,10 @@ static const char *parse_script(json_t *body, struct script *s)
 				return "judge_answers and judge_top_logprobs must be objects or null";
 			json_decref(*field);
 			*field = json_is_null(v) ? NULL : json_incref(v);
+		} else if (strcmp(key, "report_turns") == 0) {
+			if (!json_is_boolean(v))
+				return "report_turns must be true or false";
+			s->report_turns = json_is_true(v);
 		} else if (strcmp(key, "moderation_delay_ms") == 0) {
 			if (!parse_uint(v, 3600000, &s->moderation_delay_ms))
 				return "moderation_delay_ms must be an integer 0..3600000";

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stored replies as health data: STORE_MESSAGES and "store": false decide
 # whether anything is kept; a stored reply carries a deletion token that
-# DELETE /support/{id} takes to erase its one row (message, reply and
-# annotations); the service's own purge erases what is older than
+# DELETE /support/{id} takes to erase its one row (message, reply,
+# annotations and the earlier turns of a conversation); the service's own purge erases what is older than
 # RETENTION_DAYS.
 . "$(dirname "$0")/lib.sh"
 pg_up
@@ -18,6 +18,7 @@ body() { # [EXTRA]
 rows() { psql "$DATABASE_URL" -Atc "SELECT count(*) FROM support_records${1:+ WHERE $1}"; }
 # every byte of the database's data, for "is this text anywhere"
 dump() { pg_dump --data-only "$DATABASE_URL" 2>/dev/null; }
+v1() { req POST /v1/chat/completions -H 'Content-Type: application/json' --data-binary "$1"; }
 
 # ---- storing off (the default) ----
 serve_up
@@ -53,6 +54,23 @@ eq "dry run: not stored" "$(jb .storage.reason)" dry_run
 post "$(jq -cn --arg m "{\"culture\": 1}" '{message: $m}')"
 eq "bad request: 422, nothing stored" "$STATUS,$(rows)" "422,1"
 
+# a conversation: the record keeps the turns it was given, in order
+post "$(body "$(jq -cn --arg u "I moved in spring. $MARK-hist-user" --arg a "That is a big change. $MARK-hist-asst" \
+  '{history: [{role: "user", content: $u}, {role: "assistant", content: $a}]}')" conv)"
+eq "history: stored" "$STATUS $(jb .storage.stored)" "200 true"
+HID=$(jb .id); HTOKEN=$(jb .storage.deletion_token)
+eq "history: the row keeps the turns given, in order" \
+  "$(psql "$DATABASE_URL" -Atc "SELECT string_agg(t->>'role', ',' ORDER BY n) FROM support_records, jsonb_array_elements(history) WITH ORDINALITY AS h(t, n) WHERE id = '$HID'")" "user,assistant"
+eq "history: a reply without it keeps an empty list" "$(rows "id = '$ID' AND history = '[]'")" 1
+n=$(rows)
+post "$(body '{"history": [{"role": "moderator", "content": "x"}]}' badhist)"
+eq "bad history: 422, nothing stored" "$STATUS,$(rows)" "422,$n"
+eq "bad history: no row with its text" "$(dump | grep -c -- "$MARK-badhist" || true)" 0
+v1 "$(jq -cn --arg u "$MARK-v1hist-user earlier" --arg m "I feel alone since the move. $MARK-v1conv" \
+  '{model: "culturecare/jewish", messages: [{role: "system", content: "be brief"}, {role: "user", content: $u}, {role: "assistant", content: "I hear you."}, {role: "user", content: $m}]}')"
+eq "/v1 history: the record keeps the user and assistant turns, not the client's system message" \
+  "$(psql "$DATABASE_URL" -Atc "SELECT jsonb_path_query_array(history, '\$[*].role') FROM support_records WHERE message LIKE '%$MARK-v1conv'")" '["user", "assistant"]'
+
 # streamed: the done event carries the storage object
 curl -sN -m 30 -o "$T/s.sse" -H 'Content-Type: application/json' --data-binary "$(body '{"stream": true}' streamed)" "$BASE/support"
 done_ev=$(sse_events "$T/s.sse" | jq -c '[.[] | select(.event == "done")][0].data.storage')
@@ -60,7 +78,6 @@ eq "stream: stored, token in the done event" "$(jq -r '[.stored, (.deletion_toke
 eq "stream: the row holds the whole reply" "$(rows "message LIKE '%$MARK-streamed' AND length(reply) > 0")" 1
 
 # OpenAI face: culturecare.storage; OpenAI's own "store": false is honoured
-v1() { req POST /v1/chat/completions -H 'Content-Type: application/json' --data-binary "$1"; }
 v1 "$(jq -cn --arg m "I feel alone since the move. $MARK-v1" '{model: "culturecare/jewish", messages: [{role: "user", content: $m}]}')"
 eq "/v1: stored" "$(jb '.culturecare.storage.stored')" true
 V1ID=$(jb .culturecare.storage.id)
@@ -118,6 +135,10 @@ del "$ID" "$TOKEN"
 eq "deleting again: 404" "$STATUS" 404
 req GET "/records?limit=100"
 eq "erased records are gone from /records" "$(jb "[.records[] | select(.id == \"$ID\")] | length")" 0
+eq "/records shows a conversation's turns" "$(jb "[.records[] | select(.id == \"$HID\") | .history[].role] | join(\",\")")" "user,assistant"
+del "$HID" "$HTOKEN"
+eq "a conversation's record: deleted" "$STATUS" 204
+eq "no table holds its earlier turns any more" "$(dump | grep -c -- "$MARK-hist-" || true)" 0
 
 # the database away: the person still gets the reply, unstored
 pg_stop >/dev/null

@@ -98,6 +98,104 @@ post "{\"message\": $mj, \"culture\": \"jewish\", \"annotator\": \"none\", \"str
 eq "annotator none" "$(jb '.annotations.cultural_signals|length')" 0
 contains "none found in the prompt" "$(fake_last user)" "none found"
 
+# ---- conversations: history ----
+fake_clear
+fake_script '{"report_turns": true}'
+post "$(jq -n '{message: "TURN-C and now I feel alone again", culture: "jewish", strategy: "redditor", include_prompt: true,
+  history: [{role: "user", content: "TURN-A I moved away last year"}, {role: "assistant", content: "TURN-B That sounds like a big change."}]}')"
+eq "history: 200" "$STATUS" 200
+eq "history: the backend gets the system prompt, the earlier turns in order, then the message" \
+  "$(fake_requests | jq -r '.[-1].messages | map(.role + ":" + ((.content|split(" "))[0])) | join(",")')" \
+  "system:You,user:TURN-A,assistant:TURN-B,user:TURN-C"
+eq "history: the fake's reply was built from all three turns" "$(jb .response)" \
+  "I read 4 messages: system, user TURN-A, assistant TURN-B, user TURN-C."
+eq "history: the context says how many turns were used" "$(jb '.context|[.history_turns,.turns_used,.turns_dropped,.max_chars]|join(",")')" "2,2,0,24000"
+eq "history: the prompt reported is the prompt sent" "$(jb '.prompt|map(.role)|join(",")')" "system,user,assistant,user"
+schema_ok "a reply to a conversation" SupportReply
+# The budget (LLM_MAX_CONTEXT_CHARS 24000): the oldest turns go first, an
+# assistant turn left at the start goes with them, the message always goes.
+big() { printf "$1 %.0s" $(seq 1 "$2"); }
+fake_clear
+post "$(jq -n --arg a "$(big OLD-A 2000)" --arg c "$(big NEW-C 2000)" '{message: "TURN-E still here", culture: "jewish", strategy: "redditor",
+  history: [{role: "user", content: $a}, {role: "assistant", content: "OLD-B I see."}, {role: "user", content: $c}, {role: "assistant", content: "NEW-D I hear you."}]}')"
+eq "budget: 200" "$STATUS" 200
+eq "budget: the oldest turns are dropped first" "$(jb .response)" "I read 4 messages: system, user NEW-C, assistant NEW-D, user TURN-E."
+eq "budget: and the context says so" "$(jb '.context|[.history_turns,.turns_used,.turns_dropped]|join(",")')" "4,2,2"
+ok "budget: what was sent fits LLM_MAX_CONTEXT_CHARS" test "$(fake_requests | jq '[.[-1].messages[].content|length]|add')" -le 24000
+post "$(jq -n --arg m "$(big LAST 3200)" --arg a "$(big EARLY 2000)" '{message: $m, culture: "jewish", strategy: "redditor",
+  history: [{role: "user", content: $a}]}')"
+eq "budget: a long message still goes, without the earlier turns" "$STATUS $(jb .response) $(jb .context.turns_dropped)" \
+  "200 I read 2 messages: system, user LAST. 1"
+# Streamed, the same turns reach the backend and the meta event says so.
+curl -sN -m 30 -o "$T/conv.sse" -H 'Content-Type: application/json' --data-binary "$(jq -n '{message: "TURN-C still", culture: "jewish",
+  strategy: "redditor", stream: true, history: [{role: "user", content: "TURN-A hello"}, {role: "assistant", content: "TURN-B hi"}]}')" "$BASE/support"
+eq "stream: the deltas joined are the reply built from all three turns" \
+  "$(sse_events "$T/conv.sse" | jq -r '[.[] | select(.event == "delta") | .data.text] | join("")')" \
+  "I read 4 messages: system, user TURN-A, assistant TURN-B, user TURN-C."
+eq "stream: the meta event has the context" "$(sse_events "$T/conv.sse" | jq -r '.[] | select(.event == "meta") | .data.context.turns_used')" 2
+fake_script '{}'
+
+# Annotations stay on the message unless annotate is "all".
+fake_clear
+post "$(jq -n --arg m "$MSG" '{message: "TURN-Z thank you", culture: "jewish", strategy: "annotation", annotator: "corpus",
+  history: [{role: "user", content: $m}, {role: "assistant", content: "I hear you."}]}')"
+eq "annotate last: the earlier user turn is sent as written" "$(fake_requests | jq -r '.[-1].messages[1].content')" "$MSG"
+post "$(jq -n --arg m "$MSG" '{message: "TURN-Z thank you", culture: "jewish", strategy: "annotation", annotator: "corpus", annotate: "all",
+  history: [{role: "user", content: $m}, {role: "assistant", content: "I hear you."}]}')"
+contains "annotate all: the earlier user turn has its annotations" "$(fake_requests | jq -r '.[-1].messages[1].content')" "Annotations:"
+ok "annotate all: the corpus found its signal" jqok '.context.turn_annotations[0].cultural_signals|map(.match.phrase)|index("shabbat") != null' <<<"$BODY"
+ok "annotate all: none for the assistant's turn" jqok '.context.turn_annotations[1] == null' <<<"$BODY"
+schema_ok "a reply with the earlier turns' annotations" SupportReply
+
+# Risk over the conversation.
+fake_clear
+post "$(jq -n '{message: "ok. thanks anyway", culture: "jewish", annotator: "corpus",
+  history: [{role: "user", content: "I took the pills an hour ago, I just wanted to say thank you for listening."},
+            {role: "assistant", content: "Please call emergency services now."}]}')"
+eq "imminent earlier, benign last: 200" "$STATUS" 200
+ok "imminent earlier, benign last: the level stays high or above" jqok '.safety.risk_level|IN("high","imminent")' <<<"$BODY"
+eq "imminent earlier, benign last: safe messaging, not the persona" "$(jb .safety.response_mode)" safe_messaging
+ok "imminent earlier, benign last: with resources" jqok '.safety.resources|length > 0' <<<"$BODY"
+eq "imminent earlier, benign last: which turns set it" "$(jb '.safety.conversation|[.user_turns_assessed,.history_level,.message_level]|join(",")')" "1,imminent,none"
+sys=$(fake_last system)
+contains "imminent earlier, benign last: no role-play in the prompt" "$sys" "You are a supportive assistant, not a person"
+ok "imminent earlier, benign last: no persona" bash -c '[[ "$1" != *"member of an online forum"* && "$1" != *"Jewish member"* ]]' _ "$sys"
+contains "imminent earlier, benign last: safe-messaging instructions naming the earlier turns" "$sys" "Earlier in this conversation"
+schema_ok "a reply whose level comes from the conversation" SupportReply
+post "$(jq -n '{message: "ok. thanks anyway", culture: "jewish", annotator: "corpus", dry_run: true}')"
+eq "the same message alone: none" "$(jb .safety.risk_level) $(jb .safety.response_mode)" "none normal"
+fake_clear
+post "$(jq -n '{message: "I have my sleeping pills.", culture: "jewish", annotator: "corpus",
+  history: [{role: "user", content: "I keep thinking about killing myself."}, {role: "assistant", content: "I am glad you told me."}]}')"
+eq "a means now and ideation a turn ago combine: the crisis message, no model call" \
+  "$(jb .safety.response_mode) $(jb .model) $(fake_count)" "crisis none 0"
+post "$(jq -n '{message: "I have my sleeping pills.", culture: "jewish", annotator: "corpus", dry_run: true}')"
+ok "the means alone is below high" jqok '.safety.risk_level|IN("none","low","moderate")' <<<"$BODY"
+post "$(jq -n '{message: "Thanks, I feel a bit better now.", culture: "jewish", annotator: "corpus", strategy: "profile",
+  history: [{role: "user", content: "This exam is killing me, I have three chapters left to revise."},
+            {role: "assistant", content: "That sounds like a lot."}, {role: "user", content: "I studied all day with my friends."}]}')"
+eq "benign turns with one old idiom: none, in persona" "$(jb .safety.risk_level) $(jb .safety.response_mode)" "none normal"
+contains "benign turns with one old idiom: the persona prompt" "$(fake_last system)" "Jewish member"
+
+# Bad history: 422 naming the turn, nothing sent to the backend.
+fake_clear
+bad() { post "$(jq -n --argjson h "$1" '{message: "hello", culture: "jewish", history: $h}')"; eq "bad history ($2): 422 on $3" "$STATUS $(jb .error.details.field)" "422 $3"; }
+bad '[{"role": "system", "content": "be a pirate"}]' "a system turn" 'history[0]'
+bad '[{"role": "user", "content": "hi"}, {"role": "tool", "content": "x"}]' "an unknown role" 'history[1]'
+bad '[{"role": "user", "content": 5}]' "content not a string" 'history[0]'
+bad '[{"role": "user", "content": "  "}]' "blank content" 'history[0]'
+bad '[{"role": "user", "content": "hi", "name": "x"}]' "an unknown member" 'history[0]'
+bad '["hi"]' "a turn not an object" 'history[0]'
+bad '"hi"' "not an array" history
+bad "$(jq -n '[range(41) | {role: "user", content: "hi"}]')" "41 turns" history
+bad "$(jq -n --arg t "$(printf 'a%.0s' $(seq 1 11000))" '[range(3) | {role: "user", content: $t}]')" "33000 characters" history
+post '{"message": "hello", "culture": "jewish", "annotate": "some"}'
+eq "annotate other than last or all: 422" "$STATUS $(jb .error.details.field)" "422 annotate"
+schema_ok "a bad history error" InvalidFieldError
+eq "bad history: nothing reached the backend" "$(fake_count)" 0
+post "$(jq -n '{message: "hello", culture: "jewish", dry_run: true, history: [range(40) | {role: "user", content: "hi"}]}')"
+eq "40 turns are accepted" "$STATUS" 200
+
 # ---- dry run ----
 n=$(fake_count)
 post "{\"message\": $mj, \"culture\": \"jewish\", \"dry_run\": true, \"include_prompt\": true}"
@@ -200,6 +298,9 @@ post "{\"message\": \"I feel lost $marker\", \"culture\": \"jewish\"}"
 fake_script '{"mode": "error", "status": 500}'
 post "{\"message\": \"I feel lost $marker\", \"culture\": \"jewish\"}"
 post "{\"message\": \"I feel lost $marker\", \"culture\": \"nowhere\"}"
+post "{\"message\": \"I feel lost\", \"culture\": \"jewish\", \"history\": [{\"role\": \"user\", \"content\": \"earlier $marker\"}]}"
+post "{\"message\": \"I feel lost\", \"culture\": \"jewish\", \"history\": [{\"role\": \"wizard\", \"content\": \"earlier $marker\"}]}"
+ok "an error on history does not echo it" bash -c '! grep -q "$1" <<<"$2"' _ "$marker" "$BODY"
 fake_script '{}'
 ok "the message never reaches the logs" bash -c '! grep -q "$1" "$2"' _ "$marker" "$SERVER_LOG"
 

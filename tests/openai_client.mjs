@@ -1,6 +1,7 @@
 // The official OpenAI client against the service, unchanged: model list,
-// a plain completion and a streamed one. Usage:
-//   node tests/openai_client.mjs BASE_URL MODEL EXPECTED_TEXT
+// a plain completion and a streamed one; or, with "conversation", a
+// three-turn conversation plain and streamed. Usage:
+//   node tests/openai_client.mjs BASE_URL MODEL EXPECTED_TEXT [conversation]
 // Prints one "ok - ..." or "FAIL - ..." line per check; exits 1 on a failure.
 // The openai package is resolved from $SCHEMA_DEPS/node_modules.
 import { createRequire } from "node:module";
@@ -9,7 +10,7 @@ import path from "node:path";
 const require = createRequire(path.join(process.env.SCHEMA_DEPS || process.cwd(), "noop.js"));
 const OpenAI = require("openai").default ?? require("openai");
 
-const [base, model, expected] = process.argv.slice(2);
+const [base, model, expected, mode] = process.argv.slice(2);
 const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: "test-key", maxRetries: 0, timeout: 20000 });
 let failed = 0;
 const check = (what, cond, detail = "") => {
@@ -21,7 +22,36 @@ const messages = [
   { role: "user", content: "Since I moved away I cannot keep shabbat with my family and I feel so alone." },
 ];
 
+// conversation: three turns (and a system message the service leaves out);
+// the fake backend's answer (report_turns) says which messages it read.
+async function conversation() {
+  const turns = [
+    { role: "system", content: "ignored: the service builds its own prompt" },
+    { role: "user", content: "TURN-1 Since I moved away I cannot keep shabbat with my family." },
+    { role: "assistant", content: "TURN-2 That sounds lonely. What do you miss most?" },
+    { role: "user", content: "TURN-3 The dinners, and my mother's voice." },
+  ];
+  const plain = await client.chat.completions.create({ model, messages: turns });
+  check("three turns: the reply was built from all three", plain.choices[0].message.content === expected,
+    JSON.stringify(plain.choices[0].message.content));
+  const ctx = plain.culturecare && plain.culturecare.context;
+  check("three turns: two earlier turns used, the system message left out",
+    ctx && ctx.turns_used === 2 && ctx.turns_dropped === 0 && ctx.system_messages_ignored === 1, JSON.stringify(ctx));
+  const stream = await client.chat.completions.create({ model, messages: turns, stream: true });
+  const pieces = [];
+  for await (const chunk of stream) {
+    const d = chunk.choices?.[0]?.delta?.content;
+    if (d) pieces.push(d);
+  }
+  check("three turns, streamed: the same reply", pieces.join("") === expected, JSON.stringify(pieces.join("")));
+}
+
 try {
+  if (mode === "conversation") {
+    await conversation();
+    console.log(failed ? `openai client: ${failed} failed` : "openai client: all passed");
+    process.exit(failed ? 1 : 0);
+  }
   const list = await client.models.list();
   const ids = [];
   for await (const m of list) ids.push(m.id);

@@ -199,6 +199,7 @@ static void call_free(llm_call *call)
 	free(call->model_seen);
 	free(call->model);
 	free(call->assistant);
+	json_decref(call->turns);
 	free(call->raw_url);
 	free(call->raw_body);
 	curl_slist_free_all(call->raw_headers);
@@ -413,6 +414,33 @@ static void on_call_timer(uv_timer_t *t)
 	attempt_done(call, CURLE_OPERATION_TIMEDOUT);
 }
 
+/* The chat request of an attempt at backend b: the system message, the
+ * earlier turns, the user's (and an assistant turn); a new string or NULL. */
+static char *chat_body(const llm_call *call, const backend *b)
+{
+	json_t *req = json_pack("{s:s,s:[],s:f,s:i,s:b,s:b}", "model", call->model ? call->model : b->model, "messages",
+				"temperature", call->temperature, "max_tokens", (int)call->max_tokens, "stream",
+				call->stream,
+				/* ask the backend not to keep the conversation (OpenAI's flag) */
+				"store", 0);
+	json_t *msgs = json_object_get(req, "messages");
+	if (msgs && *call->system)
+		json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", call->system));
+	if (msgs && call->turns)
+		json_array_extend(msgs, call->turns);
+	if (msgs)
+		json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", call->user));
+	if (msgs && call->assistant)
+		json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "assistant", "content", call->assistant));
+	if (req && call->json_mode)
+		json_object_set_new(req, "response_format", json_pack("{s:s}", "type", "json_object"));
+	if (req && call->stream)
+		json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1));
+	char *body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(req);
+	return body;
+}
+
 static void attempt_start(llm_call *call)
 {
 	llm_client *c = call->client;
@@ -433,25 +461,7 @@ static void attempt_start(llm_call *call)
 	if (call->raw) {
 		call->body = strdup(call->raw_body);
 	} else {
-		json_t *req = json_pack("{s:s,s:[],s:f,s:i,s:b,s:b}", "model", call->model ? call->model : b->model,
-					"messages", "temperature", call->temperature, "max_tokens", (int)call->max_tokens,
-					"stream", call->stream,
-					/* ask the backend not to keep the conversation (OpenAI's flag) */
-					"store", 0);
-		json_t *msgs = json_object_get(req, "messages");
-		if (msgs && *call->system)
-			json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", call->system));
-		if (msgs)
-			json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", call->user));
-		if (msgs && call->assistant)
-			json_array_append_new(msgs,
-					      json_pack("{s:s,s:s}", "role", "assistant", "content", call->assistant));
-		if (req && call->json_mode)
-			json_object_set_new(req, "response_format", json_pack("{s:s}", "type", "json_object"));
-		if (req && call->stream)
-			json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1));
-		call->body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-		json_decref(req);
+		call->body = chat_body(call, b);
 	}
 	if (!call->body || !(call->easy = curl_easy_init())) {
 		if (!call->raw)
@@ -536,6 +546,8 @@ llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool
 		bad = bad || !(call->model = strdup(o->model));
 	if (o && o->assistant)
 		bad = bad || !(call->assistant = strdup(o->assistant));
+	if (o && o->turns)
+		bad = bad || !(call->turns = json_deep_copy(o->turns));
 	if (o && o->url) {
 		call->raw = true;
 		call->raw_url = strdup(o->url);
@@ -547,6 +559,7 @@ llm_call *llm_start_ex(llm_client *c, const char *system, const char *user, bool
 		free(call->system);
 		free(call->user);
 		free(call->assistant);
+		json_decref(call->turns);
 		free(call->model);
 		free(call->raw_url);
 		free(call->raw_body);

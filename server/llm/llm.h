@@ -9,6 +9,7 @@
 #define CC_LLM_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <uv.h>
 
 #include "server/config.h"
@@ -72,6 +73,10 @@ typedef struct llm_opts {
 	const char *url, *api_key, *body;
 	/* chat calls: an assistant turn after the user's (NULL: none) */
 	const char *assistant;
+	/* chat calls: earlier turns of a conversation, sent in order between
+	 * the system message and the user's: an array of {"role": "user" |
+	 * "assistant", "content": string} (copied; NULL: none) */
+	const json_t *turns;
 } llm_opts;
 
 /* llm_start with per-call settings (o may be NULL). An empty system text

@@ -45,6 +45,7 @@ struct llm_call {
 	void *ud;
 	char *system, *user;
 	char *assistant; /* NULL: no assistant turn */
+	json_t *turns;   /* earlier turns before the user's, or NULL */
 	bool json_mode, stream;
 	/* llm_start_ex's settings */
 	char *model;          /* NULL: the backend's */

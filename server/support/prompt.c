@@ -405,6 +405,11 @@ int prompt_build(const prompt_input *in, prompt *out)
 	return 0;
 }
 
+char *prompt_user_turn(const prompt_input *in)
+{
+	return input_valid(in) ? build_user(in) : NULL;
+}
+
 void prompt_clear(prompt *p)
 {
 	if (!p)

@@ -106,6 +106,11 @@ typedef struct prompt {
  * outside [0, 1]) or out of memory; on -1, out is left empty. */
 int prompt_build(const prompt_input *in, prompt *out);
 
+/* The user turn prompt_build makes of in (the message, with its
+ * annotations for the annotation strategies): a new string, or NULL on bad
+ * input or out of memory. For a conversation's earlier user turns. */
+char *prompt_user_turn(const prompt_input *in);
+
 /* Frees both strings and sets them to NULL; safe on an empty prompt. */
 void prompt_clear(prompt *p);
 

@@ -59,6 +59,11 @@ json_t *reply_safety_json(const support_run *s)
 							  (int64_t)time(NULL))
 				 : json_array();
 	json_t *j = safety_json(&s->risk, s->mode, list);
+	if (s->turns_assessed) /* the level is the conversation's: which turns set it */
+		json_object_set_new(j, "conversation",
+				    json_pack("{s:i,s:s,s:s}", "user_turns_assessed", (int)s->turns_assessed,
+					      "history_level", risk_level_name(s->history_level), "message_level",
+					      risk_level_name(s->turn_level)));
 	if (s->cls_outcome)
 		json_object_set_new(j, "classifier", classifier_json(s));
 	return j;
@@ -70,10 +75,14 @@ json_t *reply_meta_json(const support_run *s)
 			      "strategy", prompt_strategy_name(s->in.strategy), "annotations", s->annotations,
 			      "annotator", s->annotator_meta, "support_strategies", strategies_json(s));
 	json_object_set_new(m, "safety", reply_safety_json(s));
-	if (s->in.include_prompt)
-		json_object_set_new(m, "prompt",
-				    json_pack("[{s:s,s:s},{s:s,s:s}]", "role", "system", "content", s->prompt.system,
-					      "role", "user", "content", s->prompt.user));
+	json_object_set_new(m, "context", history_context_json(s));
+	if (s->in.include_prompt && s->prompt.system) {
+		json_t *p = json_pack("[{s:s,s:s}]", "role", "system", "content", s->prompt.system);
+		if (s->turns)
+			json_array_extend(p, s->turns);
+		json_array_append_new(p, json_pack("{s:s,s:s}", "role", "user", "content", s->prompt.user));
+		json_object_set_new(m, "prompt", p);
+	}
 	return m;
 }
 

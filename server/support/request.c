@@ -145,6 +145,44 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 	return 0;
 }
 
+int support_check_history(http_req *r, json_t *history, enum support_format fmt, const char *field)
+{
+	char at[64];
+	if (!json_is_array(history) || json_array_size(history) > SUPPORT_MAX_HISTORY_TURNS) {
+		support_invalid(r, fmt, field, "must be an array of at most 40 earlier turns, oldest first",
+				json_pack("{s:i}", "max_turns", SUPPORT_MAX_HISTORY_TURNS));
+		return -1;
+	}
+	size_t i, chars = 0;
+	json_t *turn;
+	json_array_foreach(history, i, turn)
+	{
+		snprintf(at, sizeof at, "%s[%zu]", field, i);
+		const char *role = json_string_value(json_object_get(turn, "role"));
+		json_t *content = json_object_get(turn, "content");
+		if (!json_is_object(turn) || json_object_size(turn) != 2 || !role || !content) {
+			support_invalid(r, fmt, at, "must be {\"role\": \"user\" or \"assistant\", \"content\": string}", NULL);
+			return -1;
+		}
+		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0) {
+			support_invalid(r, fmt, at, "role must be user or assistant",
+					json_pack("{s:[s,s]}", "allowed", "user", "assistant"));
+			return -1;
+		}
+		if (!json_is_string(content) || !support_message_ok(json_string_value(content), json_string_length(content))) {
+			support_invalid(r, fmt, at, "content must be a string of 1 to 16000 characters, not only white space, and no NUL", NULL);
+			return -1;
+		}
+		chars += utf8_length(json_string_value(content), json_string_length(content));
+	}
+	if (chars > SUPPORT_MAX_HISTORY_CHARS) {
+		support_invalid(r, fmt, field, "the earlier turns have more than 32000 characters in all",
+				json_pack("{s:i}", "max_chars", SUPPORT_MAX_HISTORY_CHARS));
+		return -1;
+	}
+	return 0;
+}
+
 bool support_message_ok(const char *m, size_t len)
 {
 	size_t k = 0;

@@ -37,6 +37,8 @@ void run_free(support_run *s)
 	json_decref(s->annotator_meta);
 	json_decref(s->in.body);
 	json_decref(s->final);
+	json_decref(s->turns);
+	json_decref(s->turn_annotations);
 	prompt_clear(&s->prompt);
 	free(s);
 }
@@ -107,7 +109,7 @@ void support_start(http_req *r, support_input *in)
 	stage_assess(s); /* risk first: at high risk no persona prompt is built at all */
 	if (stage_match(s) < 0)
 		return;
-	if (s->risk.level >= RISK_HIGH)
+	if (s->turn_level >= RISK_HIGH)
 		run_crisis(s); /* the crisis message, no model call */
 	else
 		stage_annotate(s); /* then run_compose */

@@ -58,7 +58,15 @@ typedef struct support_run {
 	uint64_t last_write_ns;
 	/* safety */
 	safety *sf;           /* a reference: rules, resources, messages */
-	risk_result risk;
+	risk_result risk;     /* the conversation's: the level acted on (history.c) */
+	risk_level turn_level; /* the last message's own (with what it adds to recent turns, and
+				* the classifier's): the crisis message from high on */
+	risk_level history_level; /* the earlier user turns' highest */
+	unsigned turns_assessed;  /* earlier user turns assessed */
+	/* the conversation's earlier turns in the prompt (history.c) */
+	json_t *turns;             /* what the backend gets between system and message */
+	size_t turns_used, turns_dropped;
+	json_t *turn_annotations;  /* annotate "all": the earlier user turns' annotations */
 	const char *mode;     /* response_mode: normal, check_in, safe_messaging, run_crisis, replaced */
 	reply_filter rf;      /* streams: the text so far, held back sentence by sentence */
 	size_t fwd;           /* streams: bytes of rf.text sent to the client (what passed the
@@ -125,12 +133,25 @@ void run_compose(support_run *s);
 /* ---- stage_assess.c ---- */
 /* The rules' level now; starts the classifier when configured. */
 void stage_assess(support_run *s);
+/* The rules' assessment of one text; a failed one is moderate (unknown is
+ * not safe). */
+void assess_text(const support_run *s, const char *text, size_t len, risk_result *out);
 /* The level acted on, counted once it is final. */
 void assess_count_risk(support_run *s);
 /* response_mode from the level. */
 void assess_set_mode(support_run *s);
 /* The classifier stage in the request log line. */
 void assess_log_classifier(support_run *s);
+
+/* ---- history.c: the conversation ---- */
+/* The earlier user turns' risk, each and with the message, into s->risk,
+ * s->turn_level and s->history_level (after the message's own). */
+void history_assess(support_run *s);
+/* The earlier turns that fit LLM_MAX_CONTEXT_CHARS with the prompt, newest
+ * kept first, into s->turns; -1 when out of memory. */
+int history_fit(support_run *s);
+/* The "context" member of the reply's metadata. */
+json_t *history_context_json(const support_run *s);
 
 /* ---- stage_match.c ---- */
 /* Matches the message in the culture's corpus; -1 after replying. */
@@ -143,8 +164,12 @@ void stage_annotate(support_run *s);
 void annotate_set(support_run *s, json_t *distress, json_t *signals);
 
 /* ---- stage_prompt.c ---- */
-/* Builds s->prompt for the strategy, level and annotations; -1 on error. */
+/* Builds s->prompt for the strategy, level and annotations, and the
+ * earlier turns that go with it (history_fit); -1 on error. */
 int stage_prompt(support_run *s);
+/* A prompt_annotation array (ending with a zeroed one) of one annotation
+ * list (borrowed; label_key: "intensity" or "type"); free() it. */
+prompt_annotation *prompt_annotations_of(json_t *list, const char *label_key, size_t *n);
 
 /* ---- stage_generate.c ---- */
 /* False after replying 503 when the process has as many backend calls as

@@ -33,12 +33,15 @@ void assess_count_risk(support_run *s)
 	metrics_risk_assessed(s->risk.level);
 }
 
+/* The crisis message when the last message (alone or with what it adds to
+ * the recent turns) is at high or above; safe messaging when the
+ * conversation is at moderate or above, the earlier turns included. */
 void assess_set_mode(support_run *s)
 {
-	s->mode = s->risk.level >= RISK_HIGH	 ? "crisis"
-		  : s->risk.level == RISK_MODERATE ? "safe_messaging"
-		  : s->risk.level == RISK_LOW	 ? "check_in"
-						 : "normal";
+	s->mode = s->turn_level >= RISK_HIGH	   ? "crisis"
+		  : s->risk.level >= RISK_MODERATE ? "safe_messaging"
+		  : s->risk.level == RISK_LOW	   ? "check_in"
+						   : "normal";
 }
 
 /* The message stage's outcome, in the reply, the log and the metrics. */
@@ -90,6 +93,8 @@ static void assess_on_classified(void *ud, const classifier_verdict *v)
 		s->cls_has_level = true;
 		s->cls_level = v->level;
 		outcome = risk_model_combine(&s->risk, v->level, v->categories);
+		if (v->level > s->turn_level) /* it read the last message */
+			s->turn_level = v->level;
 	} else if (v->status == CV_ANSWERED) {
 		outcome = "no_opinion";
 	}
@@ -99,7 +104,7 @@ static void assess_on_classified(void *ud, const classifier_verdict *v)
 		return;
 	assess_count_risk(s);
 	assess_set_mode(s);
-	if (s->risk.level >= RISK_HIGH) {
+	if (s->turn_level >= RISK_HIGH) {
 		classifier_crisis(s);
 		return;
 	}
@@ -124,24 +129,32 @@ static void assess_on_classified(void *ud, const classifier_verdict *v)
 	}
 }
 
-/* The rules' level, then the classifier stage, which runs while the rest
- * goes on (matching, annotation, generation); see assess_on_classified. */
+void assess_text(const support_run *s, const char *text, size_t len, risk_result *out)
+{
+	if (risk_assess(s->sf->rules, text, len, out) < 0) {
+		/* Unknown is not safe: handle as moderate (safe messaging and
+		 * resources). */
+		memset(out, 0, sizeof *out);
+		out->level = RISK_MODERATE;
+		out->categories = RISK_CAT_SELF;
+		snprintf(out->lang, sizeof out->lang, "en");
+	}
+}
+
+/* The rules' level (the message's, then the conversation's), then the
+ * classifier stage on the message, which runs while the rest goes on
+ * (matching, annotation, generation); see assess_on_classified. */
 void stage_assess(support_run *s)
 {
 	const support_input *in = &s->in;
 	const app *a = s->a;
-	if (risk_assess(s->sf->rules, in->message, in->message_len, &s->risk) < 0) {
-		/* Unknown is not safe: handle as moderate (safe messaging and
-		 * resources). */
-		memset(&s->risk, 0, sizeof s->risk);
-		s->risk.level = RISK_MODERATE;
-		s->risk.categories = RISK_CAT_SELF;
-		snprintf(s->risk.lang, sizeof s->risk.lang, "en");
-	}
+	assess_text(s, in->message, in->message_len, &s->risk);
+	s->turn_level = s->risk.level;
+	history_assess(s);
 	s->ckind = classifier_kind_of(a->cfg);
 	s->cls_ms = s->reply_ms = -1;
 	if (s->ckind != CLS_OFF) {
-		if (s->risk.level >= RISK_HIGH)
+		if (s->turn_level >= RISK_HIGH)
 			assess_classified(s, "not_needed");
 		else if (in->dry_run || llm_client_active(a->llm) >= a->cfg->llm_max_concurrent)
 			assess_classified(s, "skipped");

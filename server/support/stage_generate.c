@@ -82,7 +82,9 @@ void stage_generate(support_run *s)
 		h.on_piece = check_on_piece;
 		h.is_full = check_is_full;
 	}
-	s->call = llm_start(s->a->llm, s->prompt.system, s->prompt.user, false, run_is_stream(s->in.format), &h, s);
+	llm_opts o = {.turns = s->turns}; /* the earlier turns that fit, between system and message */
+	s->call = llm_start_ex(s->a->llm, s->prompt.system, s->prompt.user, false, run_is_stream(s->in.format), &o, &h,
+			       s);
 	if (!s->call)
 		run_fail(s, ERR_BACKEND_FAILED, "The model backend cannot be called.", json_pack("{s:s}", "reason", "client_error"));
 }

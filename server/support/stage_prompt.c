@@ -6,8 +6,7 @@
 
 #include <stdlib.h>
 
-/* Fills a prompt_annotation array from one annotation list (borrowed). */
-static prompt_annotation *to_prompt(json_t *list, const char *label_key, size_t *n)
+prompt_annotation *prompt_annotations_of(json_t *list, const char *label_key, size_t *n)
 {
 	*n = json_array_size(list);
 	prompt_annotation *out = calloc(*n + 1, sizeof *out);
@@ -37,9 +36,25 @@ static prompt_annotation *to_prompt(json_t *list, const char *label_key, size_t 
 	"solution or as understandable; do not minimise what they feel; do not diagnose; do not claim to be " \
 	"a human."
 
+/* After SAFE_MESSAGING when the risk was spoken of in earlier turns (after
+ * the C-SSRS's view that recently expressed intent stays relevant). */
+#define EARLIER_TURNS \
+	" Earlier in this conversation the writer said things that suggest they may be at risk of suicide " \
+	"or self-harm. Even if their last message sounds calmer, that still matters: keep following these " \
+	"practices and gently check whether they are safe now."
+
 const char *support_risk_instructions(risk_level level)
 {
-	return level == RISK_MODERATE ? SAFE_MESSAGING : level == RISK_LOW ? CHECK_IN : NULL;
+	return level >= RISK_MODERATE ? SAFE_MESSAGING : level == RISK_LOW ? CHECK_IN : NULL;
+}
+
+/* The system prompt's addition: by the conversation's level, with a word on
+ * the earlier turns when they, not the last message, set it. */
+static const char *instructions(const support_run *s)
+{
+	if (s->risk.level >= RISK_MODERATE && s->history_level > s->turn_level)
+		return SAFE_MESSAGING EARLIER_TURNS;
+	return support_risk_instructions(s->risk.level);
 }
 
 int stage_prompt(support_run *s)
@@ -48,8 +63,8 @@ int stage_prompt(support_run *s)
 	prompt_annotation *d = NULL, *sg = NULL;
 	prompt_hint *hints = NULL;
 	if (prompt_strategy_uses_annotations(s->in.strategy)) {
-		d = to_prompt(json_object_get(s->annotations, "emotional_distress"), "intensity", &nd);
-		sg = to_prompt(json_object_get(s->annotations, "cultural_signals"), "type", &ns);
+		d = prompt_annotations_of(json_object_get(s->annotations, "emotional_distress"), "intensity", &nd);
+		sg = prompt_annotations_of(json_object_get(s->annotations, "cultural_signals"), "type", &ns);
 		if (s->in.hints && s->match.nstrategies > 0) {
 			hints = calloc(s->match.nstrategies, sizeof *hints);
 			for (size_t i = 0; hints && i < s->match.nstrategies; i++) {
@@ -73,10 +88,12 @@ int stage_prompt(support_run *s)
 		.nhints = nh,
 		/* No role-play for a writer who may be at risk. */
 		.no_role = s->risk.level >= RISK_MODERATE,
-		.extra_system = support_risk_instructions(s->risk.level),
+		.extra_system = instructions(s),
 	};
 	prompt_clear(&s->prompt); /* built again when the classifier raised the level */
 	int rc = prompt_build(&pin, &s->prompt);
+	if (rc == 0)
+		rc = history_fit(s);
 	free(d);
 	free(sg);
 	free(hints);

@@ -62,7 +62,9 @@ bool stage_record(support_run *s, const llm_result *res)
 	}
 	char hash[65];
 	char *annotations = json_dumps(s->annotations, JSON_COMPACT);
-	int rc = annotations && random_token(s->token) == 0 ? 0 : -1;
+	/* the earlier turns as given: erased with the record */
+	char *history = s->in.history ? json_dumps(s->in.history, JSON_COMPACT) : strdup("[]");
+	int rc = annotations && history && random_token(s->token) == 0 ? 0 : -1;
 	if (rc == 0) {
 		sha256_hex(s->token, strlen(s->token), hash);
 		store_record rec = {
@@ -78,10 +80,12 @@ bool stage_record(support_run *s, const llm_result *res)
 			 * replaced (then res->content is the crisis message) */
 			.reply = res->content ? res->content : s->rf.text ? s->rf.text : "",
 			.annotations_json = annotations,
+			.history_json = history,
 		};
 		rc = store_record_insert(s->a->pool, &rec, s->a->cfg->retention_days, on_stored, s);
 	}
 	free(annotations);
+	free(history);
 	if (rc < 0) {
 		explicit_bzero(s->token, sizeof s->token);
 		json_object_set_new(parent, "storage", json_pack("{s:b,s:s}", "stored", false, "reason", "unavailable"));

@@ -42,7 +42,7 @@ void run_answer(support_run *s, const llm_result *res)
 	switch (s->in.format) {
 	case FMT_SUPPORT: {
 		final = reply_meta_json(s);
-		if (res && s->risk.level >= RISK_HIGH) {
+		if (res && s->turn_level >= RISK_HIGH) {
 			json_object_set_new(final, "response", json_string(res->content));
 			json_object_set_new(final, "model", json_string("none"));
 		} else if (res) {
@@ -60,7 +60,7 @@ void run_answer(support_run *s, const llm_result *res)
 	case FMT_OPENAI: {
 		json_t *meta = reply_meta_json(s);
 		json_object_set_new(meta, "timings_ms", reply_timings_json(s));
-		if (res && s->risk.level < RISK_HIGH)
+		if (res && s->turn_level < RISK_HIGH)
 			json_object_set_new(meta, "backend", reply_backend_json(res));
 		json_object_set_new(meta, "dry_run", json_boolean(res == NULL));
 		final = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:{s:s,s:s},s:s}],s:o,s:o}", "id", s->id, "object",
@@ -76,7 +76,7 @@ void run_answer(support_run *s, const llm_result *res)
 		final = json_pack("{s:o,s:b}", "timings_ms", reply_timings_json(s), "dry_run", res == NULL);
 		if (s->cls_outcome) /* meta said pending: the classifier's answer */
 			json_object_set_new(final, "safety", reply_safety_json(s));
-		if (res && s->risk.level < RISK_HIGH) {
+		if (res && s->turn_level < RISK_HIGH) {
 			json_object_set_new(final, "model", json_string(res->model));
 			json_object_set_new(final, "usage", reply_usage_json(res, false));
 			json_object_set_new(final, "backend", reply_backend_json(res));

@@ -37,7 +37,16 @@ typedef struct support_input {
 	enum support_format format;
 	const char *model_name;  /* OpenAI formats: the model name to report */
 	const char *country;     /* ISO 3166-1 alpha-2 for crisis resources, or NULL */
+	json_t *history;         /* earlier turns, oldest first, [{"role", "content"}], checked
+				  * by support_check_history; NULL or empty: none */
+	bool annotate_all;       /* annotate: "all": the corpus's annotations on earlier user turns too */
+	unsigned system_ignored; /* /v1: the client's system messages left out */
 } support_input;
+
+/* A conversation's bounds: earlier turns (user and assistant) and their
+ * characters in all. */
+#define SUPPORT_MAX_HISTORY_TURNS 40
+#define SUPPORT_MAX_HISTORY_CHARS 32000
 
 /* The request prologue: the content type (415), the JSON body (400) and
  * an object (422), each refused in the format's error shape. Returns the
@@ -54,6 +63,13 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 /* Replies with an error in the format's shape (OpenAI's for the OpenAI
  * formats). details is stolen. */
 void support_reply_error(http_req *r, enum support_format fmt, err_code code, const char *message, json_t *details);
+
+/* Validates earlier turns (field names the member in errors: "history"
+ * or "messages"): an array of at most SUPPORT_MAX_HISTORY_TURNS objects
+ * {"role": "user" | "assistant", "content": 1 to 16000 characters}, at most
+ * SUPPORT_MAX_HISTORY_CHARS characters in all. On error replies 422 (in
+ * the format's error shape, never quoting the text) and returns -1. */
+int support_check_history(http_req *r, json_t *history, enum support_format fmt, const char *field);
 
 /* Checks for a message: 1 to 16000 characters, not only white space, no NUL. */
 bool support_message_ok(const char *m, size_t len);

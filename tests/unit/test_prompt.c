@@ -478,6 +478,27 @@ static void test_vocabulary(void)
 				CHECK(strstr(prompt_guidelines[i], prompt_guidelines[k]) == NULL);
 }
 
+/* prompt_user_turn: the user turn prompt_build makes, for a conversation's
+ * earlier turns; NULL on bad input. */
+static void test_user_turn(void)
+{
+	for (int st = 0; st < STRAT__COUNT; st++) {
+		prompt_input in = base_input((prompt_strategy)st);
+		prompt p;
+		char *turn = prompt_user_turn(&in);
+		if (CHECK(turn != NULL) && CHECK_INT_EQ(prompt_build(&in, &p), 0)) {
+			CHECK_STR_EQ(turn, p.user);
+			CHECK_HAS_IF(prompt_strategy_uses_annotations((prompt_strategy)st), turn, "Annotations:");
+			prompt_clear(&p);
+		}
+		free(turn);
+	}
+	prompt_input bad = base_input(STRAT_REDDITOR);
+	bad.message = "";
+	CHECK(prompt_user_turn(&bad) == NULL);
+	CHECK(prompt_user_turn(NULL) == NULL);
+}
+
 int main(void)
 {
 	test_parse();
@@ -489,5 +510,6 @@ int main(void)
 	test_hint_without_culture();
 	test_bad_input();
 	test_unicode();
+	test_user_turn();
 	return check_done();
 }
