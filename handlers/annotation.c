@@ -20,26 +20,31 @@ void annotation_invalid(http_req *r, const char *field, const char *reason)
 				   "reason", reason));
 }
 
-json_t *annotation_body(http_req *r)
+json_t *annotation_parse_body(const char *text, size_t len, body_error *e)
 {
-	if (!json_content_type(http_req_header(r, "Content-Type"))) {
-		http_reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
-		return NULL;
-	}
-	size_t len;
-	const char *text = http_req_body(r, &len);
-	json_error_t jerr;
-	json_t *body = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!body) {
-		http_reply_error(r, ERR_MALFORMED_JSON, NULL, json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column));
-		return NULL;
-	}
-	if (!json_is_object(body) && !json_is_array(body)) {
+	json_t *body = body_json(text, len, e);
+	if (body && !json_is_object(body) && !json_is_array(body)) {
 		json_decref(body);
-		annotation_invalid(r, "(body)", "must be a JSON object");
+		body_error_invalid(e, "(body)", "must be a JSON object", NULL);
 		return NULL;
 	}
 	return body;
+}
+
+const char *annotation_body_text(http_req *r, size_t *len)
+{
+	if (json_content_type(http_req_header(r, "Content-Type")))
+		return http_req_body(r, len);
+	http_reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+	return NULL;
+}
+
+bool annotation_refused(http_req *r, int rc, body_error *e)
+{
+	if (rc >= 0)
+		return false;
+	http_reply_error(r, e->code, e->message, e->details);
+	return true;
 }
 
 bool annotation_rater_ok(const char *s)
@@ -75,21 +80,15 @@ int annotation_filters(http_req *r, const char **culture, const char **strategy)
 	return 0;
 }
 
-int annotation_check_body(http_req *r, json_t *body, const json_field *fields, size_t n, json_t *const *rater)
+int annotation_check_fields(json_t *body, const json_field *fields, size_t n, json_t *const *rater, body_error *e)
 {
 	const char *field, *reason;
-	if (!json_is_object(body)) {
-		annotation_invalid(r, "(body)", "must be a JSON object");
-		return -1;
-	}
-	if (json_fields_check(body, fields, n, &field, &reason) < 0) {
-		annotation_invalid(r, field, reason);
-		return -1;
-	}
-	if (rater && !annotation_rater_ok(json_string_value(*rater))) {
-		annotation_invalid(r, "rater", "must have 1 to 200 characters and no control characters");
-		return -1;
-	}
+	if (!json_is_object(body))
+		return body_error_invalid(e, "(body)", "must be a JSON object", NULL);
+	if (json_fields_check(body, fields, n, &field, &reason) < 0)
+		return body_error_invalid(e, field, reason, NULL);
+	if (rater && !annotation_rater_ok(json_string_value(*rater)))
+		return body_error_invalid(e, "rater", "must have 1 to 200 characters and no control characters", NULL);
 	return 0;
 }
 

@@ -34,7 +34,6 @@
 #include "server/util.h"
 #include "store/annotation.h"
 
-#define MAX_CANDIDATES 10
 #define MAX_METADATA_BYTES 8192
 
 typedef struct cand_req {
@@ -377,38 +376,28 @@ static void fan_out(cand_req *c)
 	}
 }
 
-static int parse_strategies(http_req *r, json_t *list, json_t *one, json_t *n, cand_req *c)
+static int parse_strategies(json_t *list, json_t *one, json_t *n, candidates_body *c, body_error *e)
 {
-	if (list && (one || n)) {
-		annotation_invalid(r, "strategies", "give either strategies or strategy with n, not both");
-		return -1;
-	}
+	if (list && (one || n))
+		return body_error_invalid(e, "strategies", "give either strategies or strategy with n, not both", NULL);
 	if (list) {
-		if (json_array_size(list) < 1 || json_array_size(list) > MAX_CANDIDATES) {
-			annotation_invalid(r, "strategies", "must list 1 to 10 strategies");
-			return -1;
-		}
+		if (json_array_size(list) < 1 || json_array_size(list) > MAX_CANDIDATES)
+			return body_error_invalid(e, "strategies", "must list 1 to 10 strategies", NULL);
 		c->n = json_array_size(list);
 		for (size_t i = 0; i < c->n; i++) {
 			json_t *s = json_array_get(list, i);
-			if (!json_is_string(s) || prompt_strategy_parse(json_string_value(s), &c->strategies[i]) < 0) {
-				annotation_invalid(r, "strategies", "unknown strategy");
-				return -1;
-			}
+			if (!json_is_string(s) || prompt_strategy_parse(json_string_value(s), &c->strategies[i]) < 0)
+				return body_error_invalid(e, "strategies", "unknown strategy", NULL);
 		}
 		return 0;
 	}
 	prompt_strategy s = STRAT_GUIDED_ANNOTATION;
-	if (one && prompt_strategy_parse(json_string_value(one), &s) < 0) {
-		annotation_invalid(r, "strategy", "unknown strategy");
-		return -1;
-	}
+	if (one && prompt_strategy_parse(json_string_value(one), &s) < 0)
+		return body_error_invalid(e, "strategy", "unknown strategy", NULL);
 	json_int_t k = 3;
 	if (n) {
-		if (!json_is_integer(n) || json_integer_value(n) < 1 || json_integer_value(n) > MAX_CANDIDATES) {
-			annotation_invalid(r, "n", "must be an integer from 1 to 10");
-			return -1;
-		}
+		if (!json_is_integer(n) || json_integer_value(n) < 1 || json_integer_value(n) > MAX_CANDIDATES)
+			return body_error_invalid(e, "n", "must be an integer from 1 to 10", NULL);
 		k = json_integer_value(n);
 	}
 	c->n = (size_t)k;
@@ -417,45 +406,87 @@ static int parse_strategies(http_req *r, json_t *list, json_t *one, json_t *n, c
 	return 0;
 }
 
-/* "country", "annotator" and "metadata": checked and kept in c, or -1 (answered). */
-static int parse_options(http_req *r, cand_req *c, json_t *country, json_t *annotator, json_t *metadata)
+/* "country", "annotator" and "metadata": checked and kept in c; -1 with e set. */
+static int parse_options(candidates_body *c, json_t *country, json_t *annotator, json_t *metadata, body_error *e)
 {
 	if (country) {
 		const char *cc = json_string_value(country);
-		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1])) {
-			annotation_invalid(r, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN");
-			return -1;
-		}
+		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1]))
+			return body_error_invalid(e, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN", NULL);
 		c->country = cc;
 	}
 	c->annotator = annotator ? json_string_value(annotator) : "corpus";
 	if (strcmp(c->annotator, "corpus") && strcmp(c->annotator, "none") && strcmp(c->annotator, "llm") &&
-	    strcmp(c->annotator, "auto")) {
-		annotation_invalid(r, "annotator", "must be corpus, llm, auto or none");
-		return -1;
-	}
+	    strcmp(c->annotator, "auto"))
+		return body_error_invalid(e, "annotator", "must be corpus, llm, auto or none", NULL);
 	if (metadata) {
 		char *m = json_dumps(metadata, JSON_COMPACT);
 		size_t ml = m ? strlen(m) : SIZE_MAX;
 		free(m);
-		if (ml > MAX_METADATA_BYTES) {
-			annotation_invalid(r, "metadata", "must be an object of at most 8192 bytes as JSON");
-			return -1;
-		}
+		if (ml > MAX_METADATA_BYTES)
+			return body_error_invalid(e, "metadata", "must be an object of at most 8192 bytes as JSON", NULL);
 		c->metadata = metadata;
 	}
 	return 0;
 }
 
+/* The checked fields of body into c; -1 with e set. n is the body's "n",
+ * taken out of it (json_fields has no integer type). */
+static int parse_fields(json_t *body, json_t *n, candidates_body *c, body_error *e)
+{
+	json_t *message = NULL, *culture = NULL, *strategies = NULL, *strategy = NULL, *country = NULL,
+	       *annotator = NULL, *metadata = NULL;
+	const json_field fields[] = {
+		{"message", JF_STRING, true, &message},	{"culture", JF_STRING, true, &culture},
+		{"strategies", JF_ARRAY, false, &strategies}, {"strategy", JF_STRING, false, &strategy},
+		{"country", JF_STRING, false, &country},	{"annotator", JF_STRING, false, &annotator},
+		{"metadata", JF_OBJECT, false, &metadata},
+	};
+	const char *field, *reason;
+	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0)
+		return body_error_invalid(e, field, reason, NULL);
+	if (parse_strategies(strategies, strategy, json_is_null(n) ? NULL : n, c, e) < 0)
+		return -1;
+	c->message = json_string_value(message);
+	c->message_len = json_string_length(message);
+	if (!support_message_ok(c->message, c->message_len))
+		return body_error_invalid(e, "message", "must have 1 to 16000 characters, not only white space, and no NUL", NULL);
+	c->culture = json_string_value(culture);
+	return parse_options(c, country, annotator, metadata, e);
+}
+
+int candidates_parse(const char *text, size_t len, candidates_body *out, body_error *e)
+{
+	memset(out, 0, sizeof *out);
+	json_t *body = annotation_parse_body(text, len, e);
+	if (!body)
+		return -1;
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return body_error_invalid(e, "(body)", "must be a JSON object", NULL);
+	}
+	json_t *n = json_incref(json_object_get(body, "n"));
+	json_object_del(body, "n");
+	int rc = parse_fields(body, n, out, e);
+	json_decref(n);
+	if (rc < 0) {
+		json_decref(body);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	out->body = body;
+	return 0;
+}
+
 /* The corpus and safety rules loaded and "culture" known to them, or -1 (answered). */
-static int find_culture(http_req *r, cand_req *c, json_t *culture)
+static int find_culture(http_req *r, cand_req *c, const char *culture)
 {
 	app *a = c->a;
 	if (!a->lex || !a->safety) {
 		http_reply_error(r, ERR_NOT_READY, "The corpus or the safety rules are not loaded yet.", NULL);
 		return -1;
 	}
-	c->culture = lexicon_culture_find(a->lex, json_string_value(culture));
+	c->culture = lexicon_culture_find(a->lex, culture);
 	if (!c->culture) {
 		json_t *known = json_array();
 		for (size_t i = 0; i < lexicon_culture_count(a->lex); i++)
@@ -498,61 +529,25 @@ static void assess(cand_req *c)
 
 void handler_candidates_post(http_req *r)
 {
-	app *a = http_req_app(r);
-	json_t *body = annotation_body(r);
-	if (!body)
+	size_t len;
+	const char *text = annotation_body_text(r, &len);
+	candidates_body in;
+	body_error e;
+	if (!text || annotation_refused(r, candidates_parse(text, len, &in, &e), &e))
 		return;
-	if (!json_is_object(body)) {
-		json_decref(body);
-		annotation_invalid(r, "(body)", "must be a JSON object");
-		return;
-	}
-	json_t *n = json_incref(json_object_get(body, "n"));
-	json_object_del(body, "n"); /* json_fields has no integer type: checked here */
-	json_t *message = NULL, *culture = NULL, *strategies = NULL, *strategy = NULL, *country = NULL,
-	       *annotator = NULL, *metadata = NULL;
-	const json_field fields[] = {
-		{"message", JF_STRING, true, &message},	{"culture", JF_STRING, true, &culture},
-		{"strategies", JF_ARRAY, false, &strategies}, {"strategy", JF_STRING, false, &strategy},
-		{"country", JF_STRING, false, &country},	{"annotator", JF_STRING, false, &annotator},
-		{"metadata", JF_OBJECT, false, &metadata},
-	};
-	const char *field, *reason;
 	cand_req *c = calloc(1, sizeof *c);
 	if (!c) {
-		json_decref(n);
-		json_decref(body);
+		json_decref(in.body);
 		http_reply_error(r, ERR_INTERNAL, NULL, NULL);
 		return;
 	}
-	c->r = r;
-	c->a = a;
-	c->body = body;
-	c->t0 = now_ns();
-	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
-		annotation_invalid(r, field, reason);
-		goto out;
+	*c = (cand_req){.r = r, .a = http_req_app(r), .body = in.body, .message = in.message,
+			.message_len = in.message_len, .country = in.country, .annotator = in.annotator,
+			.metadata = in.metadata, .n = in.n, .t0 = now_ns()};
+	memcpy(c->strategies, in.strategies, sizeof c->strategies);
+	if (find_culture(r, c, in.culture) < 0 || !annotation_storage_on(r)) {
+		cand_free(c);
+		return;
 	}
-	if (json_is_null(n)) {
-		json_decref(n);
-		n = NULL;
-	}
-	if (parse_strategies(r, strategies, strategy, n, c) < 0)
-		goto out;
-	c->message = json_string_value(message);
-	c->message_len = json_string_length(message);
-	if (!support_message_ok(c->message, c->message_len)) {
-		annotation_invalid(r, "message", "must have 1 to 16000 characters, not only white space, and no NUL");
-		goto out;
-	}
-	if (parse_options(r, c, country, annotator, metadata) < 0 || find_culture(r, c, culture) < 0 ||
-	    !annotation_storage_on(r))
-		goto out;
-	json_decref(n);
-	n = NULL;
 	assess(c);
-	return;
-out:
-	json_decref(n);
-	cand_free(c);
 }

@@ -4,11 +4,7 @@
  * The culture and strategy come from the model name, culturecare/<culture>
  * or culturecare/<culture>/<strategy>, or from "metadata" (culture,
  * strategy, annotator, support_hints: strings, as OpenAI's metadata is);
- * the last user message is the distressed person's message, the user and
- * assistant messages before it the conversation's earlier turns (bounded
- * as POST /support's history). The client's own system (and developer)
- * messages are left out: the strategy's system prompt, with its safety
- * instructions, is the only one the model gets. Fields of
+ * the last user message is the distressed person's message. Fields of
  * OpenAI's request that do not apply (temperature, n, tools...) are
  * accepted and ignored, so clients need no changes; errors use OpenAI's
  * error shape. */
@@ -21,9 +17,12 @@
 
 #define MODEL_PREFIX "culturecare/"
 
-static void invalid(http_req *r, const char *field, const char *reason)
+/* OpenAI's shape: the reason is the message too. Returns -1. */
+static int invalid(body_error *e, const char *field, const char *reason)
 {
-	support_reply_error(r, FMT_OPENAI, ERR_INVALID_FIELD, reason, json_pack("{s:s,s:s}", "field", field, "reason", reason));
+	body_error_invalid(e, field, reason, NULL);
+	e->message = reason;
+	return -1;
 }
 
 /* The text of a message: a string, or the text parts of an array of
@@ -75,8 +74,8 @@ static const char *role_of(json_t *m)
 /* The conversation: the messages before the last user message become the
  * earlier turns (*history, a new array; the client's system and developer
  * messages are left out and counted in *ignored), the last user message
- * the message (*message, a new string). -1 after replying 422. */
-static int conversation(http_req *r, json_t *messages, json_t **history, char **message, size_t *mlen,
+ * the message (*message, a new string). -1 with e set (422). */
+static int conversation(body_error *e, json_t *messages, json_t **history, char **message, size_t *mlen,
 			unsigned *ignored)
 {
 	size_t last = json_array_size(messages);
@@ -94,16 +93,14 @@ static int conversation(http_req *r, json_t *messages, json_t **history, char **
 			continue;
 		}
 		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0) {
-			invalid(r, field, "role must be system, developer, user or assistant (tools are not offered)");
-			return -1;
+			return invalid(e, field, "role must be system, developer, user or assistant (tools are not offered)");
 		}
 		size_t len = 0;
 		char *text = message_text(m, &len);
 		if (!text || !support_message_ok(text, len)) {
 			free(text);
-			invalid(r, field, i == last ? "the last user message must have 1 to 16000 characters of text"
+			return invalid(e, field, i == last ? "the last user message must have 1 to 16000 characters of text"
 						  : "content must be text of 1 to 16000 characters");
-			return -1;
 		}
 		if (i == last) {
 			*message = text;
@@ -113,8 +110,7 @@ static int conversation(http_req *r, json_t *messages, json_t **history, char **
 		json_array_append_new(*history, json_pack("{s:s,s:s%}", "role", role, "content", text, len));
 		free(text);
 	}
-	invalid(r, "messages", "the last user message must have 1 to 16000 characters of text");
-	return -1;
+	return invalid(e, "messages", "the last user message must have 1 to 16000 characters of text");
 }
 
 static bool meta_bool(json_t *meta, const char *key, bool dflt)
@@ -172,76 +168,89 @@ static void culture_and_strategy(const char *mn, json_t *meta, char culture[128]
 		snprintf(strategy, 64, "%s", ms);
 }
 
-void handler_chat_completions_post(http_req *r)
+/* The strategy, country, annotator and message of the request; -1 with e
+ * set. */
+static int chat_options(json_t *body, json_t *meta, const char *strategy, support_input *in, body_error *e)
 {
-	json_t *body = support_read_body(r, FMT_OPENAI);
+	if (*strategy && prompt_strategy_parse(strategy, &in->strategy) < 0)
+		return invalid(e, "model", "unknown strategy: use redditor, profile, guided_without_profile, annotation_without_profile or guided_annotation (or standard, culture, guided, annotation, cga)");
+	const char *cc = json_string_value(json_object_get(meta, "country"));
+	if (cc && strlen(cc) == 2)
+		in->country = cc;
+	const char *ann = json_string_value(json_object_get(meta, "annotator"));
+	if (ann && support_annotator_parse(ann, &in->annotator) < 0)
+		return invalid(e, "metadata", "metadata.annotator must be auto, llm, corpus or none");
+	in->annotate_all = json_is_string(json_object_get(meta, "annotate")) &&
+			   strcmp(json_string_value(json_object_get(meta, "annotate")), "all") == 0;
+	size_t mlen = 0;
+	char *message = NULL;
+	json_t *history = NULL;
+	if (conversation(e, json_object_get(body, "messages"), &history, &message, &mlen, &in->system_ignored) < 0 ||
+	    support_check_history(history, "messages", e) < 0) {
+		free(message);
+		json_decref(history);
+		return -1;
+	}
+	/* The pipeline borrows its strings from the body: keep ours there. */
+	json_object_set_new(body, "_message", json_stringn(message, mlen));
+	json_object_set_new(body, "_history", history);
+	free(message);
+	in->message = json_string_value(json_object_get(body, "_message"));
+	in->message_len = mlen;
+	in->history = json_object_get(body, "_history");
+	return in->message ? 0 : body_error_set(e, ERR_INTERNAL, NULL, NULL);
+}
+
+int chat_completions_parse(const char *text, size_t len, support_input *in, body_error *e)
+{
+	json_t *body = support_parse_object(text, len, FMT_OPENAI, e);
 	if (!body)
-		return;
+		return -1;
 	const char *field, *why = shape_error(body, &field);
 	if (why) {
 		json_decref(body);
-		invalid(r, field, why);
-		return;
+		return invalid(e, field, why);
 	}
-	json_t *messages = json_object_get(body, "messages"), *meta = json_object_get(body, "metadata");
-	json_t *stream = json_object_get(body, "stream");
+	json_t *meta = json_object_get(body, "metadata");
 	char culture[128] = "", strategy[64] = "";
 	const char *mn = json_string_value(json_object_get(body, "model"));
 	culture_and_strategy(mn, meta, culture, strategy);
 	if (!*culture) {
 		json_decref(body);
-		invalid(r, "model", "the model must be culturecare/<culture>[/<strategy>] (see GET /v1/models), or metadata must name the culture");
-		return;
+		return invalid(e, "model", "the model must be culturecare/<culture>[/<strategy>] (see GET /v1/models), or metadata must name the culture");
 	}
-	support_input in = {
+	json_object_set_new(body, "_culture", json_string(culture));
+	*in = (support_input){
 		.body = body,
-		.culture = NULL,
+		.culture = json_string_value(json_object_get(body, "_culture")),
 		.strategy = STRAT_GUIDED_ANNOTATION,
 		.annotator = ANN_AUTO,
 		.hints = meta_bool(meta, "support_hints", true),
 		.include_prompt = meta_bool(meta, "include_prompt", false),
 		.store = !json_is_false(json_object_get(body, "store")), /* OpenAI's own flag */
-		.format = json_is_true(stream) ? FMT_OPENAI_SSE : FMT_OPENAI,
-		.model_name = mn,
+		.format = json_is_true(json_object_get(body, "stream")) ? FMT_OPENAI_SSE : FMT_OPENAI,
+		.model_name = json_string_value(json_object_get(body, "model")),
 	};
-	if (*strategy && prompt_strategy_parse(strategy, &in.strategy) < 0) {
+	if (!in->culture || chat_options(body, meta, strategy, in, e) < 0) {
+		if (!in->culture)
+			body_error_set(e, ERR_INTERNAL, NULL, NULL);
 		json_decref(body);
-		invalid(r, "model", "unknown strategy: use redditor, profile, guided_without_profile, annotation_without_profile or guided_annotation (or standard, culture, guided, annotation, cga)");
-		return;
+		in->body = NULL;
+		return -1;
 	}
-	const char *cc = json_string_value(json_object_get(meta, "country"));
-	if (cc && strlen(cc) == 2)
-		in.country = cc;
-	const char *ann = json_string_value(json_object_get(meta, "annotator"));
-	if (ann && support_annotator_parse(ann, &in.annotator) < 0) {
-		json_decref(body);
-		invalid(r, "metadata", "metadata.annotator must be auto, llm, corpus or none");
+	return 0;
+}
+
+void handler_chat_completions_post(http_req *r)
+{
+	if (!support_media_ok(r, FMT_OPENAI))
 		return;
-	}
-	in.annotate_all = json_is_string(json_object_get(meta, "annotate")) &&
-			  strcmp(json_string_value(json_object_get(meta, "annotate")), "all") == 0;
-	size_t mlen = 0;
-	char *message = NULL;
-	json_t *history = NULL;
-	if (conversation(r, messages, &history, &message, &mlen, &in.system_ignored) < 0 ||
-	    support_check_history(r, history, FMT_OPENAI, "messages") < 0) {
-		free(message);
-		json_decref(history);
-		json_decref(body);
-		return;
-	}
-	/* The pipeline borrows its strings from the body: keep ours there. */
-	json_object_set_new(body, "_culture", json_string(culture));
-	json_object_set_new(body, "_message", json_stringn(message, mlen));
-	json_object_set_new(body, "_history", history);
-	free(message);
-	in.culture = json_string_value(json_object_get(body, "_culture"));
-	in.message = json_string_value(json_object_get(body, "_message"));
-	in.message_len = mlen;
-	in.history = json_object_get(body, "_history");
-	if (!in.culture || !in.message) {
-		json_decref(body);
-		support_reply_error(r, FMT_OPENAI, ERR_INTERNAL, NULL, NULL);
+	size_t len;
+	const char *text = http_req_body(r, &len);
+	support_input in;
+	body_error e;
+	if (chat_completions_parse(text, len, &in, &e) < 0) {
+		support_reply_error(r, FMT_OPENAI, e.code, e.message, e.details);
 		return;
 	}
 	support_start(r, &in);

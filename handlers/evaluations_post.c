@@ -247,95 +247,122 @@ static void on_candidate(void *ud, json_t *cand, store_status st)
 	judge(e);
 }
 
-/* "metrics" (all seven without it) into e->metrics, or -1 (answered). */
-static int parse_metrics(http_req *r, eval_req *e, json_t *metrics)
+/* "metrics" (all seven without it) into out->metrics; -1 with err set. */
+static int parse_metrics(json_t *metrics, evaluations_body *out, body_error *err)
 {
-	if (metrics) {
-		if (json_array_size(metrics) < 1 || json_array_size(metrics) > JUDGE_METRICS) {
-			annotation_invalid(r, "metrics", "must list 1 to 7 metrics");
-			return -1;
-		}
-		size_t i;
-		json_t *v;
-		json_array_foreach(metrics, i, v)
-		{
-			int m = judge_metric_parse(json_string_value(v));
-			for (size_t k = 0; m >= 0 && k < e->n; k++)
-				if (e->metrics[k] == m)
-					m = -2;
-			if (m < 0) {
-				annotation_invalid(r, "metrics", m == -2 ? "lists a metric twice" : "unknown metric");
-				return -1;
-			}
-			e->metrics[e->n++] = m;
-		}
-	} else {
+	if (!metrics) {
 		for (int m = 0; m < JUDGE_METRICS; m++)
-			e->metrics[e->n++] = m;
+			out->metrics[out->n++] = m;
+		return 0;
+	}
+	if (json_array_size(metrics) < 1 || json_array_size(metrics) > JUDGE_METRICS)
+		return body_error_invalid(err, "metrics", "must list 1 to 7 metrics", NULL);
+	size_t i;
+	json_t *v;
+	json_array_foreach(metrics, i, v)
+	{
+		int m = judge_metric_parse(json_string_value(v));
+		for (size_t k = 0; m >= 0 && k < out->n; k++)
+			if (out->metrics[k] == m)
+				m = -2;
+		if (m < 0)
+			return body_error_invalid(err, "metrics", m == -2 ? "lists a metric twice" : "unknown metric", NULL);
+		out->metrics[out->n++] = m;
 	}
 	return 0;
 }
 
-void handler_evaluations_post(http_req *r)
+/* The fields of a checked body into out; -1 with err set. */
+static int parse_fields(json_t *cid, json_t *message, json_t *response, json_t *metrics, evaluations_body *out,
+			body_error *err)
 {
-	app *a = http_req_app(r);
-	json_t *body = annotation_body(r);
+	if (!cid == !(message || response) || (!cid && !(message && response)))
+		return body_error_invalid(err, cid ? "candidate_id" : "message",
+					  "give either candidate_id, or message and response (with culture optional)", NULL);
+	if (parse_metrics(metrics, out, err) < 0)
+		return -1;
+	if (cid) {
+		out->candidate_id = json_string_value(cid);
+		return 0;
+	}
+	out->message = json_string_value(message);
+	out->response = json_string_value(response);
+	if (!support_message_ok(out->message, json_string_length(message)))
+		return body_error_invalid(err, "message", "must have 1 to 16000 characters, not only white space, and no NUL", NULL);
+	if (!support_message_ok(out->response, json_string_length(response)))
+		return body_error_invalid(err, "response", "must have 1 to 16000 characters, not only white space, and no NUL", NULL);
+	return 0;
+}
+
+int evaluations_parse(const char *text, size_t len, evaluations_body *out, body_error *err)
+{
+	memset(out, 0, sizeof *out);
+	json_t *body = annotation_parse_body(text, len, err);
 	if (!body)
-		return;
+		return -1;
 	json_t *cid = NULL, *message = NULL, *response = NULL, *culture = NULL, *metrics = NULL;
 	const json_field fields[] = {
 		{"candidate_id", JF_STRING, false, &cid}, {"message", JF_STRING, false, &message},
 		{"response", JF_STRING, false, &response}, {"culture", JF_STRING, false, &culture},
 		{"metrics", JF_ARRAY, false, &metrics},
 	};
+	if (annotation_check_fields(body, fields, sizeof fields / sizeof fields[0], NULL, err) < 0 ||
+	    parse_fields(cid, message, response, metrics, out, err) < 0) {
+		json_decref(body);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	out->body = body;
+	out->culture = culture ? json_string_value(culture) : NULL;
+	return 0;
+}
+
+/* The stored candidate of id, then judged; answers on every path. */
+static void judge_stored(eval_req *e, const char *id)
+{
+	http_req *r = e->r;
+	if (!uuid_valid(id)) {
+		eval_free(e);
+		http_reply_error(r, ERR_NOT_FOUND, "No stored candidate has this id.", NULL);
+		return;
+	}
+	snprintf(e->candidate_id, sizeof e->candidate_id, "%s", id);
+	if (store_candidate_for_judge(e->a->pool, e->candidate_id, on_candidate, e) < 0) {
+		eval_free(e);
+		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
+	}
+}
+
+void handler_evaluations_post(http_req *r)
+{
+	size_t len;
+	const char *text = annotation_body_text(r, &len);
+	evaluations_body in;
+	body_error err;
+	if (!text || annotation_refused(r, evaluations_parse(text, len, &in, &err), &err))
+		return;
 	eval_req *e = calloc(1, sizeof *e);
 	if (!e) {
-		json_decref(body);
+		json_decref(in.body);
 		http_reply_error(r, ERR_INTERNAL, NULL, NULL);
 		return;
 	}
 	e->r = r;
-	e->a = a;
-	e->body = body;
-	if (annotation_check_body(r, body, fields, sizeof fields / sizeof fields[0], NULL) < 0)
-		goto fail;
-	if (!cid == !(message || response) || (!cid && !(message && response))) {
-		annotation_invalid(r, cid ? "candidate_id" : "message",
-				   "give either candidate_id, or message and response (with culture optional)");
-		goto fail;
-	}
-	if (parse_metrics(r, e, metrics) < 0)
-		goto fail;
-	if (cid) {
-		if (!uuid_valid(json_string_value(cid))) {
-			http_reply_error(r, ERR_NOT_FOUND, "No stored candidate has this id.", NULL);
-			goto fail_quiet;
-		}
-		snprintf(e->candidate_id, sizeof e->candidate_id, "%s", json_string_value(cid));
-		if (store_candidate_for_judge(a->pool, e->candidate_id, on_candidate, e) < 0) {
-			http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
-			goto fail_quiet;
-		}
+	e->a = http_req_app(r);
+	e->body = in.body;
+	memcpy(e->metrics, in.metrics, sizeof e->metrics);
+	e->n = in.n;
+	if (in.candidate_id) {
+		judge_stored(e, in.candidate_id);
 		return;
 	}
-	e->message = json_string_value(message);
-	e->response = json_string_value(response);
-	if (!support_message_ok(e->message, json_string_length(message))) {
-		annotation_invalid(r, "message", "must have 1 to 16000 characters, not only white space, and no NUL");
-		goto fail;
-	}
-	if (!support_message_ok(e->response, json_string_length(response))) {
-		annotation_invalid(r, "response", "must have 1 to 16000 characters, not only white space, and no NUL");
-		goto fail;
-	}
-	culture_name(e, culture ? json_string_value(culture) : NULL);
-	if (culture && !e->culture_name) {
+	e->message = in.message;
+	e->response = in.response;
+	culture_name(e, in.culture);
+	if (in.culture && !e->culture_name) {
+		eval_free(e);
 		annotation_invalid(r, "culture", "unknown culture");
-		goto fail;
+		return;
 	}
 	judge(e);
-	return;
-fail:
-fail_quiet:
-	eval_free(e);
 }

@@ -101,17 +101,17 @@ static void on_scores(void *ud, json_t *scores, store_status st)
 	http_reply_json(r, 200, json_pack("{s:o}", "results", results));
 }
 
-void handler_label_studio_predict_post(http_req *r)
+int label_studio_predict_parse(const char *text, size_t len, json_t **body_out, char **ids_out, body_error *e)
 {
-	app *a = http_req_app(r);
-	json_t *body = annotation_body(r);
+	*body_out = NULL;
+	*ids_out = NULL;
+	json_t *body = annotation_parse_body(text, len, e);
 	if (!body)
-		return;
+		return -1;
 	json_t *tasks = json_object_get(body, "tasks");
 	if (!json_is_object(body) || !json_is_array(tasks) || json_array_size(tasks) > MAX_TASKS) {
 		json_decref(body);
-		annotation_invalid(r, "tasks", "must be an array of at most 100 Label Studio tasks");
-		return;
+		return body_error_invalid(e, "tasks", "must be an array of at most 100 Label Studio tasks", NULL);
 	}
 	sbuf ids = {0};
 	sb_add(&ids, "{");
@@ -130,8 +130,26 @@ void handler_label_studio_predict_post(http_req *r)
 		}
 	}
 	sb_add(&ids, "}");
-	char *lit = sb_take(&ids);
-	predict_req *p = lit ? calloc(1, sizeof *p) : NULL;
+	*ids_out = sb_take(&ids);
+	if (!*ids_out) {
+		json_decref(body);
+		return body_error_set(e, ERR_INTERNAL, NULL, NULL);
+	}
+	*body_out = body;
+	return 0;
+}
+
+void handler_label_studio_predict_post(http_req *r)
+{
+	app *a = http_req_app(r);
+	size_t len;
+	const char *text = annotation_body_text(r, &len);
+	json_t *body;
+	char *lit;
+	body_error e;
+	if (!text || annotation_refused(r, label_studio_predict_parse(text, len, &body, &lit, &e), &e))
+		return;
+	predict_req *p = calloc(1, sizeof *p);
 	if (!p) {
 		free(lit);
 		json_decref(body);

@@ -27,55 +27,73 @@ static void on_upserted(void *ud, json_t *res, store_status st)
 		http_reply_json(r, 201, json_pack("{s:s,s:b}", "item_id", http_req_param(r, 0), "stored", true));
 }
 
-void handler_preferences_post(http_req *r)
+/* The ranking's ids as an array literal into out->ranks; -1 with e set. */
+static int parse_ranking(json_t *ranking, preferences_body *out, body_error *e)
 {
-	app *a = http_req_app(r);
-	const char *id = http_req_param(r, 0);
-	json_t *body = annotation_body(r);
+	size_t n = json_array_size(ranking);
+	if (n < 2 || n > 10 || (out->tie && n != 2))
+		return body_error_invalid(e, "ranking", out->tie ? "a tie names exactly two candidates" : "must list 2 to 10 candidate ids", NULL);
+	sbuf lit = {0};
+	sb_add(&lit, "{");
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(ranking, i);
+		const char *why = NULL;
+		if (!json_is_string(v) || !uuid_valid(json_string_value(v)))
+			why = "must list candidate ids (UUIDs)";
+		for (size_t k = 0; !why && k < i; k++)
+			if (strcasecmp(json_string_value(json_array_get(ranking, k)), json_string_value(v)) == 0)
+				why = "lists a candidate twice";
+		if (why) {
+			free(sb_take(&lit));
+			return body_error_invalid(e, "ranking", why, NULL);
+		}
+		sb_printf(&lit, "%s%s", i ? "," : "", json_string_value(v));
+	}
+	sb_add(&lit, "}");
+	out->ranks = sb_take(&lit);
+	return out->ranks ? 0 : body_error_set(e, ERR_INTERNAL, NULL, NULL);
+}
+
+int preferences_parse(const char *text, size_t len, preferences_body *out, body_error *e)
+{
+	memset(out, 0, sizeof *out);
+	json_t *body = annotation_parse_body(text, len, e);
 	if (!body)
-		return;
+		return -1;
 	json_t *rater = NULL, *ranking = NULL, *tie = NULL;
 	const json_field fields[] = {
 		{"rater", JF_STRING, true, &rater},
 		{"ranking", JF_ARRAY, true, &ranking},
 		{"tie", JF_BOOL, false, &tie},
 	};
-	sbuf lit = {0};
-	if (annotation_check_body(r, body, fields, sizeof fields / sizeof fields[0], &rater) < 0)
-		goto out;
-	size_t n = json_array_size(ranking);
-	bool is_tie = tie && json_is_true(tie);
-	if (n < 2 || n > 10 || (is_tie && n != 2)) {
-		annotation_invalid(r, "ranking", is_tie ? "a tie names exactly two candidates" : "must list 2 to 10 candidate ids");
-		goto out;
+	if (annotation_check_fields(body, fields, sizeof fields / sizeof fields[0], &rater, e) < 0) {
+		json_decref(body);
+		return -1;
 	}
-	sb_add(&lit, "{");
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_array_get(ranking, i);
-		if (!json_is_string(v) || !uuid_valid(json_string_value(v))) {
-			annotation_invalid(r, "ranking", "must list candidate ids (UUIDs)");
-			goto out;
-		}
-		for (size_t k = 0; k < i; k++)
-			if (strcasecmp(json_string_value(json_array_get(ranking, k)), json_string_value(v)) == 0) {
-				annotation_invalid(r, "ranking", "lists a candidate twice");
-				goto out;
-			}
-		sb_printf(&lit, "%s%s", i ? "," : "", json_string_value(v));
+	out->tie = tie && json_is_true(tie);
+	if (parse_ranking(ranking, out, e) < 0) {
+		json_decref(body);
+		return -1;
 	}
-	sb_add(&lit, "}");
-	if (!uuid_valid(id)) {
+	out->body = body;
+	out->rater = json_string_value(rater);
+	return 0;
+}
+
+void handler_preferences_post(http_req *r)
+{
+	app *a = http_req_app(r);
+	const char *id = http_req_param(r, 0);
+	size_t len;
+	const char *text = annotation_body_text(r, &len);
+	preferences_body in;
+	body_error e;
+	if (!text || annotation_refused(r, preferences_parse(text, len, &in, &e), &e))
+		return;
+	if (!uuid_valid(id))
 		http_reply_error(r, ERR_NOT_FOUND, "No stored item has this id.", NULL);
-		goto out;
-	}
-	char *ranks = sb_take(&lit);
-	if (!ranks || store_preference_upsert(a->pool, id, json_string_value(rater), ranks, is_tie ? "true" : "false",
-					      on_upserted, r) < 0)
+	else if (store_preference_upsert(a->pool, id, in.rater, in.ranks, in.tie ? "true" : "false", on_upserted, r) < 0)
 		http_reply_error(r, ERR_DATABASE_UNAVAILABLE, NULL, NULL);
-	free(ranks);
-	json_decref(body);
-	return;
-out:
-	free(sb_take(&lit));
-	json_decref(body);
+	free(in.ranks);
+	json_decref(in.body);
 }

@@ -1,7 +1,7 @@
 /* POST /support: a culturally adapted emotional-support reply, as JSON or
- * as Server-Sent Events ("stream": true). Parses and checks the body, then
- * hands over to the support pipeline (server/support/run.c). Nothing of the
- * message is ever echoed. */
+ * as Server-Sent Events ("stream": true). Parses and checks the body
+ * (support_post_parse, pure), then hands over to the support pipeline
+ * (server/support/run.c). Nothing of the message is ever echoed. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,37 +11,50 @@
 #include "server/json_fields.h"
 #include "server/util.h"
 
-static void invalid(http_req *r, const char *field, const char *reason, json_t *extra)
+/* The options of the body, checked; -1 with e set. */
+static int support_options(json_t *strategy, json_t *annotator, json_t *country, support_input *in, body_error *e)
 {
-	json_t *d = json_pack("{s:s,s:s}", "field", field, "reason", reason);
-	if (extra)
-		json_object_update(d, extra);
-	json_decref(extra);
-	http_reply_error(r, ERR_INVALID_FIELD, NULL, d);
+	if (country) {
+		const char *cc = json_string_value(country);
+		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1]))
+			return body_error_invalid(e, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN", NULL);
+		in->country = cc;
+	}
+	if (!support_message_ok(in->message, in->message_len))
+		return body_error_invalid(e, "message", "must have 1 to 16000 characters, not only white space, and no NUL", NULL);
+	if (strategy && prompt_strategy_parse(json_string_value(strategy), &in->strategy) < 0) {
+		json_t *allowed = json_array();
+		for (int i = 0; i < STRAT__COUNT; i++)
+			json_array_append_new(allowed, json_string(prompt_strategy_name((prompt_strategy)i)));
+		return body_error_invalid(e, "strategy", "unknown strategy (the paper's short names standard, culture, guided, annotation, cga work too)",
+			json_pack("{s:o}", "allowed", allowed));
+	}
+	if (annotator && support_annotator_parse(json_string_value(annotator), &in->annotator) < 0)
+		return body_error_invalid(e, "annotator", "unknown annotator",
+			json_pack("{s:[s,s,s,s]}", "allowed", "auto", "llm", "corpus", "none"));
+	if (in->given && support_check_annotations(in->given, e) < 0)
+		return -1;
+	return 0;
 }
 
-/* The caller's annotations, annotate ("last" or "all") and the earlier
- * turns; -1 after replying. */
-static int annotations_ok(http_req *r, support_input *in, json_t *annotate)
+/* annotate ("last" or "all") and the earlier turns; -1 with e set. */
+static int conversation_options(json_t *annotate, support_input *in, body_error *e)
 {
-	if (in->given && support_check_annotations(r, in->given, FMT_SUPPORT) < 0)
-		return -1;
 	if (annotate) {
 		const char *what = json_string_value(annotate);
-		if (strcmp(what, "all") != 0 && strcmp(what, "last") != 0) {
-			invalid(r, "annotate", "must be last (the default) or all", json_pack("{s:[s,s]}", "allowed", "last", "all"));
-			return -1;
-		}
+		if (strcmp(what, "all") != 0 && strcmp(what, "last") != 0)
+			return body_error_invalid(e, "annotate", "must be last (the default) or all",
+						  json_pack("{s:[s,s]}", "allowed", "last", "all"));
 		in->annotate_all = strcmp(what, "all") == 0;
 	}
-	return in->history ? support_check_history(r, in->history, FMT_SUPPORT, "history") : 0;
+	return in->history ? support_check_history(in->history, "history", e) : 0;
 }
 
-void handler_support_post(http_req *r)
+int support_post_parse(const char *text, size_t len, support_input *in, body_error *e)
 {
-	json_t *body = support_read_body(r, FMT_SUPPORT);
+	json_t *body = support_parse_object(text, len, FMT_SUPPORT, e);
 	if (!body)
-		return;
+		return -1;
 	json_t *message = NULL, *culture = NULL, *strategy = NULL, *annotations = NULL, *annotator = NULL,
 	       *hints = NULL, *dry_run = NULL, *include_prompt = NULL, *stream = NULL, *country = NULL,
 	       *store = NULL, *history = NULL, *annotate = NULL;
@@ -62,11 +75,11 @@ void handler_support_post(http_req *r)
 	};
 	const char *field, *reason;
 	if (json_fields_check(body, fields, sizeof fields / sizeof fields[0], &field, &reason) < 0) {
-		invalid(r, strlen(field) <= 64 ? field : "(a field name over 64 bytes)", reason, NULL);
+		body_error_invalid(e, field, reason, NULL);
 		json_decref(body);
-		return;
+		return -1;
 	}
-	support_input in = {
+	*in = (support_input){
 		.body = body,
 		.message = json_string_value(message),
 		.message_len = json_string_length(message),
@@ -81,37 +94,24 @@ void handler_support_post(http_req *r)
 		.format = stream && json_is_true(stream) ? FMT_SUPPORT_SSE : FMT_SUPPORT,
 		.history = history,
 	};
-	if (country) {
-		const char *cc = json_string_value(country);
-		if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1])) {
-			json_decref(body);
-			invalid(r, "country", "an ISO 3166-1 alpha-2 code such as DE, IL, CN", NULL);
-			return;
-		}
-		in.country = cc;
-	}
-	if (!support_message_ok(in.message, in.message_len)) {
+	if (support_options(strategy, annotator, country, in, e) < 0 || conversation_options(annotate, in, e) < 0) {
 		json_decref(body);
-		invalid(r, "message", "must have 1 to 16000 characters, not only white space, and no NUL", NULL);
+		in->body = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void handler_support_post(http_req *r)
+{
+	if (!support_media_ok(r, FMT_SUPPORT))
 		return;
-	}
-	if (strategy && prompt_strategy_parse(json_string_value(strategy), &in.strategy) < 0) {
-		json_decref(body);
-		json_t *allowed = json_array();
-		for (int i = 0; i < STRAT__COUNT; i++)
-			json_array_append_new(allowed, json_string(prompt_strategy_name((prompt_strategy)i)));
-		invalid(r, "strategy", "unknown strategy (the paper's short names standard, culture, guided, annotation, cga work too)",
-			json_pack("{s:o}", "allowed", allowed));
-		return;
-	}
-	if (annotator && support_annotator_parse(json_string_value(annotator), &in.annotator) < 0) {
-		json_decref(body);
-		invalid(r, "annotator", "unknown annotator",
-			json_pack("{s:[s,s,s,s]}", "allowed", "auto", "llm", "corpus", "none"));
-		return;
-	}
-	if (annotations_ok(r, &in, annotate) < 0) {
-		json_decref(body);
+	size_t len;
+	const char *text = http_req_body(r, &len);
+	support_input in;
+	body_error e;
+	if (support_post_parse(text, len, &in, &e) < 0) {
+		http_reply_error(r, e.code, e.message, e.details);
 		return;
 	}
 	support_start(r, &in);

@@ -56,6 +56,8 @@ int random_token(char out[44])
 
 bool uuid_valid(const char *s)
 {
+	if (!s)
+		return false;
 	for (int i = 0; i < 36; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))

@@ -11,7 +11,8 @@ uint64_t now_ns(void);
 /* Writes a random (version 4) UUID, 36 chars + NUL, into out[37]. */
 void uuid_v4(char out[37]);
 
-/* True for 36 characters of UUID form (hex digits and four dashes). */
+/* True for 36 characters of UUID form (hex digits and four dashes); false
+ * for NULL (a missing member). */
 bool uuid_valid(const char *s);
 
 /* A secret: 32 random bytes from the kernel, base64url, 43 chars + NUL.

@@ -364,6 +364,31 @@ static int write_record(PGconn *pg, json_t *rec, const char *path, import_counts
 	return rc;
 }
 
+int import_line(const char *line, size_t n, json_t **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	size_t k = 0;
+	while (k < n && isspace((unsigned char)line[k]))
+		k++;
+	if (k == n)
+		return 0;
+	if (!utf8_valid(line, n)) {
+		snprintf(err, errlen, "not valid UTF-8");
+		return -1;
+	}
+	json_error_t jerr;
+	json_t *rec = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (!rec) {
+		snprintf(err, errlen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+		return -1;
+	}
+	*out = import_normalize_record(rec, err, errlen);
+	json_decref(rec);
+	return *out ? 1 : -1;
+}
+
 /* Reads the records of f (path, for messages), normalised, into records,
  * each with its "line". 0, or -1 after a message. */
 static int read_records(FILE *f, const char *path, json_t *records)
@@ -375,29 +400,12 @@ static int read_records(FILE *f, const char *path, json_t *records)
 	int rc = -1;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
-		size_t n = (size_t)len;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		size_t k = 0;
-		while (k < n && isspace((unsigned char)line[k]))
-			k++;
-		if (k == n)
-			continue; /* blank line */
-		if (!utf8_valid(line, n)) {
-			fprintf(stderr, "culturecare import: %s: line %zu: not valid UTF-8\n", path, lineno);
-			break;
-		}
-		json_error_t jerr;
-		json_t *rec = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
-		if (!rec) {
-			fprintf(stderr, "culturecare import: %s: line %zu: invalid JSON at column %d: %s\n", path,
-				lineno, jerr.column, jerr.text);
-			break;
-		}
 		char err[256];
-		json_t *norm = import_normalize_record(rec, err, sizeof err);
-		json_decref(rec);
-		if (!norm) {
+		json_t *norm;
+		int got = import_line(line, (size_t)len, &norm, err, sizeof err);
+		if (got == 0)
+			continue; /* blank line */
+		if (got < 0) {
 			fprintf(stderr, "culturecare import: %s: line %zu: %s\n", path, lineno, err);
 			break;
 		}

@@ -116,6 +116,11 @@ req POST /imports/label-studio -H 'Content-Type: application/json' --data-binary
 eq "import again: upserts, nothing doubled" "$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM annotation_ratings WHERE rater = 'label-studio:7'")" 2
 req POST /imports/label-studio -H 'Content-Type: application/json' --data-binary '{"tasks": []}'
 eq "import: not an array, 422" "$STATUS" 422
+# a pairwise choice in a task without data.item_id is skipped (it once
+# crashed the process)
+req POST /imports/label-studio -H 'Content-Type: application/json' \
+  --data-binary "[{\"data\": {\"cand1_id\": \"$A1\", \"cand2_id\": \"$A2\"}, \"annotations\": [{\"completed_by\": 9, \"result\": [{\"type\": \"pairwise\", \"value\": {\"selected\": \"left\"}}]}]}]"
+eq "import: a pairwise choice without item_id is skipped" "$STATUS $(jb '.preferences')" "200 0"
 
 # ---- Label Studio's ML backend protocol: the judge's stored scores as pre-annotations ----
 req GET /label-studio/health

@@ -103,11 +103,15 @@ else
   failed=$((failed + 1))
 fi
 
-echo "== valgrind: unit tests and the API suite"
+echo "== valgrind: unit tests, the fuzz corpora and the API suite"
 vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
 for t in build-test/tests/unit/test_*; do
   [ -f "$t" ] && [ -x "$t" ] || continue
   step "valgrind $(basename "$t")" "${vg[@]}" "$t" >/dev/null
+done
+for t in build-test/tests/fuzz/replay_*; do # the fuzz corpora, replayed
+  [ -f "$t" ] && [ -x "$t" ] || continue
+  step "valgrind $(basename "$t")" "${vg[@]}" "$t" "tests/fuzz/corpus/${t##*/replay_}" >/dev/null
 done
 step "valgrind http-api (the server under valgrind)" env CC_WRAPPER="${vg[*]}" \
   CULTURECARE="$root/build-test/culturecare" SOURCE_ROOT="$root" bash tests/http_api.sh >"$log" 2>&1 \

@@ -322,6 +322,37 @@ static void attempt_failed(llm_call *call, llm_result *res)
 	llm_finish(call, res, NULL);
 }
 
+int llm_reply_parse(const char *text, size_t len, llm_result *res, json_t **doc)
+{
+	*doc = NULL;
+	json_t *d = json_loadb(text ? text : "", text ? len : 0, 0, NULL);
+	if (!d) {
+		res->reason = "the reply is not JSON";
+		return -1;
+	}
+	json_t *content = json_object_get(
+		json_object_get(json_array_get(json_object_get(d, "choices"), 0), "message"), "content");
+	if (!json_is_string(content)) {
+		json_decref(d);
+		res->reason = "the reply has no choices[0].message.content";
+		return -1;
+	}
+	res->outcome = LLM_OK;
+	res->reason = NULL;
+	res->content = json_string_value(content);
+	json_t *model = json_object_get(d, "model");
+	if (json_is_string(model) && json_string_length(model) > 0)
+		res->model = json_string_value(model);
+	json_t *usage = json_object_get(d, "usage");
+	json_t *pt = json_object_get(usage, "prompt_tokens"), *ct = json_object_get(usage, "completion_tokens");
+	if (json_is_integer(pt))
+		res->prompt_tokens = (long)json_integer_value(pt);
+	if (json_is_integer(ct))
+		res->completion_tokens = (long)json_integer_value(ct);
+	*doc = d;
+	return 0;
+}
+
 /* Interprets a finished transfer. */
 static void attempt_done(llm_call *call, CURLcode code)
 {
@@ -356,27 +387,8 @@ static void attempt_done(llm_call *call, CURLcode code)
 		} else {
 			res.reason = "the stream ended early";
 		}
-	} else if (!(doc = json_loadb(call->reply ? call->reply : "", call->reply_len, 0, NULL))) {
-		res.reason = "the reply is not JSON";
 	} else {
-		json_t *content = json_object_get(
-			json_object_get(json_array_get(json_object_get(doc, "choices"), 0), "message"), "content");
-		if (!json_is_string(content)) {
-			res.reason = "the reply has no choices[0].message.content";
-		} else {
-			res.outcome = LLM_OK;
-			res.reason = NULL;
-			res.content = json_string_value(content);
-			json_t *model = json_object_get(doc, "model");
-			if (json_is_string(model) && json_string_length(model) > 0)
-				res.model = json_string_value(model);
-			json_t *usage = json_object_get(doc, "usage");
-			json_t *pt = json_object_get(usage, "prompt_tokens"), *ct = json_object_get(usage, "completion_tokens");
-			if (json_is_integer(pt))
-				res.prompt_tokens = (long)json_integer_value(pt);
-			if (json_is_integer(ct))
-				res.completion_tokens = (long)json_integer_value(ct);
-		}
+		llm_reply_parse(call->reply, call->reply_len, &res, &doc);
 	}
 	if (res.outcome == LLM_OK)
 		llm_finish(call, &res, doc);

@@ -7,6 +7,7 @@
  * Threading: loop thread only. */
 #ifndef CC_LLM_H
 #define CC_LLM_H
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
@@ -39,6 +40,12 @@ typedef struct llm_result {
 	const char *backend_url; /* its base URL */
 	unsigned attempts;     /* requests made, all backends */
 } llm_result;
+
+/* Reads a plain (not streamed) chat completion, text[0..len) (NULL: empty):
+ * on 0, res's outcome is LLM_OK with its content, model and token counts
+ * (those that the reply holds), pointing into *doc, which the caller then
+ * releases; on -1, res->reason says why and *doc is NULL. Pure. */
+int llm_reply_parse(const char *text, size_t len, llm_result *res, json_t **doc);
 
 typedef struct llm_handlers {
 	/* Called once at the end; the result is valid during the call only. */

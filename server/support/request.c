@@ -90,8 +90,8 @@ static json_t *list_json(const char *const *list)
 	return a;
 }
 
-/* Validates the caller's annotations; returns 0 or replies 422. */
-int support_check_annotations(http_req *r, json_t *given, enum support_format fmt)
+/* Validates the caller's annotations; returns 0, or -1 with e set (422). */
+int support_check_annotations(json_t *given, body_error *e)
 {
 	static const char *const keys[] = {"emotional_distress", "cultural_signals"};
 	static const char *const label_keys[] = {"intensity", "type"};
@@ -101,7 +101,7 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 	json_object_foreach(given, key, v)
 	{
 		if (strcmp(key, keys[0]) && strcmp(key, keys[1])) {
-			support_invalid(r, fmt, "annotations", "unknown member: expected emotional_distress and cultural_signals", NULL);
+			body_error_invalid(e, "annotations", "unknown member: expected emotional_distress and cultural_signals", NULL);
 			return -1;
 		}
 	}
@@ -112,7 +112,7 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 		if (!list || json_is_null(list))
 			continue;
 		if (!json_is_array(list) || json_array_size(list) > MAX_GIVEN) {
-			support_invalid(r, fmt, field, "must be an array of at most 50 items", NULL);
+			body_error_invalid(e, field, "must be an array of at most 50 items", NULL);
 			return -1;
 		}
 		size_t i;
@@ -124,7 +124,7 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 			json_t *label = json_object_get(item, label_keys[k]);
 			if (!json_is_object(item) || json_object_size(item) != 2 || !json_is_string(phrase) ||
 			    !json_is_string(label)) {
-				support_invalid(r, fmt, field,
+				body_error_invalid(e, field,
 					k == 0 ? "must be {\"phrase\": string, \"intensity\": string}"
 					       : "must be {\"phrase\": string, \"type\": string}",
 					NULL);
@@ -132,11 +132,11 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 			}
 			size_t pl = json_string_length(phrase);
 			if (pl == 0 || utf8_length(json_string_value(phrase), pl) > MAX_PHRASE_CHARS) {
-				support_invalid(r, fmt, field, "phrase must have 1 to 2000 characters", NULL);
+				body_error_invalid(e, field, "phrase must have 1 to 2000 characters", NULL);
 				return -1;
 			}
 			if (!in_list(json_string_value(label), labels[k])) {
-				support_invalid(r, fmt, field, k == 0 ? "unknown intensity" : "unknown signal type",
+				body_error_invalid(e, field, k == 0 ? "unknown intensity" : "unknown signal type",
 					json_pack("{s:o}", "allowed", list_json(labels[k])));
 				return -1;
 			}
@@ -145,14 +145,12 @@ int support_check_annotations(http_req *r, json_t *given, enum support_format fm
 	return 0;
 }
 
-int support_check_history(http_req *r, json_t *history, enum support_format fmt, const char *field)
+int support_check_history(json_t *history, const char *field, body_error *e)
 {
 	char at[64];
-	if (!json_is_array(history) || json_array_size(history) > SUPPORT_MAX_HISTORY_TURNS) {
-		support_invalid(r, fmt, field, "must be an array of at most 40 earlier turns, oldest first",
-				json_pack("{s:i}", "max_turns", SUPPORT_MAX_HISTORY_TURNS));
-		return -1;
-	}
+	if (!json_is_array(history) || json_array_size(history) > SUPPORT_MAX_HISTORY_TURNS)
+		return body_error_invalid(e, field, "must be an array of at most 40 earlier turns, oldest first",
+					  json_pack("{s:i}", "max_turns", SUPPORT_MAX_HISTORY_TURNS));
 	size_t i, chars = 0;
 	json_t *turn;
 	json_array_foreach(history, i, turn)
@@ -160,26 +158,18 @@ int support_check_history(http_req *r, json_t *history, enum support_format fmt,
 		snprintf(at, sizeof at, "%s[%zu]", field, i);
 		const char *role = json_string_value(json_object_get(turn, "role"));
 		json_t *content = json_object_get(turn, "content");
-		if (!json_is_object(turn) || json_object_size(turn) != 2 || !role || !content) {
-			support_invalid(r, fmt, at, "must be {\"role\": \"user\" or \"assistant\", \"content\": string}", NULL);
-			return -1;
-		}
-		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0) {
-			support_invalid(r, fmt, at, "role must be user or assistant",
-					json_pack("{s:[s,s]}", "allowed", "user", "assistant"));
-			return -1;
-		}
-		if (!json_is_string(content) || !support_message_ok(json_string_value(content), json_string_length(content))) {
-			support_invalid(r, fmt, at, "content must be a string of 1 to 16000 characters, not only white space, and no NUL", NULL);
-			return -1;
-		}
+		if (!json_is_object(turn) || json_object_size(turn) != 2 || !role || !content)
+			return body_error_invalid(e, at, "must be {\"role\": \"user\" or \"assistant\", \"content\": string}", NULL);
+		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
+			return body_error_invalid(e, at, "role must be user or assistant",
+						  json_pack("{s:[s,s]}", "allowed", "user", "assistant"));
+		if (!json_is_string(content) || !support_message_ok(json_string_value(content), json_string_length(content)))
+			return body_error_invalid(e, at, "content must be a string of 1 to 16000 characters, not only white space, and no NUL", NULL);
 		chars += utf8_length(json_string_value(content), json_string_length(content));
 	}
-	if (chars > SUPPORT_MAX_HISTORY_CHARS) {
-		support_invalid(r, fmt, field, "the earlier turns have more than 32000 characters in all",
-				json_pack("{s:i}", "max_chars", SUPPORT_MAX_HISTORY_CHARS));
-		return -1;
-	}
+	if (chars > SUPPORT_MAX_HISTORY_CHARS)
+		return body_error_invalid(e, field, "the earlier turns have more than 32000 characters in all",
+					  json_pack("{s:i}", "max_chars", SUPPORT_MAX_HISTORY_CHARS));
 	return 0;
 }
 
@@ -196,27 +186,22 @@ bool json_content_type(const char *ct)
 	return ct && strncasecmp(ct, "application/json", 16) == 0 && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
 }
 
-json_t *support_read_body(http_req *r, enum support_format fmt)
+bool support_media_ok(http_req *r, enum support_format fmt)
 {
-	if (!json_content_type(http_req_header(r, "Content-Type"))) {
-		support_reply_error(r, fmt, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
-		return NULL;
-	}
-	size_t len;
-	const char *text = http_req_body(r, &len);
-	json_error_t jerr;
-	json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!body) {
-		/* Position only: jansson's text can quote the input. */
-		support_reply_error(r, fmt, ERR_MALFORMED_JSON, NULL,
-				    json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column));
-		return NULL;
-	}
-	if (!json_is_object(body)) {
+	if (json_content_type(http_req_header(r, "Content-Type")))
+		return true;
+	support_reply_error(r, fmt, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+	return false;
+}
+
+json_t *support_parse_object(const char *text, size_t len, enum support_format fmt, body_error *e)
+{
+	json_t *body = body_json(text, len, e);
+	if (body && !json_is_object(body)) {
 		json_decref(body);
 		const char *reason = run_is_openai(fmt) ? "the request body must be a JSON object" : "must be a JSON object";
-		support_reply_error(r, fmt, ERR_INVALID_FIELD, run_is_openai(fmt) ? reason : NULL,
-				    json_pack("{s:s,s:s}", "field", "(body)", "reason", reason));
+		body_error_invalid(e, "(body)", reason, NULL);
+		e->message = run_is_openai(fmt) ? reason : NULL;
 		return NULL;
 	}
 	return body;

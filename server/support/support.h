@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "server/body_error.h"
 #include "server/http.h"
 #include "server/safety/risk.h"
 #include "server/support/lexicon.h"
@@ -48,17 +49,26 @@ typedef struct support_input {
 #define SUPPORT_MAX_HISTORY_TURNS 40
 #define SUPPORT_MAX_HISTORY_CHARS 32000
 
-/* The request prologue: the content type (415), the JSON body (400) and
- * an object (422), each refused in the format's error shape. Returns the
- * body (owned by the caller) or NULL after replying. */
-json_t *support_read_body(http_req *r, enum support_format fmt);
+/* The request prologue: false after replying 415 (in the format's error
+ * shape) unless the content type is JSON. */
+bool support_media_ok(http_req *r, enum support_format fmt);
+/* The body text[0..len) as a JSON object (a new reference), or NULL with e
+ * set: 400 when it is not JSON, 422 when not an object (with the OpenAI
+ * formats' message). Pure. */
+json_t *support_parse_object(const char *text, size_t len, enum support_format fmt, body_error *e);
 
 /* The annotator named name; -1 when there is none of that name. */
 int support_annotator_parse(const char *name, enum support_annotator *out);
 
-/* Validates the caller's annotations object; on error replies 422 (in the
- * format's error shape) and returns -1. */
-int support_check_annotations(http_req *r, json_t *given, enum support_format fmt);
+/* Validates the caller's annotations object: 0, or -1 with e set (422). */
+int support_check_annotations(json_t *given, body_error *e);
+
+/* The parse steps of POST /support and POST /v1/chat/completions: the body
+ * text[0..len) into *in (in->body then owns what the strings point into),
+ * or -1 with e set to the refusal (400 or 422; OpenAI's message for the
+ * second). Pure: the culture is looked up later, by the pipeline. */
+int support_post_parse(const char *text, size_t len, support_input *in, body_error *e);
+int chat_completions_parse(const char *text, size_t len, support_input *in, body_error *e);
 
 /* Replies with an error in the format's shape (OpenAI's for the OpenAI
  * formats). details is stolen. */
@@ -67,9 +77,9 @@ void support_reply_error(http_req *r, enum support_format fmt, err_code code, co
 /* Validates earlier turns (field names the member in errors: "history"
  * or "messages"): an array of at most SUPPORT_MAX_HISTORY_TURNS objects
  * {"role": "user" | "assistant", "content": 1 to 16000 characters}, at most
- * SUPPORT_MAX_HISTORY_CHARS characters in all. On error replies 422 (in
- * the format's error shape, never quoting the text) and returns -1. */
-int support_check_history(http_req *r, json_t *history, enum support_format fmt, const char *field);
+ * SUPPORT_MAX_HISTORY_CHARS characters in all. Pure: on error -1 with e
+ * set (422, naming the turn, never quoting its text). */
+int support_check_history(json_t *history, const char *field, body_error *e);
 
 /* Checks for a message: 1 to 16000 characters, not only white space, no NUL. */
 bool support_message_ok(const char *m, size_t len);
