@@ -41,8 +41,13 @@ enum kind {
 	K_HARM_OTHERS,
 	K_ABUSE,
 	K_IDIOM,
+	K_REMOTE,
+	K_RECENT,
+	K_FAREWELL,
 	K_COUNT
 };
+
+enum script { S_OTHER, S_LATIN, S_ARABIC, S_HEBREW, S_HAN };
 
 typedef struct ptok {
 	const char *s; /* into the rule's normalised pattern; NULL for a gap */
@@ -52,10 +57,12 @@ typedef struct ptok {
 typedef struct rule {
 	unsigned kind;
 	size_t lang;   /* index into risk_rules.langs */
+	unsigned script; /* enum script of the language */
 	char *norm;    /* the normalised pattern: words joined by single spaces */
 	ptok *toks;    /* words and gaps; never starts or ends with a gap */
 	size_t ntoks;  /* 0: never matches */
 	size_t span;   /* most words a match can cover */
+	bool neutral;  /* no letter (digits only): applies only where its language's script is */
 	const char *lit; /* longest part of norm without `*`, for a quick substring test */
 	size_t litlen;
 } rule;
@@ -70,13 +77,13 @@ struct risk_rules {
 
 /* ---- normalised text (risk_text.c) ---- */
 
-enum script { S_OTHER, S_LATIN, S_ARABIC, S_HEBREW, S_HAN };
-
 typedef struct tok {
 	size_t off, len; /* in text.buf */
 	size_t clause;
 	size_t sentence; /* sentences end at . ! ? newline and their other forms; clauses also at , ; : */
 	size_t reach; /* sum of the reach weights of the words before this one */
+	size_t stem;  /* for a word ending in apostrophe + s (belt's, mum's): its length without
+			 the s, which a pattern may match too; else 0 */
 } tok;
 
 typedef struct text {
@@ -108,6 +115,7 @@ typedef struct match {
 	unsigned kind;
 	bool dead;      /* ignored (overlap rules) */
 	size_t before;  /* nearest live person cue starting before, or NONE */
+	bool first_before; /* a live first_person cue starts before, in the clause */
 	size_t neg_end; /* end of the latest-ending live negation cue starting before (and not
 			   separated by a person cue), or 0 */
 	bool has_neg;
@@ -126,9 +134,17 @@ int risk_cmp_match(const void *a, const void *b);
 
 /* ---- evaluation (risk_levels.c) ---- */
 
-/* Evaluates the sorted matches of one language [a, b) (see risk.c),
- * raising *level and adding to *cats and *reasons. */
-void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, risk_level *level,
-			unsigned *cats, unsigned *reasons);
+/* The writer's concepts per sentence: sent[s][kind]. */
+typedef bool sentence_flags[K_COUNT];
+
+/* Evaluates the sorted matches of one language [a, b) (see risk.c):
+ * marks the writer's concepts in sent (t->nsentences + 1 rows) and adds to
+ * *cats. */
+void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, sentence_flags *sent,
+			unsigned *cats);
+/* The writer's level from the concepts of every language, n sentences;
+ * adds to *reasons. The remote past lowers the sentences it covers (sent is
+ * changed). */
+risk_level risk_level_of(sentence_flags *sent, size_t n, unsigned *reasons);
 
 #endif
