@@ -17,7 +17,10 @@
  *    as plain substrings; so is every emoji (💊 is a means);
  *  - clauses end at . ! ? ; : , newline, … – — and their CJK, fullwidth,
  *    Arabic (، ؛ ؟) and Hebrew (sof pasuq) forms; all other punctuation,
- *    symbols and invalid UTF-8 bytes only separate words.
+ *    symbols and invalid UTF-8 bytes only separate words;
+ *  - in a message (not a pattern), a Latin word that is no word of the
+ *    patterns and one slip from a word of a risk concept is read as that
+ *    word: "overdsoed" as overdosed (server/safety/risk_typo.c).
  *
  * Patterns (risk_rules.pattern). A phrase of one or more words that matches
  * where its words occur as consecutive whole words of one clause. Within a
@@ -212,7 +215,8 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	sentence_flags *sent = NULL;
 	size_t *hits = calloc(r->nlangs ? r->nlangs : 1, sizeof *hits);
 	int rc = -1;
-	if (!hits || risk_text_build(&t, message ? message : "", len, false) < 0 || risk_collect(r, &t, &ms) < 0)
+	if (!hits || risk_text_build(&t, message ? message : "", len, false) < 0 ||
+	    risk_typo_correct(&r->typo, &t) < 0 || risk_collect(r, &t, &ms) < 0)
 		goto done;
 	/* the last sentence may lack its end mark: one row more */
 	sent = calloc(t.nsentences + 1, sizeof *sent);

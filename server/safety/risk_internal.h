@@ -67,7 +67,18 @@ typedef struct rule {
 	size_t litlen;
 } rule;
 
+/* The literal words of the patterns, for typo tolerance (risk_typo.c). */
+struct typo_entry;
+struct typo_word;
+typedef struct typo_index {
+	struct typo_entry *slots; /* open addressing, a power of two */
+	size_t cap, used;
+	struct typo_word *words;
+	size_t nwords, wcap;
+} typo_index;
+
 struct risk_rules {
+	typo_index typo;
 	rule *rules;
 	size_t n, cap;
 	char (*langs)[4];
@@ -104,6 +115,17 @@ void risk_text_clear(text *t);
  * word character and clause punctuation only separates words. 0, or -1 when
  * out of memory (t must still be cleared). */
 int risk_text_build(text *t, const char *s, size_t len, bool pattern);
+
+/* ---- typo tolerance (risk_typo.c) ---- */
+
+/* Adds pattern word s (len bytes) to the index when it qualifies: as a
+ * word a message word may be read as when target (a concept of risk), else
+ * only as a known word, never changed. 0, or -1 when out of memory. */
+int risk_typo_add(typo_index *x, const char *s, size_t len, bool target);
+/* Replaces the words of t that are one edit from a word of the index by
+ * it. 0, or -1 when out of memory (t unchanged). */
+int risk_typo_correct(const typo_index *x, text *t);
+void risk_typo_free(typo_index *x);
 
 /* ---- matches (risk_rules.c) ---- */
 

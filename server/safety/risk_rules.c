@@ -38,6 +38,7 @@ void risk_rules_free(risk_rules *r)
 	}
 	free(r->rules);
 	free(r->langs);
+	risk_typo_free(&r->typo);
 	free(r);
 }
 
@@ -167,6 +168,14 @@ int risk_rules_add(risk_rules *r, const char *lang, const char *kind, const char
 						       : S_LATIN;
 	if (rule_compile(ru, pattern) < 0)
 		return -1;
+	/* a cue is never what a misspelt word is read as: "kleinen" is not "keinen" */
+	bool target = k <= K_PRESENCE && k != K_TIME && k != K_QUANTITY;
+	for (size_t i = 0; i < ru->ntoks; i++)
+		if (ru->toks[i].s && risk_typo_add(&r->typo, ru->toks[i].s, ru->toks[i].len, target) < 0) {
+			free(ru->norm);
+			free(ru->toks);
+			return -1;
+		}
 	if (ru->span > r->maxspan)
 		r->maxspan = ru->span;
 	r->n++;

@@ -273,6 +273,8 @@ static void test_context(void)
 		{"en", "farewell", "bye everyone"},   {"en", "passive_ideation", "want to die"},
 		{"he", "act", "לקחתי"},		      {"he", "quantity", "את כל"},
 		{"ar", "quantity", "2"},	      {"en", "intent", "the plan"},
+		{"en", "method", "tablets"},	      {"en", "active_ideation", "umbringen"},
+		{"en", "active_ideation", "stab*"},   {"en", "method", "stsbbing"},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
 		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
@@ -301,6 +303,16 @@ static void test_context(void)
 	EXPECT(r, "bye everyone, see you tomorrow", RISK_NONE, 0);
 	EXPECT(r, "bye everyone. I want to die", RISK_HIGH, RISK_CAT_SELF);
 	EXPECT(r, "I took the pills. bye everyone", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Typos: swapped neighbours, a doubled or undoubled letter, a keyboard
+	 * neighbour; not an added or dropped letter that makes another word,
+	 * not a word a `stem*` pattern matches as it is. */
+	EXPECT(r, "I overdsoed on all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I ovverdosed on all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I overdised on all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I took all the tabelts", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I took all the tables", RISK_NONE, 0);
+	EXPECT(r, "ich will mich umbirngen", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "stabbing, the tablets", RISK_HIGH, RISK_CAT_SELF);
 	risk_rules_free(r);
 }
 
