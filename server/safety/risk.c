@@ -105,8 +105,9 @@
  * Concepts also combine with those of the sentence before (a means in one
  * sentence, a time or an act in the next), quantities excepted ("I took
  * the pills. All of it is too much."). A farewell alone is nothing; with
- * a means or ideation it is high, with presence or an act and a means
- * imminent.
+ * a means or ideation it is high, with an act done and a means imminent; two farewells or more (not overlapping) are finality: "Left a
+ * note. Everything's sorted, the cat goes to her." A farewell is the
+ * writer's as finality is.
  *
  * The remote past: a sentence with a remote_past cue and no recent_past or
  * time cue speaks of what is over. Its acts, means, quantities, presence,
@@ -225,15 +226,16 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	if (ms.n)
 		qsort(ms.v, ms.n, sizeof *ms.v, risk_cmp_match);
 	unsigned cats = 0, reasons = 0;
+	size_t farewells = 0;
 	for (size_t a = 0; a < ms.n;) {
 		size_t b = a;
 		while (b < ms.n && ms.v[b].lang == ms.v[a].lang)
 			b++;
 		hits[ms.v[a].lang] = b - a;
-		risk_evaluate_lang(&t, ms.v, a, b, r->maxspan, sent, &cats);
+		risk_evaluate_lang(&t, ms.v, a, b, r->maxspan, sent, &cats, &farewells);
 		a = b;
 	}
-	risk_level level = risk_level_of(sent, t.nsentences + 1, &reasons);
+	risk_level level = risk_level_of(sent, t.nsentences + 1, farewells, &reasons);
 	if (level > RISK_NONE)
 		cats |= RISK_CAT_SELF;
 	out->level = level;

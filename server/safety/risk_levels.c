@@ -120,7 +120,7 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
 static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
 {
 	unsigned kind = m[i].kind;
-	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT || kind == K_FAREWELL)
+	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT)
 		return false; /* no one's: "after they sleep" is the writer's time */
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
@@ -136,7 +136,7 @@ static bool third_person_match(const text *t, const match *m, size_t a, size_t b
 	}
 	if (first_in)
 		return false;
-	if (third_in && m[i].kind != K_FINALITY) /* "tell them I'm sorry" is the writer's farewell */
+	if (third_in && kind != K_FINALITY && kind != K_FAREWELL) /* "tell them I'm sorry" is the writer's */
 		return true;
 	if (m[i].before == NONE || m[m[i].before].kind != K_THIRD)
 		return false;
@@ -170,8 +170,8 @@ static unsigned reasons_of(const bool f[K_COUNT])
 /* Concepts of the writer's that co-occur in one sentence, in any order and
  * at any distance: an act done with a means, a means in place, finality
  * with a means or a time, method seeking, a plain farewell ("bye
- * everyone", which alone is nothing) with a means, ideation, a means in
- * place or an act done. */
+ * everyone", which alone is nothing) with a means or ideation, or with an
+ * act done and a means. */
 static risk_level sentence_level(const bool f[K_COUNT])
 {
 	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
@@ -179,7 +179,7 @@ static risk_level sentence_level(const bool f[K_COUNT])
 	if ((f[K_SEEKING] && (f[K_METHOD] || ideation)) || (f[K_FAREWELL] && (f[K_METHOD] || ideation)))
 		l = RISK_HIGH;
 	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_INTENT])) ||
-	    (f[K_PRESENCE] && f[K_METHOD]) || (f[K_FAREWELL] && (f[K_PRESENCE] || (f[K_ACT] && f[K_METHOD]))) ||
+	    (f[K_PRESENCE] && f[K_METHOD]) || (f[K_FAREWELL] && f[K_ACT] && f[K_METHOD]) ||
 	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
 		l = RISK_IMMINENT;
 	return l;
@@ -216,8 +216,9 @@ static risk_level level_of(const bool f[K_COUNT])
 }
 
 void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, sentence_flags *sent,
-			unsigned *cats)
+			unsigned *cats, size_t *farewells)
 {
+	size_t farewell_end = 0; /* farewells counted do not overlap */
 	for (size_t c = a; c < b;) {
 		size_t d = c;
 		while (d < b && m[d].clause == m[c].clause)
@@ -247,6 +248,10 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 					*cats |= RISK_CAT_THIRD_PERSON;
 			} else {
 				f[k] = true;
+				if (k == K_FAREWELL && (m[i].start >= farewell_end || !*farewells)) {
+					(*farewells)++;
+					farewell_end = m[i].end;
+				}
 			}
 		}
 		c = d;
@@ -271,7 +276,7 @@ static void lower_remote(bool f[K_COUNT])
 	}
 }
 
-risk_level risk_level_of(sentence_flags *sent, size_t n, unsigned *reasons)
+risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsigned *reasons)
 {
 	bool writer[K_COUNT] = {false};
 	risk_level l = RISK_NONE;
@@ -292,6 +297,10 @@ risk_level risk_level_of(sentence_flags *sent, size_t n, unsigned *reasons)
 		if (sl > l)
 			l = sl;
 	}
+	/* Several farewells together are a goodbye: "Left a note. Everything's
+	 * sorted, the cat goes to her." */
+	if (farewells >= 2)
+		writer[K_FINALITY] = true;
 	risk_level ml = level_of(writer);
 	if (ml > l)
 		l = ml;

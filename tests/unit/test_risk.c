@@ -275,6 +275,8 @@ static void test_context(void)
 		{"ar", "quantity", "2"},	      {"en", "intent", "the plan"},
 		{"en", "method", "tablets"},	      {"en", "active_ideation", "umbringen"},
 		{"en", "active_ideation", "stab*"},   {"en", "method", "stsbbing"},
+		{"en", "farewell", "a note"},	      {"en", "farewell", "look after * for me"},
+		{"en", "third_person", "the girl"},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
 		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
@@ -303,6 +305,10 @@ static void test_context(void)
 	EXPECT(r, "bye everyone, see you tomorrow", RISK_NONE, 0);
 	EXPECT(r, "bye everyone. I want to die", RISK_HIGH, RISK_CAT_SELF);
 	EXPECT(r, "I took the pills. bye everyone", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Two farewells are finality; a third person's is theirs. */
+	EXPECT(r, "look after the cat for me", RISK_NONE, 0);
+	EXPECT(r, "I left a note. look after the cat for me.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "the girl left a note by the pills", RISK_NONE, 0);
 	/* Typos: swapped neighbours, a doubled or undoubled letter, a keyboard
 	 * neighbour; not an added or dropped letter that makes another word,
 	 * not a word a `stem*` pattern matches as it is. */
@@ -314,6 +320,21 @@ static void test_context(void)
 	EXPECT(r, "ich will mich umbirngen", RISK_MODERATE, RISK_CAT_SELF);
 	EXPECT(r, "stabbing, the tablets", RISK_HIGH, RISK_CAT_SELF);
 	risk_rules_free(r);
+}
+
+/* The seed reader leaves out what a later migration deletes. */
+static void test_seed_removals(const risk_rules *seeded)
+{
+	risk_rules *r = risk_rules_new();
+	CHECK_INT_EQ(seeded_rules_add_sql(r, "INSERT INTO risk_rules (lang, kind, pattern, note) VALUES\n"
+					     "    ('en', 'finality', 'a note', NULL),\n"
+					     "    ('en', 'method', 'pills', NULL);\n"),
+		     2);
+	EXPECT(r, "a note", RISK_HIGH, RISK_CAT_SELF);
+	risk_rules_free(r);
+	/* migration 0011 moves "made a will" from finality to farewell */
+	EXPECT(seeded, "We made a will after buying the house.", RISK_NONE, 0);
+	EXPECT(seeded, "I made a will. I want to die.", RISK_HIGH, RISK_CAT_SELF);
 }
 
 static void test_level_names(void)
@@ -687,6 +708,7 @@ int main(void)
 		test_table(r);
 		test_language_guess(r);
 		test_mixed(r);
+		test_seed_removals(r);
 		/* The seeded rules on the cases of the brief. */
 		EXPECT(r, "I would never kill myself", RISK_NONE, 0);
 		EXPECT(r, "my friend wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
