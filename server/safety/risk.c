@@ -70,9 +70,10 @@
  *    the writer's ("my sister died and I want to die", no cue, a cue too
  *    far away): when in doubt, the writer is taken to be at risk. A time,
  *    a quantity, a remote or recent past and a farewell belong to no one
- *    ("after they sleep" is the writer's time), a means is the writer's
- *    once a first_person cue came before in the clause ("I took her
- *    pills"), and a finality match with a third_person cue inside it is
+ *    ("after they sleep" is the writer's time), a means, a farewell and
+ *    finality are the writer's once a first_person cue came before in the
+ *    clause ("I took her pills", "I wrote a note for my mum so she
+ *    knows"), and a finality match with a third_person cue inside it is
  *    still the writer's ("tell them I'm sorry").
  * An idiom match ("killed myself laughing", "dying of embarrassment")
  * hides the self kinds it overlaps, as harm_others and abuse do.

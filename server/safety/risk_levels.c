@@ -140,8 +140,9 @@ static bool third_person_match(const text *t, const match *m, size_t a, size_t b
 		return true;
 	if (m[i].before == NONE || m[m[i].before].kind != K_THIRD)
 		return false;
-	if (kind == K_METHOD && m[i].first_before)
-		return false; /* whose the means is does not matter once the writer spoke: "I took her pills" */
+	if ((kind == K_METHOD || kind == K_FAREWELL || kind == K_FINALITY) && m[i].first_before)
+		return false; /* once the writer spoke, a means and a farewell are theirs: "I took her
+				 pills", "I wrote a note for my mum so she knows" */
 	size_t cue_end = m[m[i].before].end;
 	if (cue_end >= m[i].start)
 		return true;
