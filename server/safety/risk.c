@@ -40,8 +40,8 @@
  * note, standing on a roof). Context cues: negation, third_person (a friend, he,
  * she), first_person (I, me, myself), remote_past (years ago, used to, back
  * in school, in recovery), recent_past (last night, yesterday, lately, the
- * urge is back) and farewell (a plain goodbye). Separate categories:
- * harm_others and abuse.
+ * urge is back), farewell (a plain goodbye) and medical (a stated ailment:
+ * for my headache). Separate categories: harm_others and abuse.
  *
  * Logic. Every language's rules are matched against the whole message, and
  * every match is weighed with the cues of its own language only (so that
@@ -120,7 +120,8 @@
  * The safety floor: uncertain is not safe. Method seeking, finality, or, in
  * a message with a first_person cue, a method with an act, a quantity,
  * presence, intent or hopelessness is at least moderate (reason
- * safety_floor). The reasons of the result are the concept kinds of the
+ * safety_floor), unless only a means and an act come with a medical cue
+ * ("I took two paracetamol for my headache"). The reasons of the result are the concept kinds of the
  * writer's matches. RISK_CAT_SELF is set when the level is above none.
  *
  * Language. The script with most letters decides zh (Han and kana, counted

@@ -44,6 +44,7 @@ enum kind {
 	K_REMOTE,
 	K_RECENT,
 	K_FAREWELL,
+	K_MEDICAL,
 	K_COUNT
 };
 

@@ -120,7 +120,7 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
 static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
 {
 	unsigned kind = m[i].kind;
-	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT)
+	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT || kind == K_MEDICAL)
 		return false; /* no one's: "after they sleep" is the writer's time */
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
@@ -189,12 +189,16 @@ static risk_level sentence_level(const bool f[K_COUNT])
 /* The safety floor: uncertain is not safe. Method seeking, a finality cue,
  * or, in a message in the first person, a means together with any other
  * concept of risk (an act, a quantity, being in place, intent,
- * hopelessness) is at least moderate. */
+ * hopelessness) is at least moderate; not a means and an act alone with a
+ * stated ailment (medical). */
 static bool floor_applies(const bool f[K_COUNT])
 {
 	return f[K_SEEKING] || f[K_FINALITY] ||
 	       (f[K_METHOD] && f[K_FIRST] && (f[K_ACT] || f[K_QUANTITY] || f[K_PRESENCE] || f[K_INTENT] ||
-				f[K_HOPELESS]));
+				f[K_HOPELESS]) &&
+		/* a means taken for a stated ailment, and nothing else of risk: "I took two
+		 * paracetamol for my headache" is not uncertain */
+		!(f[K_MEDICAL] && !f[K_PRESENCE] && !f[K_INTENT] && !f[K_HOPELESS] && !f[K_QUANTITY]));
 }
 
 static risk_level level_of(const bool f[K_COUNT])

@@ -277,7 +277,7 @@ static void test_context(void)
 		{"en", "active_ideation", "stab*"},   {"en", "method", "stsbbing"},
 		{"en", "farewell", "a note"},	      {"en", "farewell", "look after * for me"},
 		{"en", "third_person", "the girl"},   {"en", "third_person", "my mum"},
-		{"en", "farewell", "so she knows"},
+		{"en", "farewell", "so she knows"},  {"en", "medical", "for my headache"},
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
 		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
@@ -312,6 +312,10 @@ static void test_context(void)
 	EXPECT(r, "the girl left a note by the pills", RISK_NONE, 0);
 	EXPECT(r, "I left a note for my mum so she knows", RISK_HIGH, RISK_CAT_SELF);
 	EXPECT(r, "my mum left a note so she knows", RISK_NONE, 0);
+	/* A stated ailment keeps a means taken below the floor, not a combination. */
+	EXPECT(r, "I took the pills", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I took the pills for my headache", RISK_NONE, 0);
+	EXPECT(r, "I took all the pills for my headache", RISK_IMMINENT, RISK_CAT_SELF);
 	/* Typos: swapped neighbours, a doubled or undoubled letter, a keyboard
 	 * neighbour; not an added or dropped letter that makes another word,
 	 * not a word a `stem*` pattern matches as it is. */
