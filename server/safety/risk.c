@@ -8,15 +8,19 @@
  *    simple Unicode lower case, so ẞ becomes ß); u + combining diaeresis
  *    becomes ü, likewise a and o; fullwidth ASCII is read as ASCII;
  *  - apostrophes (' ’ ʼ `) are dropped, so "don't" and "dont" are the same
- *    word; invisible characters, other combining marks, Arabic vowel marks
+ *    word; a word ending in apostrophe + s also matches a pattern word
+ *    without the s ("belt's" matches belt); invisible characters, other combining marks, Arabic vowel marks
  *    and tatweel and Hebrew points are dropped;
  *  - Arabic letter variants are folded: أ إ آ ٱ to ا, ى to ي, ة to ه;
  *  - a word is a maximal run of letters and digits (any script); every
  *    Han or kana character is a word of its own, so Chinese patterns match
- *    as plain substrings;
+ *    as plain substrings; so is every emoji (💊 is a means);
  *  - clauses end at . ! ? ; : , newline, … – — and their CJK, fullwidth,
  *    Arabic (، ؛ ؟) and Hebrew (sof pasuq) forms; all other punctuation,
- *    symbols, emoji and invalid UTF-8 bytes only separate words.
+ *    symbols and invalid UTF-8 bytes only separate words;
+ *  - in a message (not a pattern), a Latin word that is no word of the
+ *    patterns and one slip from a word of a risk concept is read as that
+ *    word: "overdsoed" as overdosed (server/safety/risk_typo.c).
  *
  * Patterns (risk_rules.pattern). A phrase of one or more words that matches
  * where its words occur as consecutive whole words of one clause. Within a
@@ -34,14 +38,18 @@
  * (tonight, right now; not a bare "now", which is mostly a discourse word),
  * preparatory (preparatory acts or an act under way: pills taken, a goodbye
  * note, standing on a roof). Context cues: negation, third_person (a friend, he,
- * she), first_person (I, me, myself). Separate categories: harm_others and
- * abuse.
+ * she), first_person (I, me, myself), remote_past (years ago, used to, back
+ * in school, in recovery), recent_past (last night, yesterday, lately, the
+ * urge is back), farewell (a plain goodbye) and medical (a stated ailment:
+ * for my headache). Separate categories: harm_others and abuse.
  *
- * Logic. Every language's rules are matched against the whole message and
- * evaluated separately, with that language's cues only (so that German "er"
- * never reads as a person in an English message); the writer's level is
- * the highest over the languages and the categories are joined. For every
- * match of a risk kind in a clause:
+ * Logic. Every language's rules are matched against the whole message, and
+ * every match is weighed with the cues of its own language only (so that
+ * German "er" never reads as a person in an English message); the writer's
+ * concepts of all languages are then joined per sentence, so that a
+ * message in two languages combines ("i'm so done, לקחתי את כל ה-pills").
+ * A rule without a letter (a number: "30") only applies where its
+ * language's script occurs. For every match of a risk kind in a clause:
  *  - a self kind is dropped when it overlaps a harm_others or abuse match
  *    ("ihn umbringen" is harm to others, not the writer's ideation;
  *    "threatened to kill me" is abuse); a first_person cue overlapping a
@@ -60,9 +68,12 @@
  *    subject out ("我跟我妈吵架后就想死": after a quarrel with my mum I
  *    want to die), so the reach is kept to two characters. Otherwise it is
  *    the writer's ("my sister died and I want to die", no cue, a cue too
- *    far away): when in doubt, the writer is taken to be at risk. A time
- *    or a quantity belongs to no one ("after they sleep" is the writer's
- *    time), and a finality match with a third_person cue inside it is
+ *    far away): when in doubt, the writer is taken to be at risk. A time,
+ *    a quantity, a remote or recent past and a farewell belong to no one
+ *    ("after they sleep" is the writer's time), a means, a farewell and
+ *    finality are the writer's once a first_person cue came before in the
+ *    clause ("I took her pills", "I wrote a note for my mum so she
+ *    knows"), and a finality match with a third_person cue inside it is
  *    still the writer's ("tell them I'm sorry").
  * An idiom match ("killed myself laughing", "dying of embarrassment")
  * hides the self kinds it overlaps, as harm_others and abuse do.
@@ -92,10 +103,25 @@
  *   imminent  act + method + (quantity, ideation, finality or intent);
  *             presence + method; finality + (method, time, intent,
  *             ideation, act or presence)
+ * Concepts also combine with those of the sentence before (a means in one
+ * sentence, a time or an act in the next), quantities excepted ("I took
+ * the pills. All of it is too much."). A farewell alone is nothing; with
+ * a means or ideation it is high, with an act done and a means imminent; two farewells or more (not overlapping) are finality: "Left a
+ * note. Everything's sorted, the cat goes to her." A farewell is the
+ * writer's as finality is.
+ *
+ * The remote past: a sentence with a remote_past cue and no recent_past or
+ * time cue speaks of what is over. Its acts, means, quantities, presence,
+ * plans, preparations, farewells, finality, method seeking and times count
+ * for nothing, its active ideation and past self-harm count as passive
+ * ideation (low): "Two years ago I overdosed; today I graduated" is low at
+ * most, "I used to cut and lately the urge is back" is not lowered.
+ *
  * The safety floor: uncertain is not safe. Method seeking, finality, or, in
  * a message with a first_person cue, a method with an act, a quantity,
  * presence, intent or hopelessness is at least moderate (reason
- * safety_floor). The reasons of the result are the concept kinds of the
+ * safety_floor), unless only a means and an act come with a medical cue
+ * ("I took two paracetamol for my headache"). The reasons of the result are the concept kinds of the
  * writer's matches. RISK_CAT_SELF is set when the level is above none.
  *
  * Language. The script with most letters decides zh (Han and kana, counted
@@ -189,22 +215,29 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 		return -1;
 	text t = {0};
 	matches ms = {0};
+	sentence_flags *sent = NULL;
 	size_t *hits = calloc(r->nlangs ? r->nlangs : 1, sizeof *hits);
 	int rc = -1;
-	if (!hits || risk_text_build(&t, message ? message : "", len, false) < 0 || risk_collect(r, &t, &ms) < 0)
+	if (!hits || risk_text_build(&t, message ? message : "", len, false) < 0 ||
+	    risk_typo_correct(&r->typo, &t) < 0 || risk_collect(r, &t, &ms) < 0)
+		goto done;
+	/* the last sentence may lack its end mark: one row more */
+	sent = calloc(t.nsentences + 1, sizeof *sent);
+	if (!sent)
 		goto done;
 	if (ms.n)
 		qsort(ms.v, ms.n, sizeof *ms.v, risk_cmp_match);
-	risk_level level = RISK_NONE;
 	unsigned cats = 0, reasons = 0;
+	size_t farewells = 0;
 	for (size_t a = 0; a < ms.n;) {
 		size_t b = a;
 		while (b < ms.n && ms.v[b].lang == ms.v[a].lang)
 			b++;
 		hits[ms.v[a].lang] = b - a;
-		risk_evaluate_lang(&t, ms.v, a, b, r->maxspan, &level, &cats, &reasons);
+		risk_evaluate_lang(&t, ms.v, a, b, r->maxspan, sent, &cats, &farewells);
 		a = b;
 	}
+	risk_level level = risk_level_of(sent, t.nsentences + 1, farewells, &reasons);
 	if (level > RISK_NONE)
 		cats |= RISK_CAT_SELF;
 	out->level = level;
@@ -213,6 +246,7 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	guess_lang(r, &t, hits, out->lang);
 	rc = 0;
 done:
+	free(sent);
 	free(hits);
 	free(ms.v);
 	risk_text_clear(&t);

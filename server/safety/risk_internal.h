@@ -41,8 +41,14 @@ enum kind {
 	K_HARM_OTHERS,
 	K_ABUSE,
 	K_IDIOM,
+	K_REMOTE,
+	K_RECENT,
+	K_FAREWELL,
+	K_MEDICAL,
 	K_COUNT
 };
+
+enum script { S_OTHER, S_LATIN, S_ARABIC, S_HEBREW, S_HAN };
 
 typedef struct ptok {
 	const char *s; /* into the rule's normalised pattern; NULL for a gap */
@@ -52,15 +58,28 @@ typedef struct ptok {
 typedef struct rule {
 	unsigned kind;
 	size_t lang;   /* index into risk_rules.langs */
+	unsigned script; /* enum script of the language */
 	char *norm;    /* the normalised pattern: words joined by single spaces */
 	ptok *toks;    /* words and gaps; never starts or ends with a gap */
 	size_t ntoks;  /* 0: never matches */
 	size_t span;   /* most words a match can cover */
+	bool neutral;  /* no letter (digits only): applies only where its language's script is */
 	const char *lit; /* longest part of norm without `*`, for a quick substring test */
 	size_t litlen;
 } rule;
 
+/* The literal words of the patterns, for typo tolerance (risk_typo.c). */
+struct typo_entry;
+struct typo_word;
+typedef struct typo_index {
+	struct typo_entry *slots; /* open addressing, a power of two */
+	size_t cap, used;
+	struct typo_word *words;
+	size_t nwords, wcap;
+} typo_index;
+
 struct risk_rules {
+	typo_index typo;
 	rule *rules;
 	size_t n, cap;
 	char (*langs)[4];
@@ -70,13 +89,13 @@ struct risk_rules {
 
 /* ---- normalised text (risk_text.c) ---- */
 
-enum script { S_OTHER, S_LATIN, S_ARABIC, S_HEBREW, S_HAN };
-
 typedef struct tok {
 	size_t off, len; /* in text.buf */
 	size_t clause;
 	size_t sentence; /* sentences end at . ! ? newline and their other forms; clauses also at , ; : */
 	size_t reach; /* sum of the reach weights of the words before this one */
+	size_t stem;  /* for a word ending in apostrophe + s (belt's, mum's): its length without
+			 the s, which a pattern may match too; else 0 */
 } tok;
 
 typedef struct text {
@@ -98,6 +117,17 @@ void risk_text_clear(text *t);
  * out of memory (t must still be cleared). */
 int risk_text_build(text *t, const char *s, size_t len, bool pattern);
 
+/* ---- typo tolerance (risk_typo.c) ---- */
+
+/* Adds pattern word s (len bytes) to the index when it qualifies: as a
+ * word a message word may be read as when target (a concept of risk), else
+ * only as a known word, never changed. 0, or -1 when out of memory. */
+int risk_typo_add(typo_index *x, const char *s, size_t len, bool target);
+/* Replaces the words of t that are one edit from a word of the index by
+ * it. 0, or -1 when out of memory (t unchanged). */
+int risk_typo_correct(const typo_index *x, text *t);
+void risk_typo_free(typo_index *x);
+
 /* ---- matches (risk_rules.c) ---- */
 
 typedef struct match {
@@ -108,6 +138,7 @@ typedef struct match {
 	unsigned kind;
 	bool dead;      /* ignored (overlap rules) */
 	size_t before;  /* nearest live person cue starting before, or NONE */
+	bool first_before; /* a live first_person cue starts before, in the clause */
 	size_t neg_end; /* end of the latest-ending live negation cue starting before (and not
 			   separated by a person cue), or 0 */
 	bool has_neg;
@@ -126,9 +157,18 @@ int risk_cmp_match(const void *a, const void *b);
 
 /* ---- evaluation (risk_levels.c) ---- */
 
-/* Evaluates the sorted matches of one language [a, b) (see risk.c),
- * raising *level and adding to *cats and *reasons. */
-void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, risk_level *level,
-			unsigned *cats, unsigned *reasons);
+/* The writer's concepts per sentence: sent[s][kind]. */
+typedef bool sentence_flags[K_COUNT];
+
+/* Evaluates the sorted matches of one language [a, b) (see risk.c):
+ * marks the writer's concepts in sent (t->nsentences + 1 rows), adds to
+ * *cats and counts the writer's farewells (not overlapping) in
+ * *farewells. */
+void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, sentence_flags *sent,
+			unsigned *cats, size_t *farewells);
+/* The writer's level from the concepts of every language, n sentences, and
+ * the farewells counted; adds to *reasons. The remote past lowers the
+ * sentences it covers (sent is changed). */
+risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsigned *reasons);
 
 #endif

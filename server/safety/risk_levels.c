@@ -76,12 +76,13 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
 	}
 	size_t person = NONE, pend_person = NONE;
 	size_t neg_end = 0, pend_neg_end = 0;
-	bool has_neg = false, pend_has_neg = false;
+	bool has_neg = false, pend_has_neg = false, first = false;
 	for (size_t i = a; i < b;) {
 		size_t j = i;
 		/* Context from the cues starting strictly before this start. */
 		for (; j < b && m[j].start == m[i].start; j++) {
 			m[j].before = person;
+			m[j].first_before = first;
 			m[j].neg_end = neg_end;
 			m[j].has_neg = has_neg;
 		}
@@ -104,6 +105,7 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
 		}
 		if (pend_person != NONE) {
 			person = pend_person;
+			first = first || m[person].kind == K_FIRST;
 			/* A person cue separates earlier negations from what follows. */
 			if (has_neg && neg_end <= m[person].start)
 				has_neg = false;
@@ -117,7 +119,8 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
  * person. */
 static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
 {
-	if (m[i].kind == K_TIME || m[i].kind == K_QUANTITY)
+	unsigned kind = m[i].kind;
+	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT || kind == K_MEDICAL)
 		return false; /* no one's: "after they sleep" is the writer's time */
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
@@ -133,10 +136,13 @@ static bool third_person_match(const text *t, const match *m, size_t a, size_t b
 	}
 	if (first_in)
 		return false;
-	if (third_in && m[i].kind != K_FINALITY) /* "tell them I'm sorry" is the writer's farewell */
+	if (third_in && kind != K_FINALITY && kind != K_FAREWELL) /* "tell them I'm sorry" is the writer's */
 		return true;
 	if (m[i].before == NONE || m[m[i].before].kind != K_THIRD)
 		return false;
+	if ((kind == K_METHOD || kind == K_FAREWELL || kind == K_FINALITY) && m[i].first_before)
+		return false; /* once the writer spoke, a means and a farewell are theirs: "I took her
+				 pills", "I wrote a note for my mum so she knows" */
 	size_t cue_end = m[m[i].before].end;
 	if (cue_end >= m[i].start)
 		return true;
@@ -164,15 +170,17 @@ static unsigned reasons_of(const bool f[K_COUNT])
 
 /* Concepts of the writer's that co-occur in one sentence, in any order and
  * at any distance: an act done with a means, a means in place, finality
- * with a means or a time, method seeking. */
+ * with a means or a time, method seeking, a plain farewell ("bye
+ * everyone", which alone is nothing) with a means or ideation, or with an
+ * act done and a means. */
 static risk_level sentence_level(const bool f[K_COUNT])
 {
 	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
 	risk_level l = RISK_NONE;
-	if (f[K_SEEKING] && (f[K_METHOD] || ideation))
+	if ((f[K_SEEKING] && (f[K_METHOD] || ideation)) || (f[K_FAREWELL] && (f[K_METHOD] || ideation)))
 		l = RISK_HIGH;
 	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_INTENT])) ||
-	    (f[K_PRESENCE] && f[K_METHOD]) ||
+	    (f[K_PRESENCE] && f[K_METHOD]) || (f[K_FAREWELL] && f[K_ACT] && f[K_METHOD]) ||
 	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
 		l = RISK_IMMINENT;
 	return l;
@@ -181,12 +189,16 @@ static risk_level sentence_level(const bool f[K_COUNT])
 /* The safety floor: uncertain is not safe. Method seeking, a finality cue,
  * or, in a message in the first person, a means together with any other
  * concept of risk (an act, a quantity, being in place, intent,
- * hopelessness) is at least moderate. */
+ * hopelessness) is at least moderate; not a means and an act alone with a
+ * stated ailment (medical). */
 static bool floor_applies(const bool f[K_COUNT])
 {
 	return f[K_SEEKING] || f[K_FINALITY] ||
 	       (f[K_METHOD] && f[K_FIRST] && (f[K_ACT] || f[K_QUANTITY] || f[K_PRESENCE] || f[K_INTENT] ||
-				f[K_HOPELESS]));
+				f[K_HOPELESS]) &&
+		/* a means taken for a stated ailment, and nothing else of risk: "I took two
+		 * paracetamol for my headache" is not uncertain */
+		!(f[K_MEDICAL] && !f[K_PRESENCE] && !f[K_INTENT] && !f[K_HOPELESS] && !f[K_QUANTITY]));
 }
 
 static risk_level level_of(const bool f[K_COUNT])
@@ -208,9 +220,10 @@ static risk_level level_of(const bool f[K_COUNT])
 	return l;
 }
 
-void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, risk_level *level,
-			  unsigned *cats, unsigned *reasons)
+void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, sentence_flags *sent,
+			unsigned *cats, size_t *farewells)
 {
+	size_t farewell_end = 0; /* farewells counted do not overlap */
 	for (size_t c = a; c < b;) {
 		size_t d = c;
 		while (d < b && m[d].clause == m[c].clause)
@@ -218,24 +231,15 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 		annotate_clause(m, c, d, span);
 		c = d;
 	}
-	bool writer[K_COUNT] = {false}, sent[K_COUNT] = {false};
-	size_t cur_sent = a < b ? m[a].sentence : 0;
-	risk_level l = RISK_NONE;
 	for (size_t c = a; c < b;) {
 		size_t d = c;
 		while (d < b && m[d].clause == m[c].clause)
 			d++;
-		if (m[c].sentence != cur_sent) {
-			risk_level sl = sentence_level(sent);
-			if (sl > l)
-				l = sl;
-			memset(sent, 0, sizeof sent);
-			cur_sent = m[c].sentence;
-		}
 		for (size_t i = c; i < d; i++) {
 			unsigned k = m[i].kind;
+			bool *f = sent[m[i].sentence];
 			if (k == K_FIRST && !m[i].dead)
-				writer[K_FIRST] = true;
+				f[K_FIRST] = true;
 			if (m[i].dead || k == K_NEGATION || k == K_IDIOM || is_person_kind(k))
 				continue;
 			if (m[i].has_neg && m[i].neg_end + NEG_GAP >= m[i].start)
@@ -248,15 +252,61 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 				if (is_concern_kind(k))
 					*cats |= RISK_CAT_THIRD_PERSON;
 			} else {
-				writer[k] = true;
-				sent[k] = true;
+				f[k] = true;
+				if (k == K_FAREWELL && (m[i].start >= farewell_end || !*farewells)) {
+					(*farewells)++;
+					farewell_end = m[i].end;
+				}
 			}
 		}
 		c = d;
 	}
-	risk_level sl = sentence_level(sent), ml = level_of(writer);
-	if (sl > l)
-		l = sl;
+}
+
+/* A sentence in the remote past ("years ago", "used to", "back in school")
+ * and without a recent or present time speaks of what is over: its acts,
+ * means, plans and farewells count for nothing, its active ideation and
+ * past self-harm as passive ideation (low). */
+static void lower_remote(bool f[K_COUNT])
+{
+	static const unsigned over[] = {K_ACT,	  K_PREP,     K_RECENT_SH, K_METHOD, K_QUANTITY, K_PRESENCE,
+					K_FINALITY, K_INTENT, K_SEEKING,   K_TIME,     K_FAREWELL};
+	if (!f[K_REMOTE] || f[K_RECENT] || f[K_TIME])
+		return;
+	for (size_t i = 0; i < sizeof over / sizeof *over; i++)
+		f[over[i]] = false;
+	if (f[K_ACTIVE] || f[K_PAST_SH]) {
+		f[K_ACTIVE] = f[K_PAST_SH] = false;
+		f[K_PASSIVE] = true;
+	}
+}
+
+risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsigned *reasons)
+{
+	bool writer[K_COUNT] = {false};
+	risk_level l = RISK_NONE;
+	for (size_t s = 0; s < n; s++) {
+		lower_remote(sent[s]);
+		/* Concepts combine within a sentence, and with the one before it:
+		 * a means in one, a time or an act in the next; not a quantity,
+		 * which speaks of its own sentence ("I took the pills. All of it
+		 * is too much."). */
+		bool pair[K_COUNT];
+		for (unsigned k = 0; k < K_COUNT; k++) {
+			pair[k] = k != K_QUANTITY && (sent[s][k] || (s && sent[s - 1][k]));
+			writer[k] = writer[k] || sent[s][k];
+		}
+		risk_level sl = sentence_level(sent[s]), pl = sentence_level(pair);
+		if (pl > sl)
+			sl = pl;
+		if (sl > l)
+			l = sl;
+	}
+	/* Several farewells together are a goodbye: "Left a note. Everything's
+	 * sorted, the cat goes to her." */
+	if (farewells >= 2)
+		writer[K_FINALITY] = true;
+	risk_level ml = level_of(writer);
 	if (ml > l)
 		l = ml;
 	unsigned why = reasons_of(writer);
@@ -264,10 +314,9 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 		l = RISK_MODERATE;
 		why |= RISK_REASON_SAFETY_FLOOR;
 	}
-	if (l > *level)
-		*level = l;
 	if (l > RISK_NONE)
 		*reasons |= why;
+	return l;
 }
 
 /* ---- levels ---- */

@@ -13,7 +13,7 @@ static const char *const kind_names[K_COUNT] = {
 	"method",           "intent",       "time",            "preparatory",    "act",
 	"quantity",         "finality",     "method_seeking",  "presence",       "negation",
 	"third_person",     "first_person", "harm_others",     "abuse",
-	"idiom",
+	"idiom",            "remote_past",  "recent_past",     "farewell",       "medical",
 };
 
 /* ---- rules ---- */
@@ -38,6 +38,7 @@ void risk_rules_free(risk_rules *r)
 	}
 	free(r->rules);
 	free(r->langs);
+	risk_typo_free(&r->typo);
 	free(r);
 }
 
@@ -81,6 +82,13 @@ static int rule_compile(rule *ru, const char *pattern)
 		ru->ntoks--;
 		ru->span -= MAX_GAP;
 	}
+	ru->neutral = true;
+	for (size_t i = 0; i < t.ntoks; i++)
+		for (size_t j = 0; j < t.toks[i].len; j++) {
+			char c = ru->norm[t.toks[i].off + j];
+			if (c != '*' && (c < '0' || c > '9'))
+				ru->neutral = false;
+		}
 	risk_text_clear(&t);
 	/* The longest run of norm without `*`, trimmed of spaces. */
 	ru->lit = ru->norm;
@@ -154,8 +162,20 @@ int risk_rules_add(risk_rules *r, const char *lang, const char *kind, const char
 	memset(ru, 0, sizeof *ru);
 	ru->kind = (unsigned)k;
 	ru->lang = li;
+	ru->script = strcmp(r->langs[li], "zh") == 0   ? S_HAN
+		     : strcmp(r->langs[li], "ar") == 0 ? S_ARABIC
+		     : strcmp(r->langs[li], "he") == 0 ? S_HEBREW
+						       : S_LATIN;
 	if (rule_compile(ru, pattern) < 0)
 		return -1;
+	/* a cue is never what a misspelt word is read as: "kleinen" is not "keinen" */
+	bool target = k <= K_PRESENCE && k != K_TIME && k != K_QUANTITY;
+	for (size_t i = 0; i < ru->ntoks; i++)
+		if (ru->toks[i].s && risk_typo_add(&r->typo, ru->toks[i].s, ru->toks[i].len, target) < 0) {
+			free(ru->norm);
+			free(ru->toks);
+			return -1;
+		}
 	if (ru->span > r->maxspan)
 		r->maxspan = ru->span;
 	r->n++;
@@ -199,7 +219,11 @@ static bool match_from(const text *t, size_t ti, size_t tend, const rule *ru, si
 					return true;
 			return false;
 		}
-		if (ti >= tend || !glob(p->s, p->len, t->buf + t->toks[ti].off, t->toks[ti].len))
+		if (ti >= tend)
+			return false;
+		const tok *w = &t->toks[ti];
+		if (!glob(p->s, p->len, t->buf + w->off, w->len) &&
+		    !(w->stem && glob(p->s, p->len, t->buf + w->off, w->stem)))
 			return false;
 	}
 	*end = ti;
@@ -238,8 +262,8 @@ int risk_collect(const risk_rules *r, const text *t, matches *ms)
 	pairs_of(t, &pp);
 	for (size_t ri = 0; ri < r->n; ri++) {
 		const rule *ru = &r->rules[ri];
-		if (!ru->ntoks)
-			continue;
+		if (!ru->ntoks || (ru->neutral && !t->letters[ru->script]))
+			continue; /* "2" is a quantity in Arabic only among Arabic words */
 		if (ru->litlen &&
 		    (!may_contain(&pp, ru->lit, ru->litlen) || !memmem(t->buf, t->len, ru->lit, ru->litlen)))
 			continue;

@@ -18,6 +18,7 @@ enum cls {
 	C_WORD,   /* part of a word */
 	C_CJK,    /* a word of its own */
 	C_STAR,   /* `*`: a word character in patterns, a separator in messages */
+	C_EMOJI,  /* a pictograph: a word of its own (💊 is a means) */
 };
 
 /* Classifies *cp and rewrites it to its normalised form (see the top
@@ -98,8 +99,10 @@ static enum cls classify(int32_t *cp)
 		return C_SEP; /* vertical, compatibility and small forms */
 	if (c >= 0xff00 && c <= 0xffff)
 		return c == 0xff61 || c == 0xff64 ? C_CLAUSE : C_SEP;
+	if (c >= 0x1f3fb && c <= 0x1f3ff)
+		return C_SKIP; /* skin tone modifiers */
 	if (c >= 0x1f000 && c <= 0x1faff)
-		return C_SEP; /* emoji and pictographs */
+		return C_EMOJI;
 	return C_WORD;
 }
 
@@ -151,7 +154,7 @@ static int text_put(text *t, uint32_t cp)
 		t->toks = v;
 		if (t->ntoks)
 			t->buf[t->len++] = t->toks[t->ntoks - 1].clause == t->nclauses ? ' ' : '\n';
-		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses, t->nsentences, 0};
+		t->toks[t->ntoks++] = (tok){t->len, 0, t->nclauses, t->nsentences, 0, 0};
 		t->in_word = true;
 	}
 	size_t n = utf8_encode((int32_t)cp, t->buf + t->len);
@@ -210,7 +213,10 @@ int risk_text_build(text *t, const char *s, size_t len, bool pattern)
 				continue;
 			}
 		}
+		bool apostrophe = cp == '\'' || cp == '`' || cp == 0x2019 || cp == 0x2bc || cp == 0x2032;
 		enum cls c = classify(&cp);
+		if (apostrophe && t->in_word)
+			t->toks[t->ntoks - 1].stem = t->toks[t->ntoks - 1].len;
 		if (c == C_STAR)
 			c = pattern ? C_WORD : C_SEP;
 		if (c == C_CLAUSE && pattern)
@@ -234,11 +240,13 @@ int risk_text_build(text *t, const char *s, size_t len, bool pattern)
 				t->umlauts++;
 			break;
 		case C_CJK:
+		case C_EMOJI:
 			t->in_word = false;
 			if (text_put(t, (uint32_t)cp) < 0)
 				return -1;
 			t->in_word = false;
-			t->letters[S_HAN]++;
+			if (c == C_CJK)
+				t->letters[S_HAN]++;
 			break;
 		case C_STAR:
 			break;
@@ -250,6 +258,9 @@ int risk_text_build(text *t, const char *s, size_t len, bool pattern)
 		return -1;
 	size_t reach = 0;
 	for (size_t i = 0; i < t->ntoks; i++) {
+		tok *w = &t->toks[i];
+		if (w->stem && (w->stem + 1 != w->len || t->buf[w->off + w->stem] != 's'))
+			w->stem = 0;
 		t->clause_end[t->toks[i].clause] = i + 1;
 		t->toks[i].reach = reach;
 		reach += cjk_word(t->buf + t->toks[i].off, t->toks[i].len) ? 2 : 1;

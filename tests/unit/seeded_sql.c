@@ -80,6 +80,12 @@ long seeded_sql_rows(const char *sql, const char *table, int nf, int (*fn)(void 
 {
 	char head[128];
 	snprintf(head, sizeof head, "INSERT INTO %s ", table);
+	return seeded_sql_statement_rows(sql, head, table, nf, fn, ud);
+}
+
+long seeded_sql_statement_rows(const char *sql, const char *head, const char *table, int nf,
+			       int (*fn)(void *ud, char **f), void *ud)
+{
 	long n = 0;
 	bool in_insert = false;
 	for (const char *line = sql; *line;) {
@@ -105,7 +111,7 @@ long seeded_sql_rows(const char *sql, const char *table, int nf, int (*fn)(void 
 					p++;
 			}
 			if (!ok || fn(ud, f) != 0) {
-				fprintf(stderr, "%s INSERT: row refused: %.*s\n", table, (int)len, line);
+				fprintf(stderr, "%s: row refused: %.*s\n", table, (int)len, line);
 				ok = 0;
 			}
 			for (int i = 0; i < SEEDED_SQL_MAX_FIELDS; i++)

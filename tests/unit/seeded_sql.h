@@ -20,6 +20,11 @@ char *seeded_sql_string(const char **p);
  * fn(ud, fields). Returns the rows, or -1 (reported) on a malformed row or
  * one fn refuses (non-zero). */
 long seeded_sql_rows(const char *sql, const char *table, int nf, int (*fn)(void *ud, char **f), void *ud);
+/* The same for the statements whose first line begins with head (after
+ * blanks), such as `DELETE FROM t WHERE (a, b) IN (`; table names them in
+ * reports. */
+long seeded_sql_statement_rows(const char *sql, const char *head, const char *table, int nf,
+			       int (*fn)(void *ud, char **f), void *ud);
 
 long seeded_sql_each_migration(const char *dir, const char *what, long (*add)(void *ud, const char *sql),
 			       void *ud);

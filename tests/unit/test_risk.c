@@ -223,7 +223,7 @@ static void test_concepts(void)
 	EXPECT(r, "I took nearly all of the pills my doctor gave me", RISK_IMMINENT, RISK_CAT_SELF);
 	EXPECT(r, "the pills, I took all of them", RISK_IMMINENT, RISK_CAT_SELF);
 	EXPECT(r, "Ich habe vorhin alle Tabletten auf einmal genommen", RISK_IMMINENT, RISK_CAT_SELF);
-	/* Only within one sentence: across sentences the floor says moderate. */
+	/* A quantity does not cross sentences: the floor says moderate. */
 	EXPECT(r, "I took the pills. All of it is too much.", RISK_MODERATE, RISK_CAT_SELF);
 	/* A means in place; finality alone; finality with a time. */
 	EXPECT(r, "standing on the railing", RISK_IMMINENT, RISK_CAT_SELF);
@@ -253,6 +253,95 @@ static void test_concepts(void)
 	CHECK(risk_reason_name(1u << RISK_REASON_COUNT) == NULL);
 	CHECK(risk_reason_name(3) == NULL);
 	risk_rules_free(r);
+}
+
+/* Cues of time, of persons and languages, and what crosses a sentence:
+ * the remote past lowers its sentence unless a recent past or a time is
+ * there; a means is the writer's once they spoke first; languages and the
+ * sentence before combine; farewells only combine. */
+static void test_context(void)
+{
+	risk_rules *r = risk_rules_new();
+	static const char *const rules[][3] = {
+		{"en", "act", "took"},		      {"en", "act", "overdosed"},
+		{"en", "method", "pills"},	      {"en", "method", "belt"},
+		{"en", "method", "\xf0\x9f\x92\x8a"}, {"en", "quantity", "all"},
+		{"en", "time", "tonight"},	      {"en", "first_person", "i"},
+		{"en", "third_person", "her"},	      {"en", "remote_past", "years ago"},
+		{"en", "recent_past", "lately"},      {"en", "past_self_harm", "cut myself"},
+		{"en", "active_ideation", "kill myself"}, {"en", "presence", "looped over"},
+		{"en", "farewell", "bye everyone"},   {"en", "passive_ideation", "want to die"},
+		{"he", "act", "לקחתי"},		      {"he", "quantity", "את כל"},
+		{"ar", "quantity", "2"},	      {"en", "intent", "the plan"},
+		{"en", "method", "tablets"},	      {"en", "active_ideation", "umbringen"},
+		{"en", "active_ideation", "stab*"},   {"en", "method", "stsbbing"},
+		{"en", "farewell", "a note"},	      {"en", "farewell", "look after * for me"},
+		{"en", "third_person", "the girl"},   {"en", "third_person", "my mum"},
+		{"en", "farewell", "so she knows"},  {"en", "medical", "for my headache"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
+	/* The remote past lowers its own sentence only, and not with a recent cue. */
+	EXPECT(r, "Two years ago I overdosed on all my pills", RISK_NONE, 0);
+	EXPECT(r, "I took all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "Years ago I wanted to kill myself.", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "Years ago I cut myself.", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "Years ago I cut myself and lately I want to kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "Two years ago I overdosed. Tonight I took all the pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "Years ago I cut myself, tonight I want to kill myself", RISK_HIGH, RISK_CAT_SELF);
+	/* Whose the means is does not matter once the writer spoke. */
+	EXPECT(r, "I took all her pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "her pills are all white", RISK_NONE, 0);
+	/* Adjacent sentences combine, a quantity excepted; further ones not. */
+	EXPECT(r, "the belt is ready. looped over the door.", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "the belt is ready. the weather is fine. looped over the door.", RISK_NONE, 0);
+	/* Two languages in one message combine. */
+	EXPECT(r, "so done, לקחתי את כל ה-pills", RISK_IMMINENT, RISK_CAT_SELF);
+	/* A number rule applies only among its language's script. */
+	EXPECT(r, "I took the pills on week 2", RISK_MODERATE, RISK_CAT_SELF);
+	/* An emoji is a word; apostrophe + s matches the bare word. */
+	EXPECT(r, "\xf0\x9f\x92\x8a\xf0\x9f\x92\x8a bye everyone", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "the belt's looped over the door", RISK_IMMINENT, RISK_CAT_SELF);
+	/* A farewell alone is nothing; with ideation high. */
+	EXPECT(r, "bye everyone, see you tomorrow", RISK_NONE, 0);
+	EXPECT(r, "bye everyone. I want to die", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I took the pills. bye everyone", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Two farewells are finality; a third person's is theirs. */
+	EXPECT(r, "look after the cat for me", RISK_NONE, 0);
+	EXPECT(r, "I left a note. look after the cat for me.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "the girl left a note by the pills", RISK_NONE, 0);
+	EXPECT(r, "I left a note for my mum so she knows", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "my mum left a note so she knows", RISK_NONE, 0);
+	/* A stated ailment keeps a means taken below the floor, not a combination. */
+	EXPECT(r, "I took the pills", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I took the pills for my headache", RISK_NONE, 0);
+	EXPECT(r, "I took all the pills for my headache", RISK_IMMINENT, RISK_CAT_SELF);
+	/* Typos: swapped neighbours, a doubled or undoubled letter, a keyboard
+	 * neighbour; not an added or dropped letter that makes another word,
+	 * not a word a `stem*` pattern matches as it is. */
+	EXPECT(r, "I overdsoed on all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I ovverdosed on all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I overdised on all my pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I took all the tabelts", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "I took all the tables", RISK_NONE, 0);
+	EXPECT(r, "ich will mich umbirngen", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "stabbing, the tablets", RISK_HIGH, RISK_CAT_SELF);
+	risk_rules_free(r);
+}
+
+/* The seed reader leaves out what a later migration deletes. */
+static void test_seed_removals(const risk_rules *seeded)
+{
+	risk_rules *r = risk_rules_new();
+	CHECK_INT_EQ(seeded_rules_add_sql(r, "INSERT INTO risk_rules (lang, kind, pattern, note) VALUES\n"
+					     "    ('en', 'finality', 'a note', NULL),\n"
+					     "    ('en', 'method', 'pills', NULL);\n"),
+		     2);
+	EXPECT(r, "a note", RISK_HIGH, RISK_CAT_SELF);
+	risk_rules_free(r);
+	/* migration 0011 moves "made a will" from finality to farewell */
+	EXPECT(seeded, "We made a will after buying the house.", RISK_NONE, 0);
+	EXPECT(seeded, "I made a will. I want to die.", RISK_HIGH, RISK_CAT_SELF);
 }
 
 static void test_level_names(void)
@@ -620,11 +709,13 @@ int main(void)
 	test_persons();
 	test_pattern_syntax();
 	test_concepts();
+	test_context();
 	risk_rules *r = seeded_rules();
 	if (r) {
 		test_table(r);
 		test_language_guess(r);
 		test_mixed(r);
+		test_seed_removals(r);
 		/* The seeded rules on the cases of the brief. */
 		EXPECT(r, "I would never kill myself", RISK_NONE, 0);
 		EXPECT(r, "my friend wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
