@@ -477,8 +477,10 @@ int safety_reply_add_term(safety *s, const char *lang, const char *concept, cons
 		free(folded);
 		return -1;
 	}
+	bool start = !anywhere && is_latin_byte((unsigned char)folded[0]);
 	for (size_t i = 0; i < s->nterms; i++)
-		if (s->terms[i].concept == c && s->terms[i].len == len && memcmp(s->terms[i].text, folded, len) == 0) {
+		if (s->terms[i].concept == c && s->terms[i].len == len && memcmp(s->terms[i].text, folded, len) == 0 &&
+		    s->terms[i].word_start == start && s->terms[i].word_end == end) {
 			free(folded); /* the same term twice ("don't", "dont") counts once */
 			return 0;
 		}
@@ -491,7 +493,7 @@ int safety_reply_add_term(safety *s, const char *lang, const char *concept, cons
 	nt[s->nterms++] = (struct reply_term){.text = folded,
 					      .len = len,
 					      .concept = (unsigned char)c,
-					      .word_start = !anywhere && is_latin_byte((unsigned char)folded[0]),
+					      .word_start = start,
 					      .word_end = end};
 	return 0;
 }

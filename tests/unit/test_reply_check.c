@@ -152,6 +152,22 @@ static void test_window(void)
 	CHECK(!unsafe("You deserve support, and if thoughts of suicide come back, please call or text 988."));
 }
 
+/* A term added twice is kept once; with another marker it is another term. */
+static void test_add_term(void)
+{
+	safety *t = safety_new();
+	if (!CHECK(t != NULL))
+		return;
+	CHECK_INT_EQ(safety_reply_add_term(t, "en", "secrecy", "don't tell"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "en", "secrecy", "dont tell"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "means", "kabel"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "means", "*kabel"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "amount", "kabel"), 0);
+	CHECK_INT_EQ(t->nterms, 4);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "nonsense", "kabel"), -1);
+	safety_unref(t);
+}
+
 /* The start of the first sentence the check fails, or -1. */
 static long first_unsafe(const char *t, size_t len)
 {
@@ -316,6 +332,7 @@ int main(void)
 	test_variants();
 	test_sentences();
 	test_window();
+	test_add_term();
 	test_stream_phrases();
 	test_stream_cap();
 	test_stream_splits(SOURCE_ROOT "/tests/reply_eval/set1.tsv", 172);
