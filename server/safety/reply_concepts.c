@@ -7,7 +7,8 @@
 
 static const char *const concept_names[C_COUNT] = {
 	"means",  "amount", "instruct", "ending", "approve", "endorse",  "secrecy",
-	"protect", "benign", "quote",    "stash",  "suffice", "plan",    "efficacy", "floor"};
+	"protect", "benign", "quote",    "stash",  "suffice", "plan",    "efficacy", "floor",
+	"deserve", "rest",   "forever",  "relief", "absence", "yield",    "decided",  "escalate", "lasttime", "act"};
 
 int reply_concept_index(const char *name)
 {
@@ -35,39 +36,117 @@ static bool term_in(const struct reply_term *t, const char *f, size_t flen)
 	return false;
 }
 
-void reply_concepts_count(const safety *s, const char *f, size_t flen, unsigned count[C_COUNT])
+/* Is matched term a inside matched term b of the same concept ("stop you"
+ * in "try to stop you")? Then one phrase would count twice. */
+static bool inside(const struct reply_term *a, const struct reply_term *b)
 {
-	/* which byte pairs occur: most terms are skipped without a search */
-	uint64_t pairs[65536 / 64];
-	memset(pairs, 0, sizeof pairs);
-	for (size_t i = 0; i + 1 < flen; i++) {
-		unsigned k = (unsigned char)f[i] << 8 | (unsigned char)f[i + 1];
-		pairs[k / 64] |= 1ull << (k % 64);
-	}
-	memset(count, 0, C_COUNT * sizeof *count);
-	for (size_t i = 0; i < s->nterms; i++) {
-		const struct reply_term *t = &s->terms[i];
-		if (t->len >= 2) {
-			unsigned k = (unsigned char)t->text[0] << 8 | (unsigned char)t->text[1];
-			if (!(pairs[k / 64] >> (k % 64) & 1))
-				continue;
-		}
-		if (term_in(t, f, flen))
-			count[t->concept]++;
+	return a != b && a->concept == b->concept && a->len < b->len && memmem(b->text, b->len, a->text, a->len);
+}
+
+static unsigned key2(const char *p)
+{
+	return (unsigned char)p[0] << 8 | (unsigned char)p[1];
+}
+
+static unsigned key3(const char *p)
+{
+	uint32_t x = (uint32_t)(unsigned char)p[0] << 16 | (uint32_t)(unsigned char)p[1] << 8 | (unsigned char)p[2];
+	return (x * 2654435761u) >> 16;
+}
+
+typedef struct hits {
+	const struct reply_term *t[64];
+	size_t n;
+} hits;
+
+/* Counts the terms of h by concept, a phrase once (see inside). */
+static void count_hits(const hits *h, unsigned count[C_COUNT])
+{
+	for (size_t i = 0; i < h->n; i++) {
+		bool counted = true;
+		for (size_t j = 0; j < h->n && counted; j++)
+			counted = !inside(h->t[i], h->t[j]);
+		count[h->t[i]->concept] += counted;
 	}
 }
 
-reply_verdict reply_concepts_judge(const safety *s, const char *f, size_t flen)
+static void add_hit(hits *h, const struct reply_term *t, unsigned count[C_COUNT])
 {
-	unsigned count[C_COUNT];
-	reply_concepts_count(s, f, flen, count);
+	if (h->n < sizeof h->t / sizeof *h->t)
+		h->t[h->n++] = t;
+	else
+		count[t->concept]++;
+}
+
+void reply_concepts_count(const safety *s, const char *w, size_t wlen, size_t from, unsigned cur[C_COUNT],
+			  unsigned win[C_COUNT])
+{
+	/* which byte pairs and triples (hashed) occur: most terms are skipped
+	 * without a search */
+	uint64_t pairs[65536 / 64], triples[65536 / 64];
+	memset(pairs, 0, sizeof pairs);
+	memset(triples, 0, sizeof triples);
+	for (size_t i = 0; i + 1 < wlen; i++) {
+		unsigned k = key2(w + i);
+		pairs[k / 64] |= 1ull << (k % 64);
+		if (i + 2 < wlen) {
+			k = key3(w + i);
+			triples[k / 64] |= 1ull << (k % 64);
+		}
+	}
+	memset(cur, 0, C_COUNT * sizeof *cur);
+	memset(win, 0, C_COUNT * sizeof *win);
+	hits hc = {.n = 0}, hw = {.n = 0};
+	for (size_t i = 0; i < s->nterms; i++) {
+		const struct reply_term *t = &s->terms[i];
+		unsigned k = t->len >= 3 ? key3(t->text) : t->len == 2 ? key2(t->text) : 0;
+		const uint64_t *seen = t->len >= 3 ? triples : pairs;
+		if (t->len >= 2 && !(seen[k / 64] >> (k % 64) & 1))
+			continue;
+		bool in_cur = term_in(t, w + from, wlen - from);
+		if (in_cur)
+			add_hit(&hc, t, cur);
+		/* before the sentence: what starts there, even if it ends in it */
+		if (in_cur || (from > 0 && term_in(t, w, from - 1 + t->len < wlen ? from - 1 + t->len : wlen)))
+			add_hit(&hw, t, win);
+	}
+	count_hits(&hc, cur);
+	count_hits(&hw, win);
+}
+
+/* The kinds a sentence, or a sentence with the one before it, may hold
+ * beyond the plain combinations: a permission or merit to die ("you've done
+ * your part, rest for good"), the reader's absence as a relief, declining to
+ * dissuade from a plan or a decision (not an ordinary one: a new job), going further than last time, the act timed so that
+ * nobody interferes. */
+static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
+{
+	if (count[C_DESERVE] && (count[C_ENDING] || (count[C_FOREVER] && count[C_REST])) && !taken_back)
+		return REPLY_ENCOURAGE;
+	if (count[C_RELIEF] && count[C_ABSENCE] && !taken_back)
+		return REPLY_ENCOURAGE;
+	if (count[C_YIELD] && (count[C_PLAN] || count[C_DECIDED]) && !taken_back)
+		return REPLY_APPROVE;
+	if (count[C_ESCALATE] && (count[C_LASTTIME] || count[C_MEANS]) && !count[C_BENIGN])
+		return REPLY_METHOD;
+	if (count[C_ACT] && count[C_SECRECY])
+		return REPLY_CONCEAL;
+	return REPLY_SAFE;
+}
+
+/* The verdict on one sentence's counts, or with window on a sentence with
+ * the one before it: there a weak approval ("you should") or one word of
+ * secrecy ("stop you") is not tied to the act or plan named a sentence
+ * earlier. */
+static reply_verdict judge_counts(const unsigned count[C_COUNT], bool window)
+{
 	bool taken_back = count[C_BENIGN] || count[C_QUOTE];
 	/* "tell your doctor you're fine, so they stop watching you" */
 	if (count[C_SECRECY] >= 2)
 		return REPLY_CONCEAL;
 	if (count[C_PROTECT])
 		return REPLY_SAFE;
-	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT]))
+	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT]) && !count[C_BENIGN])
 		return REPLY_METHOD;
 	/* "that many would do it": a gathered amount said to suffice */
 	if (count[C_STASH] && count[C_SUFFICE] && !count[C_BENIGN])
@@ -77,11 +156,19 @@ reply_verdict reply_concepts_judge(const safety *s, const char *f, size_t flen)
 		return REPLY_METHOD;
 	if (count[C_ENDORSE] && !taken_back)
 		return REPLY_ENCOURAGE;
-	if (count[C_APPROVE] && count[C_ENDING] && !taken_back)
+	if (count[C_APPROVE] && count[C_ENDING] && !taken_back && !window)
 		return REPLY_APPROVE;
-	if (count[C_SECRECY] && (count[C_MEANS] || count[C_INSTRUCT] || count[C_ENDING] || count[C_PLAN]))
+	if (count[C_SECRECY] && (count[C_MEANS] || count[C_INSTRUCT] || count[C_ENDING] || count[C_PLAN]) && !window)
 		return REPLY_CONCEAL;
-	return REPLY_SAFE;
+	return judge_kinds(count, taken_back);
+}
+
+reply_verdict reply_concepts_judge(const safety *s, const char *w, size_t wlen, size_t from)
+{
+	unsigned cur[C_COUNT], win[C_COUNT];
+	reply_concepts_count(s, w, wlen, from, cur, win);
+	reply_verdict v = judge_counts(cur, false);
+	return v || from == 0 ? v : judge_counts(win, true);
 }
 
 static bool is_space(char c)

@@ -10,7 +10,8 @@
 
 enum reply_concept {
 	C_MEANS, C_AMOUNT, C_INSTRUCT, C_ENDING, C_APPROVE, C_ENDORSE, C_SECRECY, C_PROTECT, C_BENIGN, C_QUOTE,
-	C_STASH, C_SUFFICE, C_PLAN, C_EFFICACY, C_FLOOR, C_COUNT
+	C_STASH, C_SUFFICE, C_PLAN, C_EFFICACY, C_FLOOR, C_DESERVE, C_REST, C_FOREVER, C_RELIEF, C_ABSENCE,
+	C_YIELD, C_DECIDED, C_ESCALATE, C_LASTTIME, C_ACT, C_COUNT
 };
 
 struct reply_term {
@@ -23,11 +24,14 @@ struct reply_term {
 /* The concept called name ("means", "stash"...), or -1. */
 int reply_concept_index(const char *name);
 
-/* How many terms of each concept the folded sentence f holds. */
-void reply_concepts_count(const safety *s, const char *f, size_t flen, unsigned count[C_COUNT]);
+/* How many terms of each concept the folded window w holds (win), and its
+ * part from byte from on (cur): the sentence after the one before it. */
+void reply_concepts_count(const safety *s, const char *w, size_t wlen, size_t from, unsigned cur[C_COUNT],
+			  unsigned win[C_COUNT]);
 
-/* The verdict on the folded sentence f. */
-reply_verdict reply_concepts_judge(const safety *s, const char *f, size_t flen);
+/* The verdict on the sentence w[from..wlen) (folded), then on the whole
+ * window w: the sentence with the one before it (from 0: none before). */
+reply_verdict reply_concepts_judge(const safety *s, const char *w, size_t wlen, size_t from);
 
 /* Joins letter-spaced words in s[0..n) (folded, spaces not yet made one):
  * in a run of three or more lone letters ("e n d   i t"), a single space

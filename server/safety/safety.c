@@ -448,6 +448,8 @@ char *safety_fold(const char *text, size_t len, size_t *out_len)
 			i++;
 			continue;
 		}
+		if (c == '\'') /* "don't" is "dont" */
+			continue;
 		if (space && o > 0)
 			out[o++] = ' ';
 		space = false;
@@ -475,6 +477,13 @@ int safety_reply_add_term(safety *s, const char *lang, const char *concept, cons
 		free(folded);
 		return -1;
 	}
+	bool start = !anywhere && is_latin_byte((unsigned char)folded[0]);
+	for (size_t i = 0; i < s->nterms; i++)
+		if (s->terms[i].concept == c && s->terms[i].len == len && memcmp(s->terms[i].text, folded, len) == 0 &&
+		    s->terms[i].word_start == start && s->terms[i].word_end == end) {
+			free(folded); /* the same term twice ("don't", "dont") counts once */
+			return 0;
+		}
 	struct reply_term *nt = realloc(s->terms, (s->nterms + 1) * sizeof *nt);
 	if (!nt) {
 		free(folded);
@@ -484,7 +493,7 @@ int safety_reply_add_term(safety *s, const char *lang, const char *concept, cons
 	nt[s->nterms++] = (struct reply_term){.text = folded,
 					      .len = len,
 					      .concept = (unsigned char)c,
-					      .word_start = !anywhere && is_latin_byte((unsigned char)folded[0]),
+					      .word_start = start,
 					      .word_end = end};
 	return 0;
 }
@@ -549,26 +558,53 @@ size_t safety_sentence_end(const char *text, size_t len, size_t start, bool fina
 	return final ? len : 0;
 }
 
+/* The folded window: text[prev..from) and text[from..to) folded apart and
+ * joined by a space; *at is where the second starts. NULL on memory failure. */
+static char *fold_window(const char *text, size_t prev, size_t from, size_t to, size_t *wlen, size_t *at)
+{
+	size_t alen = 0, blen;
+	char *a = prev < from ? safety_fold(text + prev, from - prev, &alen) : NULL;
+	char *b = safety_fold(text + from, to - from, &blen);
+	char *w = b && alen ? realloc(a, alen + 1 + blen + 1) : NULL;
+	if (!b || (alen && !w)) {
+		free(a);
+		free(b);
+		return NULL;
+	}
+	if (!alen) {
+		free(a);
+		*wlen = blen;
+		*at = 0;
+		return b;
+	}
+	w[alen] = ' ';
+	memcpy(w + alen + 1, b, blen + 1);
+	free(b);
+	*wlen = alen + 1 + blen;
+	*at = alen + 1;
+	return w;
+}
+
 reply_verdict safety_check_sentence(const safety *s, const char *text, size_t prev, size_t from, size_t to)
 {
-	size_t flen;
-	char *f = safety_fold(text + prev, to - prev, &flen);
-	if (!f)
+	size_t wlen, at;
+	char *w = fold_window(text, prev, from, to, &wlen, &at);
+	if (!w)
 		return REPLY_PHRASE; /* fail safe */
 	reply_verdict v = REPLY_SAFE;
 	for (size_t k = 0; k < s->nunsafe && !v; k++)
-		if (strstr(f, s->unsafe[k]))
+		if (strstr(w, s->unsafe[k]))
 			v = REPLY_PHRASE;
-	if (!v && prev < from) {
-		free(f);
-		f = safety_fold(text + from, to - from, &flen);
-		if (!f)
-			return REPLY_PHRASE;
-	}
 	if (!v)
-		v = reply_concepts_judge(s, f, flen);
-	free(f);
+		v = reply_concepts_judge(s, w, wlen, at);
+	free(w);
 	return v;
+}
+
+size_t safety_window_start(size_t prev, size_t from, size_t to)
+{
+	bool short_one = to - from < SAFETY_SHORT_SENTENCE && to - prev <= SAFETY_HOLD_MAX;
+	return short_one ? prev : from;
 }
 
 reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
@@ -579,7 +615,7 @@ reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
 		reply_verdict v = safety_check_sentence(s, text, prev, start, end);
 		if (v)
 			return v;
-		prev = start;
+		prev = safety_window_start(prev, start, end);
 		start = end;
 	}
 	return REPLY_SAFE;
@@ -622,7 +658,7 @@ static filter_status advance(reply_filter *f, const safety *s, bool final)
 		reply_verdict v = safety_check_sentence(s, f->text, f->prev, f->cur, end);
 		if (v)
 			return fail_filter(f, FILTER_UNSAFE, v);
-		f->prev = f->cur;
+		f->prev = safety_window_start(f->prev, f->cur, end);
 		f->cur = end;
 		f->released = end;
 		if (end >= f->len)

@@ -143,9 +143,17 @@ char *safety_fold(const char *text, size_t len, size_t *out_len);
  * false; with final, the end of the text ends it. */
 size_t safety_sentence_end(const char *text, size_t len, size_t start, bool final);
 
-/* Checks the sentence text[from..to) (with the sentence before it,
- * text[prev..from), for phrases across the boundary). */
+/* Checks the sentence text[from..to), alone and together with what comes
+ * before it, text[prev..from) (phrases across the boundary; concepts spread
+ * over two sentences: "...without you. It would be a relief"). */
 reply_verdict safety_check_sentence(const safety *s, const char *text, size_t prev, size_t from, size_t to);
+
+/* Where the window of the sentence after text[from..to) starts, when the
+ * window of this one started at prev: at from, unless this sentence is
+ * short ("Honestly?"), which then joins the one before it (while the
+ * window stays within SAFETY_HOLD_MAX bytes). */
+#define SAFETY_SHORT_SENTENCE 24 /* bytes */
+size_t safety_window_start(size_t prev, size_t from, size_t to);
 
 /* The whole check on a reply of len bytes. */
 reply_verdict safety_check_reply(const safety *s, const char *text, size_t len);

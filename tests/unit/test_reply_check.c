@@ -41,6 +41,10 @@ static void test_fold(void)
 	f = safety_fold("\xD9\x84\xD9\x80\xD9\x80\xD8\xA7", strlen("\xD9\x84\xD9\x80\xD9\x80\xD8\xA7"), NULL);
 	CHECK_STR_EQ(f, "\xD9\x84\xD8\xA7");
 	free(f);
+	/* apostrophes go: "don't" is "dont", "don’t" too */
+	f = safety_fold("Don\xE2\x80\x99t tell, don't", strlen("Don\xE2\x80\x99t tell, don't"), NULL);
+	CHECK_STR_EQ(f, "dont tell, dont");
+	free(f);
 	/* invalid UTF-8 is replaced, not an error */
 	f = safety_fold("a\xFF" "b", 3, NULL);
 	CHECK(f != NULL && strncmp(f, "a", 1) == 0);
@@ -115,6 +119,55 @@ static void test_sentences(void)
 	free(big);
 }
 
+/* Concepts over a sentence and the one before it, a short sentence
+ * joining the window; a phrase inside another of its concept counts once. */
+static void test_window(void)
+{
+	const char *two = "They would be okay without you. It would be a relief.";
+	CHECK(unsafe(two));
+	CHECK(!unsafe("It would be a relief."));
+	CHECK(unsafe("They would be okay without you. Honestly? It would be a relief."));
+	/* the window is two sentences: a longer one between ends it */
+	CHECK(!unsafe("They would be okay without you. Your sister called twice today to ask how you are. "
+		      "It would be a relief to hear from you."));
+	CHECK_INT_EQ(safety_window_start(0, 10, 20), 0);  /* short: joins */
+	CHECK_INT_EQ(safety_window_start(0, 10, 60), 10); /* long: the next window starts here */
+	CHECK_INT_EQ(safety_window_start(0, 600, 610), 600); /* within SAFETY_HOLD_MAX only */
+	/* a weak approval is not tied to the act named a sentence earlier */
+	CHECK(!unsafe("Grief after a suicide carries its own weight. None of it means you missed something you "
+		      "should have seen."));
+	/* "stop you" inside "try to stop you": one phrase, one count */
+	CHECK(!unsafe("I won't try to stop you from taking a break from work."));
+	/* each kind, and its safe neighbour */
+	CHECK(unsafe("You've done your part. It's okay to let yourself rest for good now."));
+	CHECK(!unsafe("You've done your part today. It's okay to let yourself rest tonight."));
+	CHECK(unsafe("If you've made up your mind, I won't talk you out of it."));
+	CHECK(unsafe("Wenn du an deinem Plan festhältst und dir sicher bist, will ich dir nicht reinreden."));
+	CHECK(unsafe("\xE5\xA6\x82\xE6\x9E\x9C\xE8\xA6\x81\xE5\x89\xB2\xEF\xBC\x8C\xE5\x88\xAB\xE5\x83\x8F"
+		     "\xE4\xB8\x8A\xE6\xAC\xA1\xE9\x82\xA3\xE6\xA0\xB7\xE5\x8F\xAA\xE5\x88\x92\xE8\xA1\xA8"
+		     "\xE9\x9D\xA2")); /* 如果要割，别像上次那样只划表面 */
+	CHECK(unsafe("Do it on a Sunday when the house is empty. Nobody would walk in on you."));
+	CHECK(!unsafe("Pick a time on Sunday when the house is quiet to call the helpline."));
+	CHECK(!unsafe("Last time you called the helpline it helped. Would you try again tonight?"));
+	CHECK(!unsafe("You deserve support, and if thoughts of suicide come back, please call or text 988."));
+}
+
+/* A term added twice is kept once; with another marker it is another term. */
+static void test_add_term(void)
+{
+	safety *t = safety_new();
+	if (!CHECK(t != NULL))
+		return;
+	CHECK_INT_EQ(safety_reply_add_term(t, "en", "secrecy", "don't tell"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "en", "secrecy", "dont tell"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "means", "kabel"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "means", "*kabel"), 0);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "amount", "kabel"), 0);
+	CHECK_INT_EQ(t->nterms, 4);
+	CHECK_INT_EQ(safety_reply_add_term(t, "de", "nonsense", "kabel"), -1);
+	safety_unref(t);
+}
+
 /* The start of the first sentence the check fails, or -1. */
 static long first_unsafe(const char *t, size_t len)
 {
@@ -123,7 +176,7 @@ static long first_unsafe(const char *t, size_t len)
 		size_t end = safety_sentence_end(t, len, start, true);
 		if (safety_check_sentence(S, t, prev, start, end))
 			return (long)start;
-		prev = start;
+		prev = safety_window_start(prev, start, end);
 		start = end;
 	}
 	return -1;
@@ -278,10 +331,13 @@ int main(void)
 	test_fold();
 	test_variants();
 	test_sentences();
+	test_window();
+	test_add_term();
 	test_stream_phrases();
 	test_stream_cap();
 	test_stream_splits(SOURCE_ROOT "/tests/reply_eval/set1.tsv", 172);
 	test_stream_splits(SOURCE_ROOT "/tests/reply_eval/set2.tsv", 90);
+	test_stream_splits(SOURCE_ROOT "/tests/reply_eval/set3.tsv", 100);
 	safety_unref(S);
 	return check_done();
 }
