@@ -135,6 +135,24 @@ typedef struct sup {
 	long post;
 } sup;
 
+/* An inverted index: per trigram (open addressing, key 0: empty) the
+ * units post[off .. off + len), ascending. */
+typedef struct tri_index {
+	uint32_t *keys, *off, *len, mask;
+	uint32_t *post;
+} tri_index;
+
+/* The slot of tri in x; UINT32_MAX when absent. */
+static inline uint32_t tri_index_slot(const tri_index *x, uint32_t tri)
+{
+	if (!x->keys)
+		return UINT32_MAX;
+	for (uint32_t i = hash_tri(tri) & x->mask; x->keys[i]; i = (i + 1) & x->mask)
+		if (x->keys[i] == tri)
+			return i;
+	return UINT32_MAX;
+}
+
 typedef struct post_ref { /* the support phrases of one post: sup_order[off .. off + n) */
 	long id;
 	uint32_t off, n;
@@ -158,9 +176,10 @@ struct lexicon_culture {
 	size_t ntri, cap_tri;
 	char *norm; /* normalised CJK phrases */
 	size_t nnorm, cap_norm;
-	/* trigram -> units (ids: signal groups 0 .. ng-1, then distress) */
-	uint32_t *ikeys, *ioff, *ilen, imask;
-	uint32_t *ipost;
+	/* trigram -> units (ids: signal groups 0 .. ng-1, then distress);
+	 * nsig: per slot, how many of the units listed are signal groups */
+	tri_index full;
+	uint32_t *nsig;
 	post_ref *posts;
 	size_t nposts;
 	uint32_t *sup_order;

@@ -113,6 +113,12 @@ static size_t select_top(const lexicon_culture *c, text *t, cand *heap, size_t n
 			break;
 		const unit *u = x.id < c->ng ? &c->g[x.id].u : &c->d[x.id - c->ng].u;
 		scored s = {x.id < c->ng ? x.id : (uint32_t)(x.id - c->ng), 1.0};
+		/* Its similarity is at most its bound, and at a similarity equal
+		 * to the K-th's the order of the two does not depend on it: so
+		 * when it would not enter even with its bound, it does not. */
+		scored best = {s.id, x.exact ? 1.0 : x.bound};
+		if (nt == k && order(c, &best, &top[k - 1]) >= 0)
+			continue;
 		if (!x.exact) {
 			/* A similarity below floor is dropped below (below the
 			 * threshold, or not better than the K-th), so when the
@@ -255,20 +261,6 @@ static size_t sort_unique_longs(long *v, size_t n)
 	return u;
 }
 
-/* The end of the signal groups' part of a posting list (sorted by unit). */
-static const uint32_t *signals_end(const uint32_t *post, const uint32_t *end, uint32_t ng)
-{
-	while (post < end && end[-1] >= ng) {
-		size_t n = (size_t)(end - post);
-		const uint32_t *mid = post + n / 2;
-		if (*mid < ng)
-			post = mid + 1;
-		else
-			end = mid;
-	}
-	return end;
-}
-
 /* Counts per unit of c the trigrams it shares with t into count (zero
  * on entry), listing each unit counted in touched; only signal groups
  * when kmax_dis is 0, only distress phrases when kmax_sig is 0. Returns
@@ -277,33 +269,23 @@ static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_
 			   uint32_t *count, uint32_t *touched)
 {
 	size_t ntouched = 0;
-	bool want_all = kmax_sig && kmax_dis;
-	if (c->ikeys && (kmax_sig || kmax_dis))
-		for (size_t id = 0; id < t->nutri; id++) {
-			uint32_t tri = t->utri[id];
-			for (uint32_t i = hash_tri(tri) & c->imask; c->ikeys[i]; i = (i + 1) & c->imask) {
-				if (c->ikeys[i] != tri)
-					continue;
-				const uint32_t *post = c->ipost + c->ioff[i], *post_end = post + c->ilen[i];
-				if (want_all) { /* the common case, without the test per entry */
-					for (; post < post_end; post++)
-						if (count[*post]++ == 0)
-							touched[ntouched++] = *post;
-				} else {
-					/* a posting list is sorted by unit: the signal
-					 * groups (ids below ng) come first */
-					if (!kmax_sig)
-						while (post < post_end && *post < c->ng)
-							post++;
-					else if (!kmax_dis)
-						post_end = signals_end(post, post_end, (uint32_t)c->ng);
-					for (; post < post_end; post++)
-						if (count[*post]++ == 0)
-							touched[ntouched++] = *post;
-				}
-				break;
-			}
-		}
+	if (!kmax_sig && !kmax_dis)
+		return 0;
+	for (size_t id = 0; id < t->nutri; id++) {
+		uint32_t i = tri_index_slot(&c->full, t->utri[id]);
+		if (i == UINT32_MAX)
+			continue;
+		/* a posting list is sorted by unit: the signal groups (ids
+		 * below ng) come first, nsig[i] of them */
+		const uint32_t *post = c->full.post + c->full.off[i], *post_end = post + c->full.len[i];
+		if (!kmax_sig)
+			post += c->nsig[i];
+		else if (!kmax_dis)
+			post_end = post + c->nsig[i];
+		for (; post < post_end; post++)
+			if (count[*post]++ == 0)
+				touched[ntouched++] = *post;
+	}
 	return ntouched;
 }
 
