@@ -148,6 +148,8 @@ static void culture_free(lexicon_culture *c)
 	free(c->norm);
 	tri_index_free(&c->full);
 	free(c->nsig);
+	free(c->frank);
+	free(c->fmask);
 	free(c->posts);
 	free(c->sup_order);
 	free(c);
@@ -496,6 +498,36 @@ static int build_index(lexicon_culture *c, size_t nunits)
 	return 0;
 }
 
+/* The LEX_NFREQ trigrams listing the most signal groups (more first,
+ * then by trigram) and the groups' bitmaps of them (see frank, fmask). */
+static int build_frequent(lexicon_culture *c)
+{
+	size_t nslot = (size_t)c->full.mask + 1;
+	uint64_t *v = malloc(nslot * sizeof *v);
+	c->frank = malloc(nslot * sizeof *c->frank);
+	c->fmask = calloc(c->ng * LEX_FREQ_WORDS + 1, sizeof *c->fmask);
+	if (!v || !c->frank || !c->fmask) {
+		free(v);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < nslot; i++) {
+		c->frank[i] = LEX_NFREQ;
+		if (c->full.keys[i] && c->nsig[i]) /* most groups first: the complement */
+			v[n++] = (uint64_t)(UINT32_MAX - c->nsig[i]) << 32 | c->full.keys[i];
+	}
+	qsort(v, n, sizeof *v, cmp_u64);
+	for (size_t r = 0; r < n && r < LEX_NFREQ; r++) {
+		uint32_t slot = tri_index_slot(&c->full, (uint32_t)v[r]);
+		c->frank[slot] = (uint16_t)r;
+		const uint32_t *post = c->full.post + c->full.off[slot];
+		for (uint32_t k = 0; k < c->nsig[slot]; k++)
+			c->fmask[(size_t)post[k] * LEX_FREQ_WORDS + r / 64] |= (uint64_t)1 << (r % 64);
+	}
+	free(v);
+	return 0;
+}
+
 /* The support phrases of c by post. */
 static int build_posts(lexicon_culture *c)
 {
@@ -536,7 +568,7 @@ static int culture_build(lexicon_culture *c, prep_buf *b)
 	for (size_t i = 0; i < c->nd; i++)
 		if (unit_build(c, b, c->d[i].phrase, &c->d[i].u) < 0)
 			return -1;
-	if (c->ntri && build_index(c, nunits) < 0)
+	if (c->ntri && (build_index(c, nunits) < 0 || build_frequent(c) < 0))
 		return -1;
 	return build_posts(c);
 }

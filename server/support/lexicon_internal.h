@@ -135,6 +135,9 @@ typedef struct sup {
 	long post;
 } sup;
 
+#define LEX_NFREQ 256
+#define LEX_FREQ_WORDS (LEX_NFREQ / 64)
+
 /* An inverted index: per trigram (open addressing, key 0: empty) the
  * units post[off .. off + len), ascending. */
 typedef struct tri_index {
@@ -180,6 +183,12 @@ struct lexicon_culture {
 	 * nsig: per slot, how many of the units listed are signal groups */
 	tri_index full;
 	uint32_t *nsig;
+	/* The LEX_NFREQ trigrams listing the most signal groups are not walked
+	 * for them: frank (per slot) is the rank of such a trigram, else
+	 * LEX_NFREQ, and fmask (LEX_FREQ_WORDS words per group) has bit r set
+	 * when the group has the trigram of rank r. */
+	uint16_t *frank;
+	uint64_t *fmask;
 	post_ref *posts;
 	size_t nposts;
 	uint32_t *sup_order;

@@ -264,12 +264,16 @@ static size_t sort_unique_longs(long *v, size_t n)
 /* Counts per unit of c the trigrams it shares with t into count (zero
  * on entry), listing each unit counted in touched; only signal groups
  * when kmax_dis is 0, only distress phrases when kmax_sig is 0. Returns
- * how many units are listed. */
+ * how many units are listed. The signal groups sharing the most frequent
+ * trigrams are not walked one by one: those trigrams of t make a bitmap,
+ * and each group adds the bits its own bitmap shares with it. */
 static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_sig, size_t kmax_dis,
 			   uint32_t *count, uint32_t *touched)
 {
 	size_t ntouched = 0;
-	if (!kmax_sig && !kmax_dis)
+	uint64_t freq[LEX_FREQ_WORDS] = {0};
+	bool any_freq = false;
+	if ((!kmax_sig && !kmax_dis) || !c->full.keys)
 		return 0;
 	for (size_t id = 0; id < t->nutri; id++) {
 		uint32_t i = tri_index_slot(&c->full, t->utri[id]);
@@ -278,13 +282,27 @@ static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_
 		/* a posting list is sorted by unit: the signal groups (ids
 		 * below ng) come first, nsig[i] of them */
 		const uint32_t *post = c->full.post + c->full.off[i], *post_end = post + c->full.len[i];
-		if (!kmax_sig)
+		if (!kmax_sig || c->frank[i] < LEX_NFREQ) {
+			if (kmax_sig) {
+				freq[c->frank[i] / 64] |= (uint64_t)1 << (c->frank[i] % 64);
+				any_freq = true;
+			}
 			post += c->nsig[i];
-		else if (!kmax_dis)
-			post_end = post + c->nsig[i];
+		}
+		if (!kmax_dis)
+			post_end = c->full.post + c->full.off[i] + c->nsig[i];
 		for (; post < post_end; post++)
 			if (count[*post]++ == 0)
 				touched[ntouched++] = *post;
+	}
+	for (size_t g = 0; any_freq && g < c->ng; g++) {
+		const uint64_t *m = c->fmask + g * LEX_FREQ_WORDS;
+		uint32_t n = 0;
+		for (size_t w = 0; w < LEX_FREQ_WORDS; w++)
+			n += (uint32_t)__builtin_popcountll(m[w] & freq[w]);
+		if (n && count[g] == 0)
+			touched[ntouched++] = (uint32_t)g;
+		count[g] += n;
 	}
 	return ntouched;
 }
