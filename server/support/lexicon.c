@@ -388,7 +388,8 @@ static int unit_build(lexicon_culture *c, prep_buf *b, const char *phrase, unit 
 	u->ntri = (uint32_t)p.ntri;
 	u->nwords = (uint32_t)p.nwords;
 	c->ntri += p.ntri;
-	if (p.cjk && p.normlen) {
+	u->cjk = p.cjk;
+	if (p.normlen) {
 		char *norm = array_grow(c->norm, &c->cap_norm, c->nnorm + p.normlen, 1);
 		if (!norm)
 			return -1;

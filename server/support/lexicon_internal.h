@@ -103,12 +103,16 @@ double lex_window_bound(const text *t, const uint32_t *ids, size_t nids, size_t 
 double lex_score(text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t nwords, double floor);
 /* Whether the normalised CJK phrase norm occurs in t's normalised form. */
 bool lex_cjk_substring(const text *t, const char *norm, size_t normlen);
+/* Whether the normalised phrase norm occurs in t's normalised form as
+ * whole words; then its lex_score() is 1 (a window of the same words). */
+bool lex_word_substring(const text *t, const char *norm, size_t normlen);
 
 /* ---- the lexicon ---- */
 
 typedef struct unit { /* a phrase as scored */
 	uint32_t tri_off, ntri, nwords;
-	uint32_t norm_off, norm_len; /* CJK phrases only: their normalised form */
+	uint32_t norm_off, norm_len; /* its normalised form */
+	bool cjk;                    /* it has CJK-like characters */
 } unit;
 
 typedef struct sig_raw {
@@ -177,7 +181,7 @@ struct lexicon_culture {
 	size_t ns, cap_s;
 	uint32_t *tri; /* trigram sets of the units */
 	size_t ntri, cap_tri;
-	char *norm; /* normalised CJK phrases */
+	char *norm; /* normalised phrases */
 	size_t nnorm, cap_norm;
 	/* trigram -> units (ids: signal groups 0 .. ng-1, then distress);
 	 * nsig: per slot, how many of the units listed are signal groups */

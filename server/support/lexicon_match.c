@@ -320,7 +320,10 @@ static void collect_cands(const lexicon_culture *c, const text *t, const lexicon
 		bool is_sig = id < c->ng;
 		const unit *u = is_sig ? &c->g[id].u : &c->d[id - c->ng].u;
 		cand x = {id, false, (double)count[id] / (double)u->ntri};
-		if (u->norm_len && lex_cjk_substring(t, c->norm + u->norm_off, u->norm_len)) {
+		/* exact: a CJK phrase inside the text, or any other phrase there
+		 * as whole words (then all its trigrams are shared) */
+		if (u->norm_len && (u->cjk ? lex_cjk_substring(t, c->norm + u->norm_off, u->norm_len)
+					   : count[id] == u->ntri && lex_word_substring(t, c->norm + u->norm_off, u->norm_len))) {
 			x.exact = true;
 			x.bound = 2.0;
 		} else if (!(x.bound >= (is_sig ? o->signal_threshold : o->distress_threshold))) {

@@ -626,6 +626,20 @@ bool lex_cjk_substring(const text *t, const char *norm, size_t normlen)
 	return normlen > 0 && normlen <= t->normlen && memmem(t->norm, t->normlen, norm, normlen) != NULL;
 }
 
+bool lex_word_substring(const text *t, const char *norm, size_t normlen)
+{
+	const char *s = t->norm, *end = t->norm + t->normlen;
+	while (normlen > 0 && (size_t)(end - s) >= normlen) {
+		const char *at = memmem(s, (size_t)(end - s), norm, normlen);
+		if (!at)
+			return false;
+		if ((at == t->norm || at[-1] == ' ') && (at + normlen == end || at[normlen] == ' '))
+			return true;
+		s = at + 1;
+	}
+	return false;
+}
+
 /* lexicon_word_similarity, or with bound the window bound instead of the
  * similarity. */
 static double similarity(const char *phrase, const char *text_, bool bound)
