@@ -86,6 +86,9 @@ typedef struct text {
 	uint64_t *blk;
 	size_t bsize, nblk, nlane;
 	uint32_t *pids; /* scratch: the ids of a phrase's trigrams (lex_phrase_ids()) */
+	/* the words by a hash of their bytes, chained (lex_word_substring(),
+	 * built on its first call; NULL: not yet) */
+	uint32_t *whead, *wnext, wmask;
 } text;
 
 /* Analyses s[0..len) (NULL: empty) into t; lex_text_free(t) afterwards
@@ -105,7 +108,7 @@ double lex_score(text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t 
 bool lex_cjk_substring(const text *t, const char *norm, size_t normlen);
 /* Whether the normalised phrase norm occurs in t's normalised form as
  * whole words; then its lex_score() is 1 (a window of the same words). */
-bool lex_word_substring(const text *t, const char *norm, size_t normlen);
+bool lex_word_substring(text *t, const char *norm, size_t normlen);
 
 /* ---- the lexicon ---- */
 

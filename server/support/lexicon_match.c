@@ -310,7 +310,7 @@ static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_
 /* The candidates among the touched units (ntouched): signals into
  * cs[0 .. *nsig), distress phrases filled from the end, into
  * cs[nunits - *ndis .. nunits) (the order within each is the heap's). */
-static void collect_cands(const lexicon_culture *c, const text *t, const lexicon_opts *o, const uint32_t *count,
+static void collect_cands(const lexicon_culture *c, text *t, const lexicon_opts *o, const uint32_t *count,
 			  const uint32_t *touched, size_t ntouched, cand *cs, size_t *nsig, size_t *ndis)
 {
 	size_t nunits = c->ng + c->nd;
