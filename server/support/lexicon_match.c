@@ -261,6 +261,16 @@ static size_t sort_unique_longs(long *v, size_t n)
 	return u;
 }
 
+/* Bits set in x (without a library call where the target has no
+ * population count instruction by default). */
+static inline uint32_t popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555u;
+	x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+	return (uint32_t)((x * 0x0101010101010101u) >> 56);
+}
+
 /* Counts per unit of c the trigrams it shares with t into count (zero
  * on entry), listing each unit counted in touched; only signal groups
  * when kmax_dis is 0, only distress phrases when kmax_sig is 0. Returns
@@ -299,7 +309,7 @@ static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_
 		const uint64_t *m = c->fmask + g * LEX_FREQ_WORDS;
 		uint32_t n = 0;
 		for (size_t w = 0; w < LEX_FREQ_WORDS; w++)
-			n += (uint32_t)__builtin_popcountll(m[w] & freq[w]);
+			n += popcount64(m[w] & freq[w]);
 		if (n && count[g] == 0)
 			touched[ntouched++] = (uint32_t)g;
 		count[g] += n;
