@@ -211,6 +211,35 @@ static int add_signal(const corpus_model *model, const lexicon_culture *c, const
 	return push(&out->signals, &out->nsignals, caps, (corpus_span){off, n, type, m->phrase, m->side, m->similarity});
 }
 
+/* The distress clauses of the message into out (see the top). */
+static int find_distress(const corpus_model *model, const lexicon_culture *c, const char *message, size_t len,
+			 corpus_annotation *out)
+{
+	const char *p = message, *end = message + len;
+	size_t capd = 0, sentences = 0;
+	while (p < end && sentences < MAX_SENTENCES) {
+		size_t skip;
+		const char *q = sentence_end(p, end, &skip);
+		const char *a = p, *b = q;
+		while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+			b--;
+		p = q + skip;
+		if (b - a < 3)
+			continue;
+		sentences++;
+		corpus_clause cl; /* the features of the clause computed once for both models */
+		corpus_model_clause(model, c, a, (size_t)(b - a), &cl);
+		if (cl.distress > DISTRESS_MIN_SCORE &&
+		    push(&out->distress, &out->ndistress, &capd,
+			 (corpus_span){(size_t)(a - message), (size_t)(b - a), corpus_model_intensity(model, c, cl.intensity),
+				       NULL, NULL, 0}) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *message, size_t len,
 		    const lexicon_result *whole, corpus_annotation *out)
 {
@@ -220,7 +249,7 @@ int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *mess
 	if (!l || !c || !whole || (!message && len))
 		return -1;
 	const corpus_model *model = corpus_model_of(l);
-	size_t capd = 0, caps = 0;
+	size_t caps = 0;
 	if (whole->nsignals) {
 		char *lower = lower_copy(message, len);
 		if (!lower)
@@ -232,29 +261,11 @@ int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *mess
 			}
 		free(lower);
 	}
+
 	if (!model)
 		return 0;
-	const char *p = message, *end = message + len;
-	int sentences = 0;
-	while (p < end && sentences < MAX_SENTENCES) {
-		size_t skip;
-		const char *q = sentence_end(p, end, &skip);
-		const char *a = p, *b = q;
-		while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
-			b--;
-		if (b - a >= 3) {
-			sentences++;
-			double score = corpus_model_distress(model, c, a, (size_t)(b - a));
-			if (score > DISTRESS_MIN_SCORE &&
-			    push(&out->distress, &out->ndistress, &capd,
-				 (corpus_span){(size_t)(a - message), (size_t)(b - a),
-					       corpus_model_intensity(model, c, a, (size_t)(b - a)), NULL, NULL, 0}) < 0)
-				goto fail;
-		}
-		p = q + skip;
-	}
+	if (find_distress(model, c, message, len, out) < 0)
+		goto fail;
 	return 0;
 fail:
 	corpus_annotation_clear(out);
