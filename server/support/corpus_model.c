@@ -13,7 +13,7 @@
 #define MAX_FEAT 512
 #define EPOCHS 8
 #define MAX_CLASSES 7
-#define INTENSITY_MARGIN 0.0
+#define INTENSITY_MARGIN 4.0
 
 static const char *const intensities[] = {"light", "moderate", "high"};
 static const char *const types[] = {"Concepts", "Knowledge", "Values", "Norms and Morals",
