@@ -301,17 +301,19 @@ static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_
 		}
 		if (!kmax_dis)
 			post_end = c->full.post + c->full.off[i] + c->nsig[i];
-		for (; post < post_end; post++)
-			if (count[*post]++ == 0)
-				touched[ntouched++] = *post;
+		for (; post < post_end; post++) { /* without a branch: it would be mispredicted often */
+			uint32_t u = *post;
+			touched[ntouched] = u;
+			ntouched += count[u]++ == 0;
+		}
 	}
 	for (size_t g = 0; any_freq && g < c->ng; g++) {
 		const uint64_t *m = c->fmask + g * LEX_FREQ_WORDS;
 		uint32_t n = 0;
 		for (size_t w = 0; w < LEX_FREQ_WORDS; w++)
 			n += popcount64(m[w] & freq[w]);
-		if (n && count[g] == 0)
-			touched[ntouched++] = (uint32_t)g;
+		touched[ntouched] = (uint32_t)g;
+		ntouched += n && count[g] == 0;
 		count[g] += n;
 	}
 	return ntouched;
