@@ -94,7 +94,7 @@ static const char *sentence_end(const char *q, const char *end, size_t *skip)
 			*skip = 1;
 			return q;
 		}
-		if (end - q >= 3 && (!memcmp(q, "\xe3\x80\x82", 3) || !memcmp(q, "\xef\xbc\x81", 3) ||
+		if ((*q == '\xe3' || *q == '\xef') && end - q >= 3 && (!memcmp(q, "\xe3\x80\x82", 3) || !memcmp(q, "\xef\xbc\x81", 3) ||
 				     !memcmp(q, "\xef\xbc\x9f", 3) || !memcmp(q, "\xef\xbc\x9b", 3))) {
 			*skip = 3;
 			return q;
