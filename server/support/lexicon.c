@@ -33,9 +33,14 @@
  * groups (identical phrase, type and side) and distress phrases containing
  * it. A message is normalised once; the index gives each phrase the number
  * of trigrams it shares with the whole message, an upper bound of its
- * similarity (shared / |T(p)|). Phrases are scored in decreasing order of
+ * similarity (shared / |T(p)|); the 256 trigrams in the most signal groups
+ * are counted by a bitmap per group rather than by walking their lists. A
+ * signal phrase sharing all its trigrams is looked up as whole words in
+ * the message (its words chained by hash): found, it scores 1 without
+ * scoring windows, and is taken first. Phrases are scored in decreasing order of
  * that bound until it falls below the threshold or below the worst of the
- * best K found so far. Before a phrase is scored, a second bound counts its
+ * best K found so far; one that would not enter the best K even with its
+ * bound as similarity is skipped. Before a phrase is scored, a second bound counts its
  * trigrams per block of nearby words and takes the best run of blocks one
  * window can overlap (see lex_window_bound() in lexicon_text.c); a phrase whose bound is below
  * the bar it must clear is not scored at all. Scoring only considers windows that start and end at
