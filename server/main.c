@@ -70,7 +70,8 @@ static const char usage_keys[] =
 	"options:\n";
 
 static const char usage_eval[] =
-	"usage: culturecare eval-annotator [--folds K] [--annotator corpus|llm] [OPTIONS] FILE...\n"
+	"usage: culturecare eval-annotator [--folds K] [--annotator corpus|llm] [--split all|tune|test]\n"
+	"                                  [OPTIONS] FILE...\n"
 	"\n"
 	"Measures an annotator on CultureCare JSONL files with K-fold splits by\n"
 	"post within each culture (default 5): each post of the held-out fold is a\n"
@@ -81,17 +82,22 @@ static const char usage_eval[] =
 	"the phrases found, and the baselines: exact lookup of the corpus's signal\n"
 	"phrases, the majority type, the majority intensity. --annotator llm asks\n"
 	"the configured backend (LLM_BASE_URL ...), one message at a time.\n"
+	"--split: each culture's posts are cut by a fixed hash of their id into\n"
+	"a tuning part (about 80 %) and a test part (about 20 %). tune: K folds\n"
+	"over the tuning part alone (the test posts are nowhere); test: the test\n"
+	"posts as messages against the tuning part as corpus, once; all (the\n"
+	"default): K folds over every post.\n"
 	"\n"
 	"options:\n";
 
-/* Takes --folds and --annotator out of argv. */
-static int take_eval_opts(int *argc, char **argv, unsigned *folds, const char **annotator)
+/* Takes --folds, --annotator and --split out of argv. */
+static int take_eval_opts(int *argc, char **argv, unsigned *folds, const char **annotator, ae_split *split)
 {
 	int w = 1;
 	for (int i = 1; i < *argc; i++) {
-		const char *names[] = {"--folds", "--annotator"};
+		const char *names[] = {"--folds", "--annotator", "--split"};
 		bool taken = false;
-		for (int n = 0; n < 2 && !taken; n++) {
+		for (int n = 0; n < 3 && !taken; n++) {
 			size_t l = strlen(names[n]);
 			if (strncmp(argv[i], names[n], l) != 0 || (argv[i][l] != '=' && argv[i][l] != '\0'))
 				continue;
@@ -108,6 +114,12 @@ static int take_eval_opts(int *argc, char **argv, unsigned *folds, const char **
 					return -1;
 				}
 				*folds = (unsigned)k;
+			} else if (n == 2) {
+				if (strcmp(v, "all") && strcmp(v, "tune") && strcmp(v, "test")) {
+					fprintf(stderr, "culturecare eval-annotator: --split: expected all, tune or test\n");
+					return -1;
+				}
+				*split = v[0] == 'a' ? AE_SPLIT_ALL : v[1] == 'u' ? AE_SPLIT_TUNE : AE_SPLIT_TEST;
 			} else if (strcmp(v, "corpus") == 0 || strcmp(v, "llm") == 0) {
 				*annotator = v;
 			} else {
@@ -123,7 +135,7 @@ static int take_eval_opts(int *argc, char **argv, unsigned *folds, const char **
 	return 0;
 }
 
-static int cmd_eval(config *cfg, char **files, int nfiles, unsigned folds, const char *annotator)
+static int cmd_eval(config *cfg, char **files, int nfiles, unsigned folds, const char *annotator, ae_split split)
 {
 	if (nfiles == 0) {
 		fprintf(stderr, "culturecare eval-annotator: no FILE given (see --help)\n");
@@ -145,9 +157,9 @@ static int cmd_eval(config *cfg, char **files, int nfiles, unsigned folds, const
 		return 1;
 	}
 	ae_report rep;
-	int rc = d && ae_run(d, folds, use_llm ? ae_llm_annotator : ae_corpus_annotator, llm, &rep) == 0 ? 0 : 1;
+	int rc = d && ae_run(d, folds, split, use_llm ? ae_llm_annotator : ae_corpus_annotator, llm, &rep) == 0 ? 0 : 1;
 	if (rc == 0) {
-		ae_report_print(&rep, annotator, folds, stdout);
+		ae_report_print(&rep, annotator, stdout);
 		ae_report_clear(&rep);
 	} else {
 		fprintf(stderr, "culturecare eval-annotator: out of memory\n");
@@ -349,13 +361,15 @@ int main(int argc, char **argv)
 	bool keys = strcmp(cmd, "keys") == 0, eval = strcmp(cmd, "eval-annotator") == 0;
 	unsigned folds = 5;
 	const char *annotator = "corpus";
-	int pr = (keys && take_keys_opts(&argc, argv, &ko) < 0) || (eval && take_eval_opts(&argc, argv, &folds, &annotator) < 0)
+	ae_split split = AE_SPLIT_ALL;
+	int pr = (keys && take_keys_opts(&argc, argv, &ko) < 0) ||
+			 (eval && take_eval_opts(&argc, argv, &folds, &annotator, &split) < 0)
 			 ? -1
 			 : parse_args(&cfg, argc, argv, usage, strcmp(cmd, "import") == 0 || keys || eval ? &pos : NULL, &npos);
 	if (pr != 0)
 		rc = pr > 0 ? 0 : 2;
 	else if (eval)
-		rc = cmd_eval(&cfg, pos, npos, folds, annotator);
+		rc = cmd_eval(&cfg, pos, npos, folds, annotator, split);
 	else if (keys)
 		rc = cmd_keys(&cfg, pos, npos, &ko);
 	else if (strcmp(cmd, "serve") == 0)

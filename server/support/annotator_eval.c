@@ -2,6 +2,7 @@
 #include "server/support/annotator_eval.h"
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,9 +341,10 @@ static int add_items(lexicon *l, const char *code, long post, json_t *items, cha
 	return 0;
 }
 
-/* Everything but the posts of culture in fold (fold[] per record). */
-static int fold_build(const ae_dataset *d, const unsigned *folds, const char *culture, unsigned fold,
-		      fold_corpus *f)
+/* Everything but the posts of culture in fold (fold[] per record) and
+ * the records dropped (drop[r]). */
+static int fold_build(const ae_dataset *d, const unsigned *folds, const bool *drop, const char *culture,
+		      unsigned fold, fold_corpus *f)
 {
 	memset(f, 0, sizeof *f);
 	f->lex = lexicon_new();
@@ -360,7 +362,7 @@ static int fold_build(const ae_dataset *d, const unsigned *folds, const char *cu
 		json_t *rec = json_array_get(d->records, r);
 		const char *code = str(rec, "culture");
 		bool same = strcmp(code, culture) == 0;
-		if (same && folds[r] == fold)
+		if ((same && folds[r] == fold) || drop[r])
 			continue;
 		long post = (long)r + 1;
 		if (add_items(f->lex, code, post, json_object_get(rec, "distress"), 'd') < 0 ||
@@ -515,20 +517,82 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ae_run(const ae_dataset *d, unsigned k, ae_annotate_fn fn, void *ud, ae_report *rep)
+/* The k folds of one culture (its posts rk[0 .. m), folds assigned) into c. */
+static int eval_culture(const ae_dataset *d, const unsigned *folds, const bool *drop, const ranked *rk, size_t m,
+			unsigned k, const char *culture, ae_annotate_fn fn, void *ud, ae_counts *c)
+{
+	for (unsigned f = 0; f < k; f++) {
+		fold_corpus fc;
+		if (fold_build(d, folds, drop, culture, f, &fc) < 0) {
+			fold_free(&fc);
+			return -1;
+		}
+		const lexicon_culture *lc = lexicon_culture_find(fc.lex, culture);
+		for (size_t i = 0; i < m; i++) {
+			if (folds[rk[i].rec] != f)
+				continue;
+			held_out msg;
+			if (build_message(json_array_get(d->records, rk[i].rec), &msg) < 0) {
+				message_free(&msg);
+				fold_free(&fc);
+				return -1;
+			}
+			if (!msg.len) {
+				message_free(&msg);
+				continue;
+			}
+			c->posts++;
+			ae_pred pr = {0};
+			if (fn(ud, fc.lex, lc, msg.text, msg.len, &pr) < 0) {
+				c->failures++;
+				memset(&pr, 0, sizeof pr);
+			}
+			int src = score_message(&msg, &fc, &pr, c);
+			message_free(&msg);
+			if (src < 0) {
+				fold_free(&fc);
+				return -1;
+			}
+		}
+		fold_free(&fc);
+	}
+	return 0;
+}
+
+bool ae_in_test_part(const char *post_id)
+{
+	/* a hash of its own (not the folds' order): the id's FNV-1a hash,
+	 * mixed (splitmix64's finaliser), modulo 10: 0 and 1 are the test part */
+	uint64_t h = fnv(post_id ? post_id : "");
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9u;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebu;
+	h ^= h >> 31;
+	return h % 10 < 2;
+}
+
+int ae_run(const ae_dataset *d, unsigned k, ae_split split, ae_annotate_fn fn, void *ud, ae_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
-	if (!d || !fn || k < 2)
+	if (!d || !fn || (k < 2 && split != AE_SPLIT_TEST))
 		return -1;
+	if (split == AE_SPLIT_TEST)
+		k = 1;
+	rep->split = split;
+	rep->k = k;
 	size_t n = json_array_size(d->records);
 	unsigned *folds = calloc(n + 1, sizeof *folds);
+	bool *drop = calloc(n + 1, sizeof *drop), *test = calloc(n + 1, sizeof *test);
 	ranked *rk = malloc((n + 1) * sizeof *rk);
 	rep->cultures = calloc(n + 1, sizeof *rep->cultures);
 	int rc = -1;
-	if (!folds || !rk || !rep->cultures)
+	if (!folds || !drop || !test || !rk || !rep->cultures)
 		goto done;
 	for (size_t r = 0; r < n; r++) {
-		const char *code = str(json_array_get(d->records, r), "culture");
+		json_t *rec = json_array_get(d->records, r);
+		/* the test part is never in a corpus of a split run */
+		test[r] = ae_in_test_part(str(rec, "post_id"));
+		drop[r] = split != AE_SPLIT_ALL && test[r];
+		const char *code = str(rec, "culture");
 		bool known = false;
 		for (size_t i = 0; i < rep->ncultures && !known; i++)
 			known = strcmp(rep->cultures[i], code) == 0;
@@ -543,53 +607,25 @@ int ae_run(const ae_dataset *d, unsigned k, ae_annotate_fn fn, void *ud, ae_repo
 		size_t m = 0;
 		for (size_t r = 0; r < n; r++) {
 			json_t *rec = json_array_get(d->records, r);
-			if (strcmp(str(rec, "culture"), rep->cultures[ci]) == 0)
+			if (strcmp(str(rec, "culture"), rep->cultures[ci]) != 0)
+				continue;
+			folds[r] = UINT_MAX; /* never held out */
+			if (split == AE_SPLIT_ALL || test[r] == (split == AE_SPLIT_TEST))
 				rk[m++] = (ranked){fnv(str(rec, "post_id")), r};
 		}
 		qsort(rk, m, sizeof *rk, cmp_ranked);
 		for (size_t i = 0; i < m; i++)
 			folds[rk[i].rec] = (unsigned)(i % k);
 		ae_counts *c = &rep->counts[ci];
-		for (unsigned f = 0; f < k; f++) {
-			fold_corpus fc;
-			if (fold_build(d, folds, rep->cultures[ci], f, &fc) < 0) {
-				fold_free(&fc);
-				goto done;
-			}
-			const lexicon_culture *lc = lexicon_culture_find(fc.lex, rep->cultures[ci]);
-			for (size_t i = 0; i < m; i++) {
-				if (folds[rk[i].rec] != f)
-					continue;
-				held_out msg;
-				if (build_message(json_array_get(d->records, rk[i].rec), &msg) < 0) {
-					message_free(&msg);
-					fold_free(&fc);
-					goto done;
-				}
-				if (!msg.len) {
-					message_free(&msg);
-					continue;
-				}
-				c->posts++;
-				ae_pred pr = {0};
-				if (fn(ud, fc.lex, lc, msg.text, msg.len, &pr) < 0) {
-					c->failures++;
-					memset(&pr, 0, sizeof pr);
-				}
-				int src = score_message(&msg, &fc, &pr, c);
-				message_free(&msg);
-				if (src < 0) {
-					fold_free(&fc);
-					goto done;
-				}
-			}
-			fold_free(&fc);
-		}
+		if (eval_culture(d, folds, drop, rk, m, k, rep->cultures[ci], fn, ud, c) < 0)
+			goto done;
 		counts_add(&rep->all, c);
 	}
 	rc = 0;
 done:
 	free(folds);
+	free(drop);
+	free(test);
 	free(rk);
 	if (rc < 0)
 		ae_report_clear(rep);

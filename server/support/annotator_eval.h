@@ -7,6 +7,7 @@
  * files; the annotator is a callback (the corpus annotator, the model). */
 #ifndef CC_ANNOTATOR_EVAL_H
 #define CC_ANNOTATOR_EVAL_H
+#include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
 
@@ -64,22 +65,39 @@ typedef struct ae_counts {
 	size_t conf[AE_NINT][AE_NINT + 1], major[AE_NINT][AE_NINT + 1];
 } ae_counts;
 
+/* Which posts an evaluation uses. Each culture's posts are cut once and
+ * for all by a hash of their post id (ae_in_test_part) into a tuning part
+ * (about 80 %) and a test part (about 20 %), so that an annotator can be
+ * tuned on one and measured once on the other.
+ * AE_SPLIT_ALL: k folds over all posts.
+ * AE_SPLIT_TUNE: k folds over the tuning part; test posts are nowhere
+ * (neither messages nor corpus).
+ * AE_SPLIT_TEST: one run: the test posts are the messages, the tuning part
+ * (every culture's) is the corpus. */
+typedef enum ae_split { AE_SPLIT_ALL, AE_SPLIT_TUNE, AE_SPLIT_TEST } ae_split;
+
+/* Whether the post with this id is in the test part. */
+bool ae_in_test_part(const char *post_id);
+
 typedef struct ae_report {
+	ae_split split;
+	unsigned k;        /* folds (AE_SPLIT_TEST: 1) */
 	char **cultures;   /* sorted */
 	ae_counts *counts; /* per culture */
 	size_t ncultures;
 	ae_counts all;
 } ae_report;
 
-/* Runs the evaluation with k folds (k >= 2) on every culture of d.
- * Returns 0, or -1 (out of memory, k < 2). Free rep with ae_report_clear. */
-int ae_run(const ae_dataset *d, unsigned k, ae_annotate_fn fn, void *ud, ae_report *rep);
+/* Runs the evaluation with k folds (k >= 2; ignored for AE_SPLIT_TEST)
+ * on the posts split selects of every culture of d. Returns 0, or -1 (out
+ * of memory, k < 2). Free rep with ae_report_clear. */
+int ae_run(const ae_dataset *d, unsigned k, ae_split split, ae_annotate_fn fn, void *ud, ae_report *rep);
 void ae_report_clear(ae_report *rep);
 /* Macro-F1 over the three intensities of a confusion table. */
 double ae_macro_f1(const size_t conf[AE_NINT][AE_NINT + 1]);
 /* Prints the two tables (signals, distress), a row per culture and one
- * overall, as Markdown. */
-void ae_report_print(const ae_report *rep, const char *annotator, unsigned k, FILE *f);
+ * overall, as Markdown, under a line that says which posts were used. */
+void ae_report_print(const ae_report *rep, const char *annotator, FILE *f);
 
 /* The corpus annotator (server/support/corpus_annotator.h) as an ae_annotate_fn;
  * ud: NULL. */

@@ -77,9 +77,13 @@ static void row_distress(FILE *f, const char *name, const ae_counts *c)
 	fputc('\n', f);
 }
 
-void ae_report_print(const ae_report *rep, const char *annotator, unsigned k, FILE *f)
+void ae_report_print(const ae_report *rep, const char *annotator, FILE *f)
 {
-	fprintf(f, "annotator %s, %u folds by post within each culture (%%)\n\n", annotator, k);
+	if (rep->split == AE_SPLIT_TEST)
+		fprintf(f, "annotator %s, test part of each culture's posts against the tuning part (%%)\n\n", annotator);
+	else
+		fprintf(f, "annotator %s, %u folds by post within each culture%s (%%)\n\n", annotator, rep->k,
+			rep->split == AE_SPLIT_TUNE ? ", tuning part" : "");
 	fputs("| signals | posts | gold | P | R | F1 | type acc. | exact P | exact R | exact F1 | exact type acc. "
 	      "| majority type acc. |\n",
 	      f);

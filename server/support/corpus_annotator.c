@@ -48,22 +48,20 @@ static bool is_word_byte(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* First occurrence of p (n bytes) in s (len bytes), ASCII case aside, at
- * word boundaries where p starts or ends with a word byte; SIZE_MAX: none. */
+/* First occurrence of p (n bytes) in s (len bytes), both in ASCII lower
+ * case, at word boundaries where p starts or ends with a word byte;
+ * SIZE_MAX: none. */
 static size_t find_ci(const char *s, size_t len, const char *p, size_t n)
 {
 	if (!n || n > len)
 		return SIZE_MAX;
-	int first = ascii_lower((unsigned char)p[0]);
-	for (size_t i = 0; i + n <= len; i++) {
-		if (ascii_lower((unsigned char)s[i]) != first)
-			continue;
-		size_t k = 1;
-		while (k < n && ascii_lower((unsigned char)s[i + k]) == ascii_lower((unsigned char)p[k]))
-			k++;
-		if (k < n)
-			continue;
-		unsigned char a = (unsigned char)p[0], z = (unsigned char)p[n - 1];
+	unsigned char a = (unsigned char)p[0], z = (unsigned char)p[n - 1];
+	for (size_t from = 0; from + n <= len;) {
+		const char *at = memmem(s + from, len - from, p, n);
+		if (!at)
+			return SIZE_MAX;
+		size_t i = (size_t)(at - s);
+		from = i + 1;
 		if (a < 0x80 && is_word_byte(a) && i > 0 && is_word_byte((unsigned char)s[i - 1]) && (unsigned char)s[i - 1] < 0x80)
 			continue;
 		if (z < 0x80 && is_word_byte(z) && i + n < len && is_word_byte((unsigned char)s[i + n]) &&
@@ -72,6 +70,18 @@ static size_t find_ci(const char *s, size_t len, const char *p, size_t n)
 		return i;
 	}
 	return SIZE_MAX;
+}
+
+/* s (n bytes) in ASCII lower case, NUL-terminated; NULL: out of memory. */
+static char *lower_copy(const char *s, size_t n)
+{
+	char *l = malloc(n + 1);
+	if (l) {
+		for (size_t i = 0; i < n; i++)
+			l[i] = (char)ascii_lower((unsigned char)s[i]);
+		l[n] = '\0';
+	}
+	return l;
 }
 
 /* Where a sentence ends: *skip bytes of the terminator at the returned
@@ -84,7 +94,7 @@ static const char *sentence_end(const char *q, const char *end, size_t *skip)
 			*skip = 1;
 			return q;
 		}
-		if (end - q >= 3 && (!memcmp(q, "\xe3\x80\x82", 3) || !memcmp(q, "\xef\xbc\x81", 3) ||
+		if ((*q == '\xe3' || *q == '\xef') && end - q >= 3 && (!memcmp(q, "\xe3\x80\x82", 3) || !memcmp(q, "\xef\xbc\x81", 3) ||
 				     !memcmp(q, "\xef\xbc\x9f", 3) || !memcmp(q, "\xef\xbc\x9b", 3))) {
 			*skip = 3;
 			return q;
@@ -93,15 +103,20 @@ static const char *sentence_end(const char *q, const char *end, size_t *skip)
 	return end;
 }
 
-/* Places phrase in the message: see the comment at the top. */
-static bool place(const char *msg, size_t len, const char *phrase, size_t *off, size_t *plen)
+/* Places phrase in the message (msg: in ASCII lower case): see the comment
+ * at the top. -1: out of memory. */
+static int place(const char *msg, size_t len, const char *phrase_, size_t *off, size_t *plen)
 {
-	size_t n = strlen(phrase);
+	size_t n = strlen(phrase_);
+	char *phrase = lower_copy(phrase_, n);
+	if (!phrase)
+		return -1;
 	size_t at = find_ci(msg, len, phrase, n);
 	if (at != SIZE_MAX) {
+		free(phrase);
 		*off = at;
 		*plen = n;
-		return true;
+		return 1;
 	}
 	/* the words of the phrase (ASCII words of 3 bytes or more, or
 	 * non-ASCII runs) found in one sentence */
@@ -135,6 +150,7 @@ static bool place(const char *msg, size_t len, const char *phrase, size_t *off, 
 		}
 		p = q + skip;
 	}
+	free(phrase);
 	return best > 0;
 }
 
@@ -168,16 +184,17 @@ static double weight(const char *phrase, double similarity)
 /* Adds the i-th signal match of sig to out: its sentence, unless a match
  * before it already gave that sentence (which then takes this match's
  * type and phrase when this one weighs more). */
-static int add_signal(const corpus_model *model, const lexicon_culture *c, const char *message, size_t len,
-		      const lexicon_signal_match *sig, size_t i, corpus_annotation *out, size_t *caps)
+static int add_signal(const corpus_model *model, const lexicon_culture *c, const char *message, const char *lower,
+		      size_t len, const lexicon_signal_match *sig, size_t i, corpus_annotation *out, size_t *caps)
 {
 	const lexicon_signal_match *m = &sig[i];
 	for (size_t k = 0; k < i; k++) /* one annotation per phrase (the best first) */
 		if (strcmp(sig[k].phrase, m->phrase) == 0)
 			return 0;
 	size_t off = 0, n = 0;
-	if (!place(message, len, m->phrase, &off, &n))
-		return 0;
+	int placed = place(lower, len, m->phrase, &off, &n);
+	if (placed <= 0)
+		return placed;
 	widen(message, len, &off, &n);
 	for (size_t k = 0; k < out->nsignals; k++) {
 		corpus_span *o = &out->signals[k];
@@ -194,6 +211,35 @@ static int add_signal(const corpus_model *model, const lexicon_culture *c, const
 	return push(&out->signals, &out->nsignals, caps, (corpus_span){off, n, type, m->phrase, m->side, m->similarity});
 }
 
+/* The distress clauses of the message into out (see the top). */
+static int find_distress(const corpus_model *model, const lexicon_culture *c, const char *message, size_t len,
+			 corpus_annotation *out)
+{
+	const char *p = message, *end = message + len;
+	size_t capd = 0, sentences = 0;
+	while (p < end && sentences < MAX_SENTENCES) {
+		size_t skip;
+		const char *q = sentence_end(p, end, &skip);
+		const char *a = p, *b = q;
+		while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+			b--;
+		p = q + skip;
+		if (b - a < 3)
+			continue;
+		sentences++;
+		corpus_clause cl; /* the features of the clause computed once for both models */
+		corpus_model_clause(model, c, a, (size_t)(b - a), &cl);
+		if (cl.distress > DISTRESS_MIN_SCORE &&
+		    push(&out->distress, &out->ndistress, &capd,
+			 (corpus_span){(size_t)(a - message), (size_t)(b - a), corpus_model_intensity(model, c, cl.intensity),
+				       NULL, NULL, 0}) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *message, size_t len,
 		    const lexicon_result *whole, corpus_annotation *out)
 {
@@ -203,33 +249,23 @@ int corpus_annotate(const lexicon *l, const lexicon_culture *c, const char *mess
 	if (!l || !c || !whole || (!message && len))
 		return -1;
 	const corpus_model *model = corpus_model_of(l);
-	size_t capd = 0, caps = 0;
-	for (size_t i = 0; i < whole->nsignals; i++)
-		if (add_signal(model, c, message, len, whole->signals, i, out, &caps) < 0)
+	size_t caps = 0;
+	if (whole->nsignals) {
+		char *lower = lower_copy(message, len);
+		if (!lower)
 			goto fail;
+		for (size_t i = 0; i < whole->nsignals; i++)
+			if (add_signal(model, c, message, lower, len, whole->signals, i, out, &caps) < 0) {
+				free(lower);
+				goto fail;
+			}
+		free(lower);
+	}
+
 	if (!model)
 		return 0;
-	const char *p = message, *end = message + len;
-	int sentences = 0;
-	while (p < end && sentences < MAX_SENTENCES) {
-		size_t skip;
-		const char *q = sentence_end(p, end, &skip);
-		const char *a = p, *b = q;
-		while (a < b && (*a == ' ' || *a == '\t' || *a == '\r'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
-			b--;
-		if (b - a >= 3) {
-			sentences++;
-			double score = corpus_model_distress(model, c, a, (size_t)(b - a));
-			if (score > DISTRESS_MIN_SCORE &&
-			    push(&out->distress, &out->ndistress, &capd,
-				 (corpus_span){(size_t)(a - message), (size_t)(b - a),
-					       corpus_model_intensity(model, c, a, (size_t)(b - a)), NULL, NULL, 0}) < 0)
-				goto fail;
-		}
-		p = q + skip;
-	}
+	if (find_distress(model, c, message, len, out) < 0)
+		goto fail;
 	return 0;
 fail:
 	corpus_annotation_clear(out);

@@ -13,7 +13,7 @@
 #define MAX_FEAT 512
 #define EPOCHS 8
 #define MAX_CLASSES 7
-#define INTENSITY_MARGIN 0.0
+#define INTENSITY_MARGIN 4.0
 
 static const char *const intensities[] = {"light", "moderate", "high"};
 static const char *const types[] = {"Concepts", "Knowledge", "Values", "Norms and Morals",
@@ -311,17 +311,19 @@ static void score_text(const corpus_model *m, const perceptron *p, const lexicon
 	scores(p, f, n, sc);
 }
 
-double corpus_model_distress(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len)
+void corpus_model_clause(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len,
+			 corpus_clause *out)
 {
+	uint32_t f[MAX_FEAT];
+	size_t n = features(text, len, culture_of(m, c), f);
 	double sc[MAX_CLASSES];
-	score_text(m, &m->distress, c, text, len, sc);
-	return sc[1] - sc[0];
+	scores(&m->distress, f, n, sc);
+	out->distress = sc[1] - sc[0];
+	scores(&m->intensity, f, n, out->intensity);
 }
 
-const char *corpus_model_intensity(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len)
+const char *corpus_model_intensity(const corpus_model *m, const lexicon_culture *c, const double sc[3])
 {
-	double sc[MAX_CLASSES];
-	score_text(m, &m->intensity, c, text, len, sc);
 	size_t best = best_of(&m->intensity, sc), prior = m->prior[culture_of(m, c)];
 	/* the culture's most frequent intensity unless the model is clearly
 	 * for another one */

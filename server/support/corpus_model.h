@@ -20,11 +20,19 @@ int corpus_model_attach(lexicon *l);
 /* The model of l; NULL when none is attached. */
 const corpus_model *corpus_model_of(const lexicon *l);
 
-/* Scores of text (len bytes) of culture c (of the model's lexicon). */
-/* Whether it expresses distress: > 0 yes. */
-double corpus_model_distress(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len);
-/* Its intensity: "light", "moderate" or "high" (static strings). */
-const char *corpus_model_intensity(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len);
+/* The scores of a clause. */
+typedef struct corpus_clause {
+	double distress;     /* whether it expresses distress: > 0 yes */
+	double intensity[3]; /* light, moderate, high: the higher the likelier */
+} corpus_clause;
+
+/* Scores text (len bytes) of culture c (of the model's lexicon) into out. */
+void corpus_model_clause(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len,
+			 corpus_clause *out);
+/* The intensity of a distress clause of culture c from its scores sc:
+ * "light", "moderate" or "high" (static strings). The culture's most
+ * frequent one unless another scores clearly higher. */
+const char *corpus_model_intensity(const corpus_model *m, const lexicon_culture *c, const double sc[3]);
 /* The type of a signal (one of the seven, static strings); NULL when the
  * culture has no typed signals. */
 const char *corpus_model_type(const corpus_model *m, const lexicon_culture *c, const char *text, size_t len);

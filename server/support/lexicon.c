@@ -33,9 +33,14 @@
  * groups (identical phrase, type and side) and distress phrases containing
  * it. A message is normalised once; the index gives each phrase the number
  * of trigrams it shares with the whole message, an upper bound of its
- * similarity (shared / |T(p)|). Phrases are scored in decreasing order of
+ * similarity (shared / |T(p)|); the 256 trigrams in the most signal groups
+ * are counted by a bitmap per group rather than by walking their lists. A
+ * signal phrase sharing all its trigrams is looked up as whole words in
+ * the message (its words chained by hash): found, it scores 1 without
+ * scoring windows, and is taken first. Phrases are scored in decreasing order of
  * that bound until it falls below the threshold or below the worst of the
- * best K found so far. Before a phrase is scored, a second bound counts its
+ * best K found so far; one that would not enter the best K even with its
+ * bound as similarity is skipped. Before a phrase is scored, a second bound counts its
  * trigrams per block of nearby words and takes the best run of blocks one
  * window can overlap (see lex_window_bound() in lexicon_text.c); a phrase whose bound is below
  * the bar it must clear is not scored at all. Scoring only considers windows that start and end at
@@ -114,6 +119,14 @@ static const char *intern(lexicon *l, const char *s)
 	return copy;
 }
 
+static void tri_index_free(tri_index *x)
+{
+	free(x->keys);
+	free(x->off);
+	free(x->len);
+	free(x->post);
+}
+
 static void culture_free(lexicon_culture *c)
 {
 	if (!c)
@@ -127,10 +140,10 @@ static void culture_free(lexicon_culture *c)
 	free(c->s);
 	free(c->tri);
 	free(c->norm);
-	free(c->ikeys);
-	free(c->ioff);
-	free(c->ilen);
-	free(c->ipost);
+	tri_index_free(&c->full);
+	free(c->nsig);
+	free(c->frank);
+	free(c->fmask);
 	free(c->posts);
 	free(c->sup_order);
 	free(c);
@@ -369,7 +382,8 @@ static int unit_build(lexicon_culture *c, prep_buf *b, const char *phrase, unit 
 	u->ntri = (uint32_t)p.ntri;
 	u->nwords = (uint32_t)p.nwords;
 	c->ntri += p.ntri;
-	if (p.cjk && p.normlen) {
+	u->cjk = p.cjk;
+	if (p.normlen) {
 		char *norm = array_grow(c->norm, &c->cap_norm, c->nnorm + p.normlen, 1);
 		if (!norm)
 			return -1;
@@ -417,19 +431,9 @@ static int build_groups(lexicon_culture *c)
 }
 
 /* The inverted index of c: trigram -> units (nunits). */
-static int build_index(lexicon_culture *c, size_t nunits)
+/* Builds x from pairs (n, trigram << 32 | unit), which it sorts. */
+static int index_pairs(tri_index *x, uint64_t *pairs, size_t n)
 {
-	if (!c->ntri)
-		return 0;
-	uint64_t *pairs = malloc(c->ntri * sizeof *pairs);
-	if (!pairs)
-		return -1;
-	size_t n = 0;
-	for (size_t id = 0; id < nunits; id++) {
-		const unit *u = id < c->ng ? &c->g[id].u : &c->d[id - c->ng].u;
-		for (uint32_t k = 0; k < u->ntri; k++)
-			pairs[n++] = (uint64_t)c->tri[u->tri_off + k] << 32 | id;
-	}
 	qsort(pairs, n, sizeof *pairs, cmp_u64);
 	size_t nkeys = 0;
 	for (size_t i = 0; i < n; i++)
@@ -438,30 +442,84 @@ static int build_index(lexicon_culture *c, size_t nunits)
 	size_t cap = 16;
 	while (cap < 2 * nkeys)
 		cap *= 2;
-	c->imask = (uint32_t)(cap - 1);
-	c->ikeys = calloc(cap, sizeof *c->ikeys);
-	c->ioff = malloc(cap * sizeof *c->ioff);
-	c->ilen = malloc(cap * sizeof *c->ilen);
-	c->ipost = malloc(n * sizeof *c->ipost);
-	if (!c->ikeys || !c->ioff || !c->ilen || !c->ipost) {
-		free(pairs);
+	x->mask = (uint32_t)(cap - 1);
+	x->keys = calloc(cap, sizeof *x->keys);
+	x->off = malloc(cap * sizeof *x->off);
+	x->len = malloc(cap * sizeof *x->len);
+	x->post = malloc((n ? n : 1) * sizeof *x->post);
+	if (!x->keys || !x->off || !x->len || !x->post)
 		return -1;
-	}
 	uint32_t slot = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t tri = (uint32_t)(pairs[i] >> 32);
 		if (i == 0 || tri != (uint32_t)(pairs[i - 1] >> 32)) {
-			slot = hash_tri(tri) & c->imask;
-			while (c->ikeys[slot])
-				slot = (slot + 1) & c->imask;
-			c->ikeys[slot] = tri;
-			c->ioff[slot] = (uint32_t)i;
-			c->ilen[slot] = 0;
+			slot = hash_tri(tri) & x->mask;
+			while (x->keys[slot])
+				slot = (slot + 1) & x->mask;
+			x->keys[slot] = tri;
+			x->off[slot] = (uint32_t)i;
+			x->len[slot] = 0;
 		}
-		c->ipost[i] = (uint32_t)pairs[i];
-		c->ilen[slot]++;
+		x->post[i] = (uint32_t)pairs[i];
+		x->len[slot]++;
 	}
+	return 0;
+}
+
+static const unit *unit_of(const lexicon_culture *c, size_t id)
+{
+	return id < c->ng ? &c->g[id].u : &c->d[id - c->ng].u;
+}
+
+/* The full index of c's units, with the count of signal groups per slot. */
+static int build_index(lexicon_culture *c, size_t nunits)
+{
+	uint64_t *pairs = malloc(c->ntri * sizeof *pairs);
+	if (!pairs)
+		return -1;
+	size_t n = 0;
+	for (size_t id = 0; id < nunits; id++) {
+		const unit *u = unit_of(c, id);
+		for (uint32_t k = 0; k < u->ntri; k++)
+			pairs[n++] = (uint64_t)c->tri[u->tri_off + k] << 32 | id;
+	}
+	int rc = index_pairs(&c->full, pairs, n);
 	free(pairs);
+	if (rc < 0 || !(c->nsig = calloc(c->full.mask + 1, sizeof *c->nsig)))
+		return -1;
+	for (uint32_t i = 0; i <= c->full.mask; i++)
+		for (uint32_t k = 0; c->full.keys[i] && k < c->full.len[i]; k++)
+			c->nsig[i] += c->full.post[c->full.off[i] + k] < c->ng;
+	return 0;
+}
+
+/* The LEX_NFREQ trigrams listing the most signal groups (more first,
+ * then by trigram) and the groups' bitmaps of them (see frank, fmask). */
+static int build_frequent(lexicon_culture *c)
+{
+	size_t nslot = (size_t)c->full.mask + 1;
+	uint64_t *v = malloc(nslot * sizeof *v);
+	c->frank = malloc(nslot * sizeof *c->frank);
+	c->fmask = calloc(c->ng * LEX_FREQ_WORDS + 1, sizeof *c->fmask);
+	if (!v || !c->frank || !c->fmask) {
+		free(v);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < nslot; i++) {
+		c->frank[i] = LEX_NFREQ;
+		if (c->full.keys[i] && c->nsig[i]) /* most groups first: the complement */
+			v[n++] = (uint64_t)(UINT32_MAX - c->nsig[i]) << 32 | c->full.keys[i];
+	}
+	qsort(v, n, sizeof *v, cmp_u64);
+	for (size_t r = 0; r < n && r < LEX_NFREQ; r++) {
+		uint32_t slot = tri_index_slot(&c->full, (uint32_t)v[r]);
+		c->frank[slot] = (uint16_t)r;
+		const uint32_t *post = c->full.post + c->full.off[slot];
+		for (uint32_t k = 0; k < c->nsig[slot]; k++)
+			c->fmask[(size_t)post[k] * LEX_FREQ_WORDS + r / 64] |= (uint64_t)1 << (r % 64);
+	}
+	free(v);
 	return 0;
 }
 
@@ -505,7 +563,7 @@ static int culture_build(lexicon_culture *c, prep_buf *b)
 	for (size_t i = 0; i < c->nd; i++)
 		if (unit_build(c, b, c->d[i].phrase, &c->d[i].u) < 0)
 			return -1;
-	if (build_index(c, nunits) < 0)
+	if (c->ntri && (build_index(c, nunits) < 0 || build_frequent(c) < 0))
 		return -1;
 	return build_posts(c);
 }

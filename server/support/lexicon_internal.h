@@ -86,6 +86,9 @@ typedef struct text {
 	uint64_t *blk;
 	size_t bsize, nblk, nlane;
 	uint32_t *pids; /* scratch: the ids of a phrase's trigrams (lex_phrase_ids()) */
+	/* the words by a hash of their bytes, chained (lex_word_substring(),
+	 * built on its first call; NULL: not yet) */
+	uint32_t *whead, *wnext, wmask;
 } text;
 
 /* Analyses s[0..len) (NULL: empty) into t; lex_text_free(t) afterwards
@@ -103,12 +106,16 @@ double lex_window_bound(const text *t, const uint32_t *ids, size_t nids, size_t 
 double lex_score(text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t nwords, double floor);
 /* Whether the normalised CJK phrase norm occurs in t's normalised form. */
 bool lex_cjk_substring(const text *t, const char *norm, size_t normlen);
+/* Whether the normalised phrase norm occurs in t's normalised form as
+ * whole words; then its lex_score() is 1 (a window of the same words). */
+bool lex_word_substring(text *t, const char *norm, size_t normlen);
 
 /* ---- the lexicon ---- */
 
 typedef struct unit { /* a phrase as scored */
 	uint32_t tri_off, ntri, nwords;
-	uint32_t norm_off, norm_len; /* CJK phrases only: their normalised form */
+	uint32_t norm_off, norm_len; /* its normalised form */
+	bool cjk;                    /* it has CJK-like characters */
 } unit;
 
 typedef struct sig_raw {
@@ -135,6 +142,27 @@ typedef struct sup {
 	long post;
 } sup;
 
+#define LEX_NFREQ 256
+#define LEX_FREQ_WORDS (LEX_NFREQ / 64)
+
+/* An inverted index: per trigram (open addressing, key 0: empty) the
+ * units post[off .. off + len), ascending. */
+typedef struct tri_index {
+	uint32_t *keys, *off, *len, mask;
+	uint32_t *post;
+} tri_index;
+
+/* The slot of tri in x; UINT32_MAX when absent. */
+static inline uint32_t tri_index_slot(const tri_index *x, uint32_t tri)
+{
+	if (!x->keys)
+		return UINT32_MAX;
+	for (uint32_t i = hash_tri(tri) & x->mask; x->keys[i]; i = (i + 1) & x->mask)
+		if (x->keys[i] == tri)
+			return i;
+	return UINT32_MAX;
+}
+
 typedef struct post_ref { /* the support phrases of one post: sup_order[off .. off + n) */
 	long id;
 	uint32_t off, n;
@@ -156,11 +184,18 @@ struct lexicon_culture {
 	size_t ns, cap_s;
 	uint32_t *tri; /* trigram sets of the units */
 	size_t ntri, cap_tri;
-	char *norm; /* normalised CJK phrases */
+	char *norm; /* normalised phrases */
 	size_t nnorm, cap_norm;
-	/* trigram -> units (ids: signal groups 0 .. ng-1, then distress) */
-	uint32_t *ikeys, *ioff, *ilen, imask;
-	uint32_t *ipost;
+	/* trigram -> units (ids: signal groups 0 .. ng-1, then distress);
+	 * nsig: per slot, how many of the units listed are signal groups */
+	tri_index full;
+	uint32_t *nsig;
+	/* The LEX_NFREQ trigrams listing the most signal groups are not walked
+	 * for them: frank (per slot) is the rank of such a trigram, else
+	 * LEX_NFREQ, and fmask (LEX_FREQ_WORDS words per group) has bit r set
+	 * when the group has the trigram of rank r. */
+	uint16_t *frank;
+	uint64_t *fmask;
 	post_ref *posts;
 	size_t nposts;
 	uint32_t *sup_order;

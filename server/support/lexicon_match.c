@@ -113,6 +113,12 @@ static size_t select_top(const lexicon_culture *c, text *t, cand *heap, size_t n
 			break;
 		const unit *u = x.id < c->ng ? &c->g[x.id].u : &c->d[x.id - c->ng].u;
 		scored s = {x.id < c->ng ? x.id : (uint32_t)(x.id - c->ng), 1.0};
+		/* Its similarity is at most its bound, and at a similarity equal
+		 * to the K-th's the order of the two does not depend on it: so
+		 * when it would not enter even with its bound, it does not. */
+		scored best = {s.id, x.exact ? 1.0 : x.bound};
+		if (nt == k && order(c, &best, &top[k - 1]) >= 0)
+			continue;
 		if (!x.exact) {
 			/* A similarity below floor is dropped below (below the
 			 * threshold, or not better than the K-th), so when the
@@ -255,62 +261,68 @@ static size_t sort_unique_longs(long *v, size_t n)
 	return u;
 }
 
-/* The end of the signal groups' part of a posting list (sorted by unit). */
-static const uint32_t *signals_end(const uint32_t *post, const uint32_t *end, uint32_t ng)
+/* Bits set in x (without a library call where the target has no
+ * population count instruction by default). */
+static inline uint32_t popcount64(uint64_t x)
 {
-	while (post < end && end[-1] >= ng) {
-		size_t n = (size_t)(end - post);
-		const uint32_t *mid = post + n / 2;
-		if (*mid < ng)
-			post = mid + 1;
-		else
-			end = mid;
-	}
-	return end;
+	x -= (x >> 1) & 0x5555555555555555u;
+	x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+	return (uint32_t)((x * 0x0101010101010101u) >> 56);
 }
 
 /* Counts per unit of c the trigrams it shares with t into count (zero
  * on entry), listing each unit counted in touched; only signal groups
  * when kmax_dis is 0, only distress phrases when kmax_sig is 0. Returns
- * how many units are listed. */
+ * how many units are listed. The signal groups sharing the most frequent
+ * trigrams are not walked one by one: those trigrams of t make a bitmap,
+ * and each group adds the bits its own bitmap shares with it. */
 static size_t count_shared(const lexicon_culture *c, const text *t, size_t kmax_sig, size_t kmax_dis,
 			   uint32_t *count, uint32_t *touched)
 {
 	size_t ntouched = 0;
-	bool want_all = kmax_sig && kmax_dis;
-	if (c->ikeys && (kmax_sig || kmax_dis))
-		for (size_t id = 0; id < t->nutri; id++) {
-			uint32_t tri = t->utri[id];
-			for (uint32_t i = hash_tri(tri) & c->imask; c->ikeys[i]; i = (i + 1) & c->imask) {
-				if (c->ikeys[i] != tri)
-					continue;
-				const uint32_t *post = c->ipost + c->ioff[i], *post_end = post + c->ilen[i];
-				if (want_all) { /* the common case, without the test per entry */
-					for (; post < post_end; post++)
-						if (count[*post]++ == 0)
-							touched[ntouched++] = *post;
-				} else {
-					/* a posting list is sorted by unit: the signal
-					 * groups (ids below ng) come first */
-					if (!kmax_sig)
-						while (post < post_end && *post < c->ng)
-							post++;
-					else if (!kmax_dis)
-						post_end = signals_end(post, post_end, (uint32_t)c->ng);
-					for (; post < post_end; post++)
-						if (count[*post]++ == 0)
-							touched[ntouched++] = *post;
-				}
-				break;
+	uint64_t freq[LEX_FREQ_WORDS] = {0};
+	bool any_freq = false;
+	if ((!kmax_sig && !kmax_dis) || !c->full.keys)
+		return 0;
+	for (size_t id = 0; id < t->nutri; id++) {
+		uint32_t i = tri_index_slot(&c->full, t->utri[id]);
+		if (i == UINT32_MAX)
+			continue;
+		/* a posting list is sorted by unit: the signal groups (ids
+		 * below ng) come first, nsig[i] of them */
+		const uint32_t *post = c->full.post + c->full.off[i], *post_end = post + c->full.len[i];
+		if (!kmax_sig || c->frank[i] < LEX_NFREQ) {
+			if (kmax_sig) {
+				freq[c->frank[i] / 64] |= (uint64_t)1 << (c->frank[i] % 64);
+				any_freq = true;
 			}
+			post += c->nsig[i];
 		}
+		if (!kmax_dis)
+			post_end = c->full.post + c->full.off[i] + c->nsig[i];
+		for (; post < post_end; post++) { /* without a branch: it would be mispredicted often */
+			uint32_t u = *post;
+			touched[ntouched] = u;
+			ntouched += count[u]++ == 0;
+		}
+	}
+	for (size_t g = 0; any_freq && g < c->ng; g++) {
+		const uint64_t *m = c->fmask + g * LEX_FREQ_WORDS;
+		uint32_t n = 0;
+		for (size_t w = 0; w < LEX_FREQ_WORDS; w++)
+			n += popcount64(m[w] & freq[w]);
+		touched[ntouched] = (uint32_t)g;
+		ntouched += n && count[g] == 0;
+		count[g] += n;
+	}
 	return ntouched;
 }
 
 /* The candidates among the touched units (ntouched): signals into
  * cs[0 .. *nsig), distress phrases filled from the end, into
  * cs[nunits - *ndis .. nunits) (the order within each is the heap's). */
-static void collect_cands(const lexicon_culture *c, const text *t, const lexicon_opts *o, const uint32_t *count,
+static void collect_cands(const lexicon_culture *c, text *t, const lexicon_opts *o, const uint32_t *count,
 			  const uint32_t *touched, size_t ntouched, cand *cs, size_t *nsig, size_t *ndis)
 {
 	size_t nunits = c->ng + c->nd;
@@ -320,7 +332,10 @@ static void collect_cands(const lexicon_culture *c, const text *t, const lexicon
 		bool is_sig = id < c->ng;
 		const unit *u = is_sig ? &c->g[id].u : &c->d[id - c->ng].u;
 		cand x = {id, false, (double)count[id] / (double)u->ntri};
-		if (u->norm_len && lex_cjk_substring(t, c->norm + u->norm_off, u->norm_len)) {
+		/* exact: a CJK phrase inside the text, or any other phrase there
+		 * as whole words (then all its trigrams are shared) */
+		if (u->norm_len && (u->cjk ? lex_cjk_substring(t, c->norm + u->norm_off, u->norm_len)
+					   : count[id] == u->ntri && lex_word_substring(t, c->norm + u->norm_off, u->norm_len))) {
 			x.exact = true;
 			x.bound = 2.0;
 		} else if (!(x.bound >= (is_sig ? o->signal_threshold : o->distress_threshold))) {

@@ -239,6 +239,7 @@ void lex_text_free(text *t)
 	free(t->norm);
 	free(t->mem);
 	free(t->blk);
+	free(t->whead);
 }
 
 /* Reserves n elements of size elem at *size in base (*size is kept a
@@ -624,6 +625,50 @@ double lex_score(text *t, const uint32_t *ids, size_t nids, size_t ntri, size_t 
 bool lex_cjk_substring(const text *t, const char *norm, size_t normlen)
 {
 	return normlen > 0 && normlen <= t->normlen && memmem(t->norm, t->normlen, norm, normlen) != NULL;
+}
+
+static uint32_t word_hash(const char *w, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+/* The chains of t's words by hash (see text). */
+static int word_chains(text *t)
+{
+	size_t cap = 16;
+	while (cap < 2 * t->nwords)
+		cap *= 2;
+	t->whead = malloc((cap + t->nwords) * sizeof *t->whead);
+	if (!t->whead)
+		return -1;
+	t->wnext = t->whead + cap;
+	t->wmask = (uint32_t)(cap - 1);
+	memset(t->whead, 0xff, cap * sizeof *t->whead); /* NONE */
+	for (size_t w = t->nwords; w-- > 0;) { /* each chain in text order */
+		uint32_t h = word_hash(t->norm + t->spans[2 * w], t->spans[2 * w + 1]) & t->wmask;
+		t->wnext[w] = t->whead[h];
+		t->whead[h] = (uint32_t)w;
+	}
+	return 0;
+}
+
+bool lex_word_substring(text *t, const char *norm, size_t normlen)
+{
+	if (normlen == 0 || normlen > t->normlen || (!t->whead && word_chains(t) < 0))
+		return false; /* out of memory: not known to be there (it is then scored) */
+	const char *sp = memchr(norm, ' ', normlen);
+	size_t first = sp ? (size_t)(sp - norm) : normlen;
+	for (uint32_t w = t->whead[word_hash(norm, first) & t->wmask]; w != NONE; w = t->wnext[w]) {
+		size_t at = t->spans[2 * w];
+		if (t->spans[2 * w + 1] == first && at + normlen <= t->normlen &&
+		    (at + normlen == t->normlen || t->norm[at + normlen] == ' ') &&
+		    memcmp(t->norm + at, norm, normlen) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* lexicon_word_similarity, or with bound the window bound instead of the
