@@ -21,6 +21,41 @@ enum cls {
 	C_EMOJI,  /* a pictograph: a word of its own (💊 is a means) */
 };
 
+/* The Hebrew block: points and cantillation dropped, sof pasuq ends a
+ * clause. */
+static enum cls classify_hebrew(int32_t c)
+{
+	if ((c >= 0x591 && c <= 0x5bd) || c == 0x5bf || c == 0x5c1 || c == 0x5c2 || c == 0x5c4 || c == 0x5c5 ||
+	    c == 0x5c7 || c == 0x5f3 || c == 0x5f4)
+		return C_SKIP;
+	if (c == 0x5c3)
+		return C_CLAUSE;
+	if ((c >= 0x5d0 && c <= 0x5ea) || (c >= 0x5ef && c <= 0x5f2))
+		return C_WORD;
+	return C_SEP;
+}
+
+/* The Arabic block: harakat and tatweel dropped, alef, yeh and teh
+ * marbuta forms folded (*cp rewritten). */
+static enum cls classify_arabic(int32_t *cp)
+{
+	int32_t c = *cp;
+	if (c == 0x60c || c == 0x61b || c == 0x61f || c == 0x6d4)
+		return C_CLAUSE;
+	if ((c >= 0x64b && c <= 0x65f) || c == 0x670 || c == 0x640 || (c >= 0x6d6 && c <= 0x6ed) ||
+	    (c >= 0x610 && c <= 0x61a))
+		return C_SKIP;
+	if (c == 0x622 || c == 0x623 || c == 0x625 || c == 0x671)
+		*cp = 0x627;
+	else if (c == 0x649 || c == 0x6cc)
+		*cp = 0x64a;
+	else if (c == 0x629)
+		*cp = 0x647;
+	if ((c >= 0x600 && c <= 0x60f) || (c >= 0x66a && c <= 0x66d) || c == 0x6dd || c == 0x6de || c == 0x6e9)
+		return C_SEP;
+	return C_WORD;
+}
+
 /* Classifies *cp and rewrites it to its normalised form (see the top
  * comment). */
 static enum cls classify(int32_t *cp)
@@ -50,33 +85,10 @@ static enum cls classify(int32_t *cp)
 		return C_SKIP; /* modifier letter apostrophe */
 	if (c >= 0x300 && c <= 0x36f)
 		return C_SKIP; /* combining marks (the diaeresis is handled by the caller) */
-	if (c >= 0x590 && c <= 0x5ff) { /* Hebrew */
-		if ((c >= 0x591 && c <= 0x5bd) || c == 0x5bf || c == 0x5c1 || c == 0x5c2 || c == 0x5c4 ||
-		    c == 0x5c5 || c == 0x5c7 || c == 0x5f3 || c == 0x5f4)
-			return C_SKIP;
-		if (c == 0x5c3)
-			return C_CLAUSE;
-		if ((c >= 0x5d0 && c <= 0x5ea) || (c >= 0x5ef && c <= 0x5f2))
-			return C_WORD;
-		return C_SEP;
-	}
-	if (c >= 0x600 && c <= 0x6ff) { /* Arabic */
-		if (c == 0x60c || c == 0x61b || c == 0x61f || c == 0x6d4)
-			return C_CLAUSE;
-		if ((c >= 0x64b && c <= 0x65f) || c == 0x670 || c == 0x640 || (c >= 0x6d6 && c <= 0x6ed) ||
-		    (c >= 0x610 && c <= 0x61a))
-			return C_SKIP;
-		if (c == 0x622 || c == 0x623 || c == 0x625 || c == 0x671)
-			*cp = 0x627;
-		else if (c == 0x649 || c == 0x6cc)
-			*cp = 0x64a;
-		else if (c == 0x629)
-			*cp = 0x647;
-		if ((c >= 0x600 && c <= 0x60f) || (c >= 0x66a && c <= 0x66d) || c == 0x6dd || c == 0x6de ||
-		    c == 0x6e9)
-			return C_SEP;
-		return C_WORD;
-	}
+	if (c >= 0x590 && c <= 0x5ff)
+		return classify_hebrew(c);
+	if (c >= 0x600 && c <= 0x6ff)
+		return classify_arabic(cp);
 	if (c >= 0x2000 && c <= 0x206f) { /* General Punctuation */
 		if (c == 0x2019 || c == 0x2032 || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
 		    c >= 0x2060)
