@@ -187,6 +187,7 @@ static void begin_shutdown(app *a, int signum)
 	http_server_quiesce(a->http);
 	uv_timer_stop(&a->purge);
 	uv_timer_stop(&a->keys_refresh);
+	memtrim_stop(&a->trim);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	http_server_on_idle(a->http, on_idle, a);
@@ -230,6 +231,7 @@ static void finish(app *a)
 	uv_close((uv_handle_t *)&a->drain, NULL);
 	uv_close((uv_handle_t *)&a->purge, NULL);
 	uv_close((uv_handle_t *)&a->keys_refresh, NULL);
+	memtrim_close(&a->trim);
 	log_json(LOG_INFO, "stopped", NULL);
 	log_sink_stop(2000); /* the rest of the log, then direct writes */
 }
@@ -286,6 +288,7 @@ static int start_failed(app *a, const char *why)
 	store_pool_close(a->pool, NULL, NULL);
 	llm_client_close(a->llm);
 	access_free(a->access);
+	memtrim_close(&a->trim);
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	uv_loop_close(a->loop);
 	migrations_free(&a->migrations);
@@ -312,7 +315,9 @@ int serve_run(config *cfg)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	memtrim_setup();
 	a.loop = uv_default_loop();
+	memtrim_start(&a.trim, a.loop);
 	log_sink_start(a.loop);
 	a.pool = store_pool_new(a.loop, cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, store_statements);
 	if (!a.pool)
