@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak (prints figures, asserts nothing): POST /support for DURATION seconds
 # at half the service's capacity for the same mix, measured first with the
-# same client (64 requests in flight, 10 s; SOAK_RATE requests/s overrides),
+# same client (64 requests in flight, 10 s; SOAK_DIVISOR=N runs at 1/N of
+# it instead, SOAK_RATE requests/s at that rate),
 # every other request streamed, against the fake backend (8 sentences 10 ms
 # apart), with faults injected every period (DURATION / 12, at least 20 s):
 #   - the backend answers 500 for 5 s,
@@ -58,8 +59,8 @@ else
   # can send, for 10 s; the requests answered per second.
   cap=$("$PACED" -u "$BASE/support" -r 100000 -d 10 -c 64 -b "$T/plain.json" -b "$T/stream.json" |
     awk '$1 == "requests" {printf "%d", $4 / 11}')
-  rate=$((cap / 2))
-  echo "capacity: $cap requests/s (64 in flight, the soak's mix, 10 s); rate: $rate requests/s"
+  rate=$((cap / ${SOAK_DIVISOR:-2}))
+  echo "capacity: $cap requests/s (64 in flight, the soak's mix, 10 s); rate: $rate requests/s (1/${SOAK_DIVISOR:-2} of it)"
 fi
 [ "$rate" -ge 1 ] || { echo "no capacity measured"; exit 1; }
 
