@@ -24,11 +24,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bdir=${1:-$here/../../build-release}
 [ -d "$bdir" ] || nice meson setup "$bdir" "$here/../.." --buildtype=release >/dev/null
-nice ninja -C "$bdir" culturecare tests/fake_llm tests/paced >/dev/null
+nice ninja -C "$bdir" >/dev/null
 . "$here/bench.sh" "$bdir"
 need_wrk
 rounds=${ROUNDS:-5}
-PACED=$build/tests/paced
+PACED=${PACED:-$build/tests/paced}
 big=$(( ($(ulimit -n) - 1000) / 2 )); [ "$big" -le 10000 ] || big=10000
 big=$((big / 1000 * 1000)) # 2 descriptors per stream (client, backend): as many as the limit allows
 
@@ -42,7 +42,7 @@ else
   corpus="sample corpus only (no CultureCare files at $SHARED_DATA)"
 fi
 fake_up
-export MAX_CONNECTIONS=25000 LLM_MAX_HOST_CONNECTIONS=25000 LLM_IDLE_TIMEOUT_MS=120000 \
+export MAX_CONNECTIONS=25000 LLM_MAX_HOST_CONNECTIONS=25000 LLM_MAX_CONCURRENT=25000 LLM_IDLE_TIMEOUT_MS=120000 \
   LLM_TIMEOUT_MS=120000 SSE_KEEPALIVE_MS=2000 SHUTDOWN_DRAIN_MS=2000
 
 # start_ready: starts the service; prints ms from launch to /readyz 200.
@@ -80,7 +80,7 @@ capacity() {
   awk -v t=$((c1 - c0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f\n", t * 1e6 / hz / n}' >>"$T/cpu_$2"
   awk '/Requests\/sec/ {printf "%d\n", $2}' "$T/$2.wrk" >>"$T/rps_$2"
 }
-fake_open() { curl -s -m 2 "$FAKE/_stats" | jq -r '.streams_open // 0'; }
+fake_open() { local n; n=$(curl -s -m 10 "$FAKE/_stats" | jq -r '.streams_open // 0' 2>/dev/null || true); echo "${n:-0}"; }
 
 msg="Since I moved to Berlin for my studies I feel so alone. My parents expect me to call every Sunday and I miss Spring Festival with my family."
 jq -cn --arg m "$msg" '{message: $m, culture: "chinese", strategy: "redditor", annotator: "corpus"}' >"$T/svc.json"
@@ -101,6 +101,8 @@ fake_script '{}'
 "$PACED" -u "$BASE/support" -r 50 -d 2 -c 1 -b "$T/svc.json" >/dev/null
 sleep 1
 idle_rss=$(rss_kb "$SERVER_PID")
+idle_anon=$(awk '/^RssAnon/ {print $2}' "/proc/$SERVER_PID/status")
+idle_file=$(awk '/^RssFile/ {print $2}' "/proc/$SERVER_PID/status")
 echo "corpus: $corpus; $rounds rounds; service pid $SERVER_PID" >&2
 
 for r in $(seq 1 "$rounds"); do
@@ -145,7 +147,7 @@ hold() {
     'BEGIN {printf "%.1f %d %d %d\n", h ? (b - a) / h : 0, b, r, h}'
 }
 read -r per2k open2k after2k held2k <<<"$(hold 2000)"
-read -r per10k open10k after10k held10k <<<"$(hold 10000)"
+read -r per10k open10k after10k held10k <<<"$(hold "$big")"
 fds_after=$(fds_of "$SERVER_PID")
 serve_stop
 
@@ -169,9 +171,9 @@ echo "| throughput, 64 connections, zero-delay backend | service $(med <"$T/rps_
 echo "| added time to first token of a stream (20 sentences 20 ms apart) | $(med <"$T/ttft") µs |"
 echo "| added time between pieces of a stream | $(med <"$T/gap") µs |"
 echo "| resident memory per open stream, 2,000 streams | $per2k kB ($held2k held; VmRSS $(kb "$open2k")) |"
-echo "| resident memory per open stream, 10,000 streams | $per10k kB ($held10k held; VmRSS $(kb "$open10k")) |"
-echo "| idle VmRSS | $(kb "$idle_rss") |"
-echo "| VmRSS after 2,000 streams closed vs idle | $(kb "$after2k") ($(awk -v a="$after2k" -v i="$idle_rss" 'BEGIN {printf "%+.0f%%", (a - i) * 100 / i}')); after 10,000: $(kb "$after10k"); descriptors after: $fds_after |"
+echo "| resident memory per open stream, $big streams (the descriptor limit, $(ulimit -n), allows no more) | $per10k kB ($held10k held; VmRSS $(kb "$open10k")) |"
+echo "| idle VmRSS | $(kb "$idle_rss") (anonymous $(kb "$idle_anon"), file-backed: code and shared libraries $(kb "$idle_file")) |"
+echo "| VmRSS after 2,000 streams closed vs idle | $(kb "$after2k") ($(awk -v a="$after2k" -v i="$idle_rss" 'BEGIN {printf "%+.0f%%", (a - i) * 100 / i}')); after $big: $(kb "$after10k"); descriptors after: $fds_after |"
 echo "| start-up to ready (launch to /readyz 200) | $(med <"$T/startup") ms |"
 echo "| binary size | $(awk -v b="$bin" 'BEGIN {printf "%.2f MB", b / 1e6}') ($(awk -v b="${sbin:-0}" 'BEGIN {printf "%.2f MB", b / 1e6}') stripped) |"
 echo "| image size | $image |"
