@@ -8,6 +8,7 @@
 #include "server/access.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/memtrim.h"
 #include "store/migrate.h"
 #include "store/pool.h"
 
@@ -38,6 +39,7 @@ typedef struct app {
 	uv_timer_t drain;
 	uv_timer_t purge;  /* erases records past RETENTION_DAYS */
 	uv_timer_t keys_refresh; /* reloads the keys now and then, besides NOTIFY */
+	memtrim trim;      /* returns the heap's free pages after a burst */
 	bool purging;
 	int exit_code;
 } app;

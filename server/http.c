@@ -12,7 +12,6 @@
  * client address in http_conns.c. */
 #include "server/http_internal.h"
 
-#include <malloc.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +36,6 @@ struct http_server {
 	http_cors *cors; /* CORS_ORIGINS, or NULL */
 	http_conns *conns;
 	uv_timer_t sweep; /* cuts off headers slower than REQUEST_TIMEOUT_MS */
-	unsigned trim_mark; /* open connections when memory was last given back */
 	http_routes which;
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
@@ -381,10 +379,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* Connections still waiting for a request's headers REQUEST_TIMEOUT_MS
  * after they began to wait are shut down (a slow sender of headers is
- * closed like a slow sender of a body). And once most of the connections
- * of a peak are gone, the memory they held is given back to the system
- * (glibc keeps freed heap memory otherwise): whenever 256 fewer are open
- * than at the last count. */
+ * closed like a slow sender of a body). The memory a peak of connections
+ * held is given back by the process's memtrim (server/memtrim.h). */
 static void on_sweep(uv_timer_t *t)
 {
 	http_server *s = t->data;
@@ -393,13 +389,6 @@ static void on_sweep(uv_timer_t *t)
 	if (n > 0)
 		log_json(LOG_INFO, "slow connections closed",
 			 json_pack("{s:i,s:s}", "connections", (int)n, "reason", "request headers too slow"));
-	unsigned open = http_conns_open_count(s->conns);
-	if (open > s->trim_mark)
-		s->trim_mark = open;
-	else if (s->trim_mark - open >= 256) { /* some megabytes (18 KiB each) */
-		malloc_trim(0);
-		s->trim_mark = open;
-	}
 }
 
 /* Checks made once the headers are in, before any body is read: CORS,

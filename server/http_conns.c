@@ -26,7 +26,6 @@ struct http_conn {
 struct http_conns {
 	ip_count *ips[IP_BUCKETS];
 	http_conn *head, *tail;
-	unsigned open;
 };
 
 http_conns *http_conns_new(void)
@@ -114,7 +113,6 @@ http_conn *http_conns_open(http_conns *cs, int fd, const struct sockaddr *addr, 
 	e->n++;
 	c->ip = e;
 	c->fd = fd;
-	cs->open++;
 	http_conns_waiting(cs, c, now_ns);
 	return c;
 }
@@ -124,7 +122,6 @@ void http_conns_close(http_conns *cs, http_conn *c)
 	if (!c)
 		return;
 	unlink_waiting(cs, c);
-	cs->open--;
 	ip_count *e = c->ip;
 	free(c);
 	if (--e->n > 0)
@@ -153,9 +150,4 @@ unsigned http_conns_expire(http_conns *cs, uint64_t since_ns)
 		n++;
 	}
 	return n;
-}
-
-unsigned http_conns_open_count(const http_conns *cs)
-{
-	return cs->open;
 }

@@ -31,7 +31,5 @@ unsigned http_conns_same_address(const http_conn *c);
  * since before `since_ns` (libmicrohttpd then sees them closed and cleans
  * up); returns how many. */
 unsigned http_conns_expire(http_conns *cs, uint64_t since_ns);
-/* Open connections now. */
-unsigned http_conns_open_count(const http_conns *cs);
 
 #endif

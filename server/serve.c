@@ -1,7 +1,6 @@
 /* `culturecare serve`: start-up checks, the loop, graceful shutdown.
  * One thread runs everything: libmicrohttpd, libpq and (later) libcurl are
  * all driven by the same libuv loop. */
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +188,7 @@ static void begin_shutdown(app *a, int signum)
 	http_server_quiesce(a->http);
 	uv_timer_stop(&a->purge);
 	uv_timer_stop(&a->keys_refresh);
+	memtrim_stop(&a->trim);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	http_server_on_idle(a->http, on_idle, a);
@@ -232,6 +232,7 @@ static void finish(app *a)
 	uv_close((uv_handle_t *)&a->drain, NULL);
 	uv_close((uv_handle_t *)&a->purge, NULL);
 	uv_close((uv_handle_t *)&a->keys_refresh, NULL);
+	memtrim_close(&a->trim);
 	log_json(LOG_INFO, "stopped", NULL);
 	log_sink_stop(2000); /* the rest of the log, then direct writes */
 }
@@ -288,6 +289,7 @@ static int start_failed(app *a, const char *why)
 	store_pool_close(a->pool, NULL, NULL);
 	llm_client_close(a->llm);
 	access_free(a->access);
+	memtrim_close(&a->trim);
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	uv_loop_close(a->loop);
 	migrations_free(&a->migrations);
@@ -325,13 +327,9 @@ int serve_run(config *cfg)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* Buffers of 128 KiB and more (replies, streams' text, big bodies) are
-	 * mapped and unmapped on their own. glibc would otherwise raise this
-	 * threshold after the first such free, and later big buffers would
-	 * come from the heap, which keeps what it grew to: after a few 8 MiB
-	 * replies the process would stay megabytes above idle. */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	memtrim_setup();
 	a.loop = uv_default_loop();
+	memtrim_start(&a.trim, a.loop);
 	log_sink_start(a.loop);
 	a.pool = store_pool_new(a.loop, cfg->database_url, cfg->db_pool_size, cfg->db_timeout_ms, store_statements);
 	if (!a.pool)
