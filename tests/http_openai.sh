@@ -59,6 +59,7 @@ oa '{"model": "culturecare/jewish", "messages": [{"role": "assistant", "content"
 eq "an earlier turn without text: 422 naming it" "$STATUS $(jb .error.param)" "422 messages[0]"
 oa "$(jq -n '{model: "culturecare/jewish", messages: ([range(41) | {role: "user", content: "hi"}] + [{role: "user", content: "hello"}])}')"
 eq "41 earlier turns: 422" "$STATUS $(jb .error.param) $(jb .error.details.max_turns)" "422 messages 40"
+eq "41 earlier turns: error.message says why, as details.reason does" "$(jb .error.message)" "$(jb .error.details.reason)"
 eq "bad conversations reach no backend" "$(fake_count)" 0
 
 # Errors in OpenAI's shape
@@ -66,6 +67,7 @@ oa '{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}'
 eq "unknown model: 422 invalid_request_error" "$STATUS $(jb .error.type) $(jb .error.param)" "422 invalid_request_error model"
 oa '{"model": "culturecare/klingon", "messages": [{"role": "user", "content": "hi"}]}'
 eq "unknown culture: 422, known listed" "$STATUS $(jb '.error.details.known|length')" "422 4"
+eq "unknown culture: error.message says why" "$(jb .error.message)" "unknown culture"
 oa '{"model": "culturecare/jewish/poetic", "messages": [{"role": "user", "content": "hi"}]}'
 eq "unknown strategy: 422" "$STATUS" 422
 oa '{"model": "culturecare/jewish", "messages": [{"role": "system", "content": "hi"}]}'

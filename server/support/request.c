@@ -59,6 +59,10 @@ json_t *support_openai_error(err_code code, const char *message, json_t *details
 
 void support_reply_error(http_req *r, enum support_format fmt, err_code code, const char *message, json_t *details)
 {
+	/* OpenAI clients show error.message only: it says why, as details.reason
+	 * does (details is alive until the error is built). */
+	if (run_is_openai(fmt) && !message)
+		message = json_string_value(json_object_get(details, "reason"));
 	if (run_is_openai(fmt))
 		http_reply_json(r, err_lookup(code)->status, support_openai_error(code, message, details, http_req_id(r)));
 	else
