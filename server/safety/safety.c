@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "server/log.h"
+#include "server/unicode.h"
 #include "server/safety/reply_concepts.h"
 
 /* Used only if the database holds no message at all. */
@@ -403,36 +404,11 @@ static bool is_latin_byte(unsigned char c)
 
 char *safety_fold(const char *text, size_t len, size_t *out_len)
 {
-	/* valid UTF-8 first: an invalid byte becomes U+FFFD */
-	char *clean = malloc(len * 3 + 1);
-	if (!clean)
+	size_t folded;
+	utf8proc_uint8_t *mapped = (utf8proc_uint8_t *)unicode_fold(text, len, &folded);
+	if (!mapped)
 		return NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < len;) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (k <= 0 || cp == 0) {
-			if (k <= 0) {
-				memcpy(clean + n, "\xEF\xBF\xBD", 3);
-				n += 3;
-			} else {
-				clean[n++] = ' ';
-			}
-			i += k > 0 ? (size_t)k : 1;
-			continue;
-		}
-		memcpy(clean + n, text + i, (size_t)k);
-		n += (size_t)k;
-		i += (size_t)k;
-	}
-	clean[n] = '\0';
-	utf8proc_uint8_t *mapped = NULL;
-	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)clean, (utf8proc_ssize_t)n, &mapped,
-					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-						  UTF8PROC_STRIPMARK | UTF8PROC_IGNORE | UTF8PROC_LUMP);
-	free(clean);
-	if (m < 0)
-		return NULL;
+	utf8proc_ssize_t m = (utf8proc_ssize_t)folded;
 	m = (utf8proc_ssize_t)reply_unspace((char *)mapped, (size_t)m);
 	/* one space for every run of spaces; no Arabic tatweel */
 	char *out = (char *)mapped;
