@@ -11,6 +11,7 @@
 #include "server/log.h"
 #include "server/unicode.h"
 #include "server/safety/reply_concepts.h"
+#include "server/safety/text_model.h"
 
 /* Used only if the database holds no message at all. */
 static const char fallback_message[] =
@@ -32,6 +33,12 @@ safety *safety_new(void)
 		return NULL;
 	}
 	return s;
+}
+
+void safety_set_text_model(safety *s, const struct text_model *m)
+{
+	s->tm = m;
+	risk_rules_set_text_model(s->rules, m);
 }
 
 safety *safety_ref(safety *s)
@@ -393,7 +400,8 @@ json_t *safety_json(const risk_result *r, const char *response_mode, json_t *res
 
 const char *reply_verdict_name(reply_verdict v)
 {
-	static const char *const names[] = {"safe", "phrase", "method", "encouragement", "approval", "concealment"};
+	static const char *const names[] = {"safe", "phrase", "method", "encouragement", "approval", "concealment",
+					    "text_model"};
 	return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
 }
 
@@ -573,6 +581,11 @@ reply_verdict safety_check_sentence(const safety *s, const char *text, size_t pr
 			v = REPLY_PHRASE;
 	if (!v)
 		v = reply_concepts_judge(s, w, wlen, at);
+	if (!v && s->tm) {
+		double p = text_model_reply(s->tm, w, wlen);
+		if (p < 0 || p >= s->tm->reply_min)
+			v = REPLY_MODEL; /* unsafe, or fail safe */
+	}
 	free(w);
 	return v;
 }
