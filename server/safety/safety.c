@@ -596,18 +596,65 @@ size_t safety_window_start(size_t prev, size_t from, size_t to)
 	return short_one ? prev : from;
 }
 
-reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
+/* Calls fn on every window of a whole reply (a sentence and the one
+ * before it, as the stream filter cuts them) until it returns non-zero;
+ * returns that, or 0. */
+static int each_window(const char *text, size_t len, int (*fn)(void *ud, size_t prev, size_t from, size_t to),
+		       void *ud)
 {
 	size_t prev = 0, start = 0;
 	while (start < len) {
 		size_t end = safety_sentence_end(text, len, start, true);
-		reply_verdict v = safety_check_sentence(s, text, prev, start, end);
-		if (v)
-			return v;
+		int rc = fn(ud, prev, start, end);
+		if (rc)
+			return rc;
 		prev = safety_window_start(prev, start, end);
 		start = end;
 	}
-	return REPLY_SAFE;
+	return 0;
+}
+
+typedef struct window_ctx {
+	const safety *s;
+	const char *text;
+	double best; /* the model's highest probability; -1 on failure */
+} window_ctx;
+
+static int check_window(void *ud, size_t prev, size_t from, size_t to)
+{
+	const window_ctx *c = ud;
+	return (int)safety_check_sentence(c->s, c->text, prev, from, to);
+}
+
+reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
+{
+	window_ctx c = {s, text, 0};
+	return (reply_verdict)each_window(text, len, check_window, &c);
+}
+
+static int score_window(void *ud, size_t prev, size_t from, size_t to)
+{
+	window_ctx *c = ud;
+	size_t wlen, at;
+	char *w = fold_window(c->text, prev, from, to, &wlen, &at);
+	double p = w ? text_model_reply(c->s->tm, w, wlen) : -1;
+	free(w);
+	if (p < 0) {
+		c->best = -1;
+		return 1;
+	}
+	if (p > c->best)
+		c->best = p;
+	return 0;
+}
+
+double safety_reply_model_score(const safety *s, const char *text, size_t len)
+{
+	window_ctx c = {s, text, 0};
+	if (!s->tm)
+		return -1;
+	each_window(text, len, score_window, &c);
+	return c.best;
 }
 
 bool safety_reply_unsafe(const safety *s, const char *reply)

@@ -164,6 +164,11 @@ size_t safety_window_start(size_t prev, size_t from, size_t to);
 /* The whole check on a reply of len bytes. */
 reply_verdict safety_check_reply(const safety *s, const char *text, size_t len);
 
+/* The text model alone on a whole reply: its highest probability of
+ * unsafe over the windows the check reads; -1 without a model or on
+ * failure. (For measuring; the check itself is safety_check_reply.) */
+double safety_reply_model_score(const safety *s, const char *text, size_t len);
+
 /* True when a generated reply fails the check. */
 bool safety_reply_unsafe(const safety *s, const char *reply);
 

@@ -25,7 +25,7 @@
 
 #define TEXT_MODEL_ACUTE_MIN 0.60
 #define TEXT_MODEL_RISK_MIN 0.95
-#define TEXT_MODEL_REPLY_MIN 0.50
+#define TEXT_MODEL_REPLY_MIN 0.85
 
 typedef struct text_model {
 	textcat *risk;  /* outputs: 0 acute, 1 any risk */
