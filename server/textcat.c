@@ -11,13 +11,18 @@
 
 #define NGRAM_CAP 8
 
-uint32_t textcat_mix(uint32_t h)
+static inline uint32_t mix32(uint32_t h)
 {
 	h ^= h >> 16;
 	h *= 0x7feb352du;
 	h ^= h >> 15;
 	h *= 0x846ca68bu;
 	return h ^ (h >> 16);
+}
+
+uint32_t textcat_mix(uint32_t h)
+{
+	return mix32(h);
 }
 
 /* FNV-1a and the finaliser: the inputs are short (a word, a character),
@@ -28,31 +33,44 @@ uint32_t textcat_hash(uint32_t seed, const void *s, size_t n)
 	uint32_t h = 2166136261u ^ seed;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 16777619u;
-	return textcat_mix(h);
+	return mix32(h);
 }
 
 struct textcat {
 	textcat_params p;
 	size_t nout;
-	uint32_t mask;
-	float *w; /* (mask + 1) * nout, output-minor */
+	float *w; /* 2^bits * nout, output-minor */
 	double bias[TEXTCAT_MAX_OUT];
 };
 
 /* ---- features ---- */
 
-typedef void (*emit_fn)(void *ud, uint32_t bucket);
+/* Receives features in batches of up to FEAT_BATCH. */
+typedef void (*emit_fn)(void *ud, const uint32_t *buckets, size_t n);
+#define FEAT_BATCH 256
 
 typedef struct feat_state {
 	const textcat_params *p;
-	uint32_t mask;
+	unsigned shift; /* 32 - bits */
 	int32_t ring[NGRAM_CAP]; /* the last code points, ring[0] the newest */
 	unsigned seen;
 	uint32_t word, prev_word;
 	bool in_word, have_prev;
 	emit_fn emit;
 	void *ud;
+	uint32_t batch[FEAT_BATCH];
+	size_t nbatch;
 } feat_state;
+
+/* A feature's bucket: Fibonacci hashing (the top bits of h times 2^32/phi). */
+static inline void emit(feat_state *st, uint32_t h)
+{
+	st->batch[st->nbatch++] = (h * 0x9e3779b1u) >> st->shift;
+	if (st->nbatch == FEAT_BATCH) {
+		st->emit(st->ud, st->batch, st->nbatch);
+		st->nbatch = 0;
+	}
+}
 
 static void word_end(feat_state *st)
 {
@@ -60,9 +78,9 @@ static void word_end(feat_state *st)
 		return;
 	st->in_word = false;
 	if (st->p->words >= 1)
-		st->emit(st->ud, textcat_mix(st->word ^ 0x5bd1e995u) & st->mask);
+		emit(st, mix32(st->word ^ 0x5bd1e995u));
 	if (st->p->words >= 2 && st->have_prev)
-		st->emit(st->ud, textcat_mix(st->prev_word * 31u + st->word + 0x3c6ef372u) & st->mask);
+		emit(st, mix32(st->prev_word * 31u + st->word + 0x3c6ef372u));
 	st->prev_word = st->word;
 	st->have_prev = true;
 }
@@ -70,7 +88,8 @@ static void word_end(feat_state *st)
 /* One code point of the collapsed sequence (' ' for a separator). */
 static void push_cp(feat_state *st, int32_t cp)
 {
-	memmove(st->ring + 1, st->ring, (NGRAM_CAP - 1) * sizeof *st->ring);
+	for (unsigned j = st->p->ngram_max - 1; j > 0; j--)
+		st->ring[j] = st->ring[j - 1];
 	st->ring[0] = cp;
 	if (st->seen < NGRAM_CAP)
 		st->seen++;
@@ -79,7 +98,7 @@ static void push_cp(feat_state *st, int32_t cp)
 	for (unsigned j = 0; j < top; j++) {
 		h = (h ^ (uint32_t)st->ring[j]) * 16777619u;
 		if (j + 1 >= st->p->ngram_min && !(j == 0 && cp == ' '))
-			st->emit(st->ud, textcat_mix(h + (j + 1) * 0x9e3779b9u) & st->mask);
+			emit(st, h + (j + 1) * 0x85ebca6bu);
 	}
 	if (cp == ' ') {
 		word_end(st);
@@ -91,20 +110,32 @@ static void push_cp(feat_state *st, int32_t cp)
 	}
 }
 
-/* Emits the features of text; -1 when out of memory. */
-static int features(const textcat_params *p, uint32_t mask, const char *text, size_t len, emit_fn emit, void *ud)
+static bool all_ascii(const char *s, size_t n)
 {
-	size_t flen;
-	char *f = unicode_fold(text ? text : "", text ? len : 0, &flen);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80 || s[i] == 0)
+			return false;
+	return true;
+}
+
+/* Emits the features of text; -1 when out of memory. ASCII text is folded
+ * here (lower case is all that folding does to it), the rest by
+ * unicode_fold. */
+static int features(const textcat_params *p, const char *text, size_t len, emit_fn fn, void *ud)
+{
+	size_t flen = text ? len : 0;
+	bool ascii = all_ascii(text, flen);
+	char *folded = ascii ? NULL : unicode_fold(text, flen, &flen);
+	const char *f = ascii ? text : folded;
 	if (!f)
 		return -1;
-	feat_state st = {.p = p, .mask = mask, .emit = emit, .ud = ud, .ring = {' '}, .seen = 1};
+	feat_state st = {.p = p, .shift = 32 - p->bits, .emit = fn, .ud = ud, .ring = {' '}, .seen = 1};
 	bool space = true;
 	for (size_t i = 0; i < flen;) {
 		int32_t cp;
-		i += utf8_decode(f + i, flen - i, &cp);
+		i += ascii ? (size_t)(cp = (unsigned char)f[i], 1) : utf8_decode(f + i, flen - i, &cp);
 		if (cp >= 0 && unicode_alnum(cp)) {
-			push_cp(&st, cp);
+			push_cp(&st, ascii ? unicode_lower(cp) : cp);
 			space = false;
 		} else if (!space) {
 			push_cp(&st, ' ');
@@ -113,7 +144,9 @@ static int features(const textcat_params *p, uint32_t mask, const char *text, si
 	}
 	if (!space)
 		push_cp(&st, ' ');
-	free(f);
+	if (st.nbatch)
+		fn(ud, st.batch, st.nbatch);
+	free(folded);
 	return 0;
 }
 
@@ -125,13 +158,21 @@ typedef struct score_acc {
 	size_t n;
 } score_acc;
 
-static void add_score(void *ud, uint32_t b)
+static void add_score(void *ud, const uint32_t *b, size_t n)
 {
 	score_acc *a = ud;
-	const float *w = a->m->w + (size_t)b * a->m->nout;
-	for (size_t k = 0; k < a->m->nout; k++)
-		a->s[k] += w[k];
-	a->n++;
+	const textcat *m = a->m;
+	if (m->nout == 1) {
+		double s = 0;
+		for (size_t j = 0; j < n; j++)
+			s += m->w[b[j]];
+		a->s[0] += s;
+	} else {
+		for (size_t j = 0; j < n; j++)
+			for (size_t k = 0; k < m->nout; k++)
+				a->s[k] += m->w[(size_t)b[j] * m->nout + k];
+	}
+	a->n += n;
 }
 
 static double sigmoid(double z)
@@ -144,7 +185,7 @@ int textcat_score(const textcat *m, const char *text, size_t len, double *out)
 	if (!m)
 		return -1;
 	score_acc a = {.m = m};
-	if (features(&m->p, m->mask, text, len, add_score, &a) < 0) {
+	if (features(&m->p, text, len, add_score, &a) < 0) {
 		for (size_t k = 0; k < m->nout; k++)
 			out[k] = 0;
 		return -1;
@@ -176,16 +217,17 @@ typedef struct feat_buf {
 	bool failed;
 } feat_buf;
 
-static void add_feat(void *ud, uint32_t b)
+static void add_feat(void *ud, const uint32_t *b, size_t n)
 {
 	feat_buf *fb = ud;
-	uint32_t *v = fb->failed ? NULL : array_grow(fb->v, &fb->cap, fb->n + 1, sizeof *v);
+	uint32_t *v = fb->failed ? NULL : array_grow(fb->v, &fb->cap, fb->n + n, sizeof *v);
 	if (!v) {
 		fb->failed = true;
 		return;
 	}
 	fb->v = v;
-	v[fb->n++] = b;
+	memcpy(v + fb->n, b, n * sizeof *b);
+	fb->n += n;
 }
 
 static uint32_t lcg(uint32_t *state)
@@ -242,14 +284,13 @@ textcat *textcat_train(const textcat_params *p, size_t nout, const textcat_doc *
 	if (m) {
 		m->p = *p;
 		m->nout = nout;
-		m->mask = (uint32_t)(nb - 1);
 		m->w = calloc(nb * nout, sizeof *m->w);
 	}
 	bool ok = m && m->w && start && order && g2;
 	for (size_t i = 0; ok && i < n; i++) {
 		start[i] = fb.n;
 		order[i] = i;
-		ok = features(p, m->mask, docs[i].text, docs[i].len, add_feat, &fb) == 0 && !fb.failed;
+		ok = features(p, docs[i].text, docs[i].len, add_feat, &fb) == 0 && !fb.failed;
 	}
 	if (ok) {
 		start[n] = fb.n;

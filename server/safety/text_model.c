@@ -7,7 +7,7 @@
 #include "server/util.h"
 
 const textcat_params text_model_risk_params = {
-	.bits = 19, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-6, .seed = 20261201};
+	.bits = 17, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-6, .seed = 20261201};
 const textcat_params text_model_reply_params = {
 	.bits = 18, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-6, .seed = 20261201};
 
