@@ -60,12 +60,18 @@ typedef struct feat_state {
 	void *ud;
 	uint32_t batch[FEAT_BATCH];
 	size_t nbatch;
+	uint64_t *seen_bits; /* the buckets emitted so far: each once */
 } feat_state;
 
 /* A feature's bucket: Fibonacci hashing (the top bits of h times 2^32/phi). */
 static inline void emit(feat_state *st, uint32_t h)
 {
-	st->batch[st->nbatch++] = (h * 0x9e3779b1u) >> st->shift;
+	uint32_t b = (h * 0x9e3779b1u) >> st->shift;
+	uint64_t bit = (uint64_t)1 << (b & 63);
+	if (st->seen_bits[b >> 6] & bit)
+		return;
+	st->seen_bits[b >> 6] |= bit;
+	st->batch[st->nbatch++] = b;
 	if (st->nbatch == FEAT_BATCH) {
 		st->emit(st->ud, st->batch, st->nbatch);
 		st->nbatch = 0;
@@ -123,13 +129,18 @@ static bool all_ascii(const char *s, size_t n)
  * unicode_fold. */
 static int features(const textcat_params *p, const char *text, size_t len, emit_fn fn, void *ud)
 {
+	const char *src = text ? text : "";
 	size_t flen = text ? len : 0;
-	bool ascii = all_ascii(text, flen);
-	char *folded = ascii ? NULL : unicode_fold(text, flen, &flen);
-	const char *f = ascii ? text : folded;
-	if (!f)
+	bool ascii = all_ascii(src, flen);
+	char *folded = ascii ? NULL : unicode_fold(src, flen, &flen);
+	const char *f = ascii ? src : folded;
+	uint64_t *seen = calloc(((size_t)1 << p->bits) / 64, sizeof *seen);
+	if (!f || !seen) {
+		free(folded);
+		free(seen);
 		return -1;
-	feat_state st = {.p = p, .shift = 32 - p->bits, .emit = fn, .ud = ud, .ring = {' '}, .seen = 1};
+	}
+	feat_state st = {.p = p, .shift = 32 - p->bits, .emit = fn, .ud = ud, .ring = {' '}, .seen = 1, .seen_bits = seen};
 	bool space = true;
 	for (size_t i = 0; i < flen;) {
 		int32_t cp;
@@ -147,6 +158,7 @@ static int features(const textcat_params *p, const char *text, size_t len, emit_
 	if (st.nbatch)
 		fn(ud, st.batch, st.nbatch);
 	free(folded);
+	free(seen);
 	return 0;
 }
 
@@ -248,7 +260,8 @@ static void shuffle(size_t *order, size_t n, uint32_t *state)
 static bool params_ok(const textcat_params *p, size_t nout)
 {
 	return p && nout >= 1 && nout <= TEXTCAT_MAX_OUT && p->bits >= 10 && p->bits <= 24 && p->ngram_min >= 1 &&
-	       p->ngram_max >= p->ngram_min && p->ngram_max <= NGRAM_CAP && p->words <= 2 && p->rate > 0 && p->l2 >= 0;
+	       p->ngram_max >= p->ngram_min && p->ngram_max <= NGRAM_CAP && p->words <= 2 && p->rate > 0 && p->l2 >= 0 &&
+	       p->prior >= 0 && p->prior < 1;
 }
 
 /* One AdaGrad step of every output on document features f[0..n). */
@@ -261,7 +274,8 @@ static void learn(textcat *m, float *g2, double *bg2, const uint32_t *f, size_t 
 			z += m->w[(size_t)f[j] * m->nout + k] * inv;
 		double g = sigmoid(z) - (y[k] ? 1.0 : 0.0);
 		bg2[k] += g * g;
-		m->bias[k] -= m->p.rate * g / sqrt(bg2[k] + 1e-8);
+		if (m->p.prior <= 0)
+			m->bias[k] -= m->p.rate * g / sqrt(bg2[k] + 1e-8);
 		for (size_t j = 0; j < n; j++) {
 			size_t at = (size_t)f[j] * m->nout + k;
 			float gr = (float)(g * inv + m->p.l2 * m->w[at]);
@@ -284,6 +298,8 @@ textcat *textcat_train(const textcat_params *p, size_t nout, const textcat_doc *
 	if (m) {
 		m->p = *p;
 		m->nout = nout;
+		for (size_t k = 0; k < nout && p->prior > 0; k++)
+			m->bias[k] = log(p->prior / (1 - p->prior));
 		m->w = calloc(nb * nout, sizeof *m->w);
 	}
 	bool ok = m && m->w && start && order && g2;

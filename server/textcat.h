@@ -7,9 +7,11 @@
  * spaces included, so that Chinese without spaces and Arabic or Hebrew
  * words with attached clitics share features with their parts) and the
  * words (runs of letters and digits) alone and in pairs. Every feature is
- * hashed (textcat_hash) into 2^bits buckets; a collision only makes two
- * features share a weight. A text of n features gives each of them the
- * value 1/sqrt(n), so that long and short texts score on the same scale.
+ * hashed into 2^bits buckets; a collision only makes two features share
+ * a weight. A bucket counts once per text however often its features
+ * occur (a repeated word does not outweigh the rest), and a text of n
+ * distinct buckets gives each the value 1/sqrt(n), so that long and short
+ * texts score on the same scale.
  *
  * Model. nout independent binary outputs (one-vs-rest), each a logistic
  * regression with L2 regularisation trained by AdaGrad, in a fixed order
@@ -38,6 +40,9 @@ typedef struct textcat_params {
 	double rate;         /* AdaGrad's base rate */
 	double l2;           /* L2 penalty per update of a weight */
 	uint32_t seed;       /* of the training order */
+	double prior;        /* 0: the bias is learnt; else it stays at logit(prior) (0 < prior < 1), so that a
+			      * text without known features scores prior, not the share of positives in
+			      * the training set */
 } textcat_params;
 
 /* A document to learn from: its text and one label (0 or 1) per output. */

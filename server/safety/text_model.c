@@ -4,12 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/safety/safety.h"
 #include "server/util.h"
 
 const textcat_params text_model_risk_params = {
-	.bits = 17, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-6, .seed = 20261201};
+	.bits = 17, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
 const textcat_params text_model_reply_params = {
-	.bits = 18, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-6, .seed = 20261201};
+	.bits = 17, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
 
 typedef struct doc_list {
 	textcat_doc *v;
@@ -94,6 +95,32 @@ static int read_sets(const struct embedded_file *sets, size_t nf, label_fn label
 	return 0;
 }
 
+/* The reply check scores windows (a sentence with the one before it,
+ * safety_check_sentence): every window of a safe reply is safe too, so
+ * each is learnt as such (an unsafe reply's sentences are not told apart:
+ * only the whole is learnt). -1 when out of memory. */
+static int add_safe_windows(doc_list *l)
+{
+	size_t n = l->n;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = l->v[i].text;
+		size_t len = l->v[i].len, prev = 0, start = 0;
+		while (!l->v[i].y[0] && start < len) {
+			size_t end = safety_sentence_end(t, len, start, true);
+			if (prev > 0 || end < len) {
+				textcat_doc *v = array_grow(l->v, &l->cap, l->n + 1, sizeof *v);
+				if (!v)
+					return -1;
+				l->v = v;
+				v[l->n++] = (textcat_doc){.text = t + prev, .len = end - prev};
+			}
+			prev = safety_window_start(prev, start, end);
+			start = end;
+		}
+	}
+	return 0;
+}
+
 /* One model on the rows of sets; *ok false when out of memory. */
 static textcat *train_one(const struct embedded_file *sets, size_t nf, label_fn label, size_t nout,
 			  const textcat_params *p, size_t *ndocs, bool *ok)
@@ -102,10 +129,11 @@ static textcat *train_one(const struct embedded_file *sets, size_t nf, label_fn 
 	textcat *m = NULL;
 	if (!sets)
 		return NULL;
-	if (read_sets(sets, nf, label, &l) == 0)
+	int rc = read_sets(sets, nf, label, &l);
+	*ndocs = l.n; /* the rows, not the windows added */
+	if (rc == 0 && (label != reply_row || add_safe_windows(&l) == 0))
 		m = textcat_train(p, nout, l.v, l.n);
 	*ok = *ok && m;
-	*ndocs = l.n;
 	free(l.v);
 	return m;
 }

@@ -23,9 +23,9 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.65
+#define TEXT_MODEL_ACUTE_MIN 0.50
 #define TEXT_MODEL_RISK_MIN 0.95
-#define TEXT_MODEL_REPLY_MIN 0.85
+#define TEXT_MODEL_REPLY_MIN 0.45
 
 typedef struct text_model {
 	textcat *risk;  /* outputs: 0 acute, 1 any risk */

@@ -230,9 +230,9 @@ static int options(int argc, char **argv, opts *o)
 		else if (arg && strcmp(argv[i], "--threshold") == 0)
 			o->reply_min = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--params") == 0 &&
-			 sscanf(argv[++i], "%u,%u,%u,%u,%u,%lf,%lf", &o->params.bits, &o->params.ngram_min,
+			 sscanf(argv[++i], "%u,%u,%u,%u,%u,%lf,%lf,%lf", &o->params.bits, &o->params.ngram_min,
 				&o->params.ngram_max, &o->params.words, &o->params.epochs, &o->params.rate,
-				&o->params.l2) == 7)
+				&o->params.l2, &o->params.prior) >= 7)
 			o->pp = &o->params;
 		else
 			return -1;

@@ -274,8 +274,8 @@ static void cv_sweep(const cv_ctx *c)
 static int parse_params(const char *s, textcat_params *p)
 {
 	*p = text_model_risk_params;
-	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf", &p->bits, &p->ngram_min, &p->ngram_max, &p->words, &p->epochs,
-		      &p->rate, &p->l2) == 7 ? 0 : -1;
+	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf,%lf", &p->bits, &p->ngram_min, &p->ngram_max, &p->words, &p->epochs,
+		      &p->rate, &p->l2, &p->prior) >= 7 ? 0 : -1;
 }
 
 typedef struct cv_opts {
