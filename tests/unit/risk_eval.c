@@ -18,7 +18,9 @@
  * of the text model (server/safety/text_model.h): for each set, the model
  * trained on the others only, then that set assessed by the rules alone,
  * the model alone and both (risk_assess with the model); per held-out set
- * and pooled. The limits apply to the pooled combination. --sweep adds
+ * and pooled, with every benign message the model raised to moderate or
+ * above where the rules did not (MODEL ALARM). The limits apply to the
+ * pooled combination. --sweep adds
  * the pooled figures over a grid of thresholds, --thresholds A,R and
  * --params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's.
  *
@@ -240,6 +242,8 @@ static int cv_row_fn(void *ud, char **f, int slot)
 		return -1;
 	c->rows = v;
 	v[c->nrows++] = (cv_row){g, lo, rules.level, acute, any};
+	if (g == G_BENIGN && both.level >= RISK_MODERATE && rules.level < RISK_MODERATE)
+		printf("  MODEL ALARM %s %-16s assessed %s: %s\n", f[0], f[5], risk_level_name(both.level), f[6]);
 	count(&c->t[0], g, lo, rules.level);
 	count(&c->t[1], g, lo, (risk_level)model);
 	count(&c->t[2], g, lo, both.level);
