@@ -63,6 +63,7 @@ post '{"message": "I feel so alone since I moved.", "culture": "jewish", "strate
 eq "a safe-messaging reply is kept" "$(jb .response)" "$SAFE_REPLY"
 fake_script '{}'
 serve_stop
+eq "clean exit, the models freed (no leak under the sanitizers or valgrind)" "$SERVER_RC" 0
 
 # RISK_TEXT_MODEL=off: the rules alone, and a warning at start-up.
 RISK_TEXT_MODEL=off serve_up
