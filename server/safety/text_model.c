@@ -8,9 +8,9 @@
 #include "server/util.h"
 
 const textcat_params text_model_risk_params = {
-	.bits = 17, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
+	.bits = 15, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
 const textcat_params text_model_reply_params = {
-	.bits = 17, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
+	.bits = 15, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
 
 typedef struct doc_list {
 	textcat_doc *v;

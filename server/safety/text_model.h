@@ -23,7 +23,7 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.50
+#define TEXT_MODEL_ACUTE_MIN 0.55
 #define TEXT_MODEL_RISK_MIN 0.95
 #define TEXT_MODEL_REPLY_MIN 0.45
 
