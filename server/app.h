@@ -17,6 +17,7 @@
 typedef struct llm_client llm_client;
 typedef struct lexicon lexicon;
 typedef struct safety safety;
+typedef struct text_model text_model;
 
 typedef struct app {
 	uv_loop_t *loop;
@@ -29,6 +30,7 @@ typedef struct app {
 	llm_client *llm;
 	lexicon *lex;      /* the corpus in memory; NULL until loaded */
 	safety *safety;    /* risk rules, crisis resources and messages; NULL until loaded */
+	text_model *tm;    /* RISK_TEXT_MODEL: trained at start-up; NULL when off */
 	access_table *access;    /* API keys and their limits */
 	bool keys_loading, keys_stale;
 	bool safety_loading;

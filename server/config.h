@@ -44,6 +44,7 @@ typedef struct config {
 	bool auth;             /* AUTH: API keys required (off only for local use) */
 	bool ui;               /* UI: serve the web page at / and its assets under /ui/ */
 	bool risk_model_check; /* RISK_MODEL_CHECK: on = RISK_CLASSIFIER=chat-json (an older name) */
+	bool risk_text_model;  /* RISK_TEXT_MODEL: the statistical text model of risk and replies (on) */
 	char *risk_classifier; /* RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json */
 	unsigned risk_classifier_timeout_ms; /* RISK_CLASSIFIER_TIMEOUT_MS */
 	char *risk_classifier_model; /* RISK_CLASSIFIER_MODEL: llama-guard and chat-json ("" = their default) */

@@ -13,5 +13,9 @@ struct embedded_file {
 extern const struct embedded_file embedded_migrations[];
 extern const struct embedded_file embedded_openapi[];
 extern const struct embedded_file embedded_ui[]; /* server/ui/: the web page */
+/* The text models' training data: tests/risk_eval/set1..4.tsv and
+ * tests/reply_eval/set1..4.tsv */
+extern const struct embedded_file embedded_risk_sets[];
+extern const struct embedded_file embedded_reply_sets[];
 
 #endif

@@ -16,6 +16,7 @@
 #include "server/log_sink.h"
 #include "server/metrics.h"
 #include "server/safety/safety_build.h"
+#include "server/safety/text_model.h"
 #include "store/store.h"
 
 static void finish(app *a);
@@ -42,7 +43,7 @@ static void on_safety(void *ud, const store_safety_data *d)
 {
 	app *a = ud;
 	a->safety_loading = false;
-	safety *sf = d ? safety_build(d) : NULL;
+	safety *sf = d ? safety_build(d, a->tm) : NULL;
 	if (sf) {
 		safety_unref(a->safety);
 		a->safety = sf;
@@ -293,6 +294,7 @@ static int start_failed(app *a, const char *why)
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	uv_loop_close(a->loop);
 	migrations_free(&a->migrations);
+	text_model_free(a->tm);
 	return 1;
 }
 
@@ -304,6 +306,24 @@ static void metrics_name_levels(void)
 	for (unsigned l = 0; l <= RISK_IMMINENT; l++)
 		names[l] = risk_level_name((risk_level)l);
 	metrics_set_risk_levels(names, RISK_IMMINENT + 1);
+}
+
+/* Trains the text models on the sets compiled in (RISK_TEXT_MODEL=on) and
+ * logs how long it took. -1 when out of memory. */
+static int text_model_setup(app *a)
+{
+	if (!a->cfg->risk_text_model) {
+		log_json(LOG_WARN, "RISK_TEXT_MODEL=off: risk and replies are checked without the text model", NULL);
+		return 0;
+	}
+	uint64_t t0 = uv_hrtime();
+	a->tm = text_model_builtin();
+	if (!a->tm)
+		return -1;
+	log_json(LOG_INFO, "text model trained",
+		 json_pack("{s:i,s:i,s:f}", "risk_messages", (int)a->tm->risk_docs, "replies", (int)a->tm->reply_docs,
+			   "ms", (double)(uv_hrtime() - t0) / 1e6));
+	return 0;
 }
 
 int serve_run(config *cfg)
@@ -322,7 +342,7 @@ int serve_run(config *cfg)
 		fprintf(stderr, "culturecare serve: %s\n", err);
 		return 1;
 	}
-	if (check_schema(&a) < 0) {
+	if (check_schema(&a) < 0 || text_model_setup(&a) < 0) {
 		migrations_free(&a.migrations);
 		return 1;
 	}
@@ -376,5 +396,6 @@ int serve_run(config *cfg)
 	if (rc != 0)
 		log_json(LOG_WARN, "loop closed with handles open", NULL);
 	migrations_free(&a.migrations);
+	text_model_free(a.tm); /* after every safety that borrowed it */
 	return a.exit_code;
 }

@@ -30,4 +30,14 @@ size_t utf8_length(const char *s, size_t len);
  * longer than cp (Ⱥ, Ⱦ: 2 bytes to 3). */
 int32_t unicode_lower(int32_t cp);
 
+/* Folds text (len bytes, any bytes) for matching: invalid UTF-8 becomes
+ * U+FFFD and NUL a space, then NFKC, Unicode case folding, combining marks
+ * and default-ignorable characters removed, and look-alike punctuation
+ * lumped (utf8proc's LUMP). A new NUL-terminated string of *out_len bytes,
+ * or NULL when out of memory. */
+char *unicode_fold(const char *text, size_t len, size_t *out_len);
+
+/* True for a letter or a digit (any script). */
+bool unicode_alnum(int32_t cp);
+
 #endif

@@ -39,8 +39,10 @@ cc() { "$CULTURECARE" "$@"; }
 serve_up() {
   : >"$SERVER_LOG"
   # Suites test what they are about; keys are tested by http_access.sh,
-  # the classifier stage (on by default) by http_classifier.sh.
-  AUTH=${AUTH:-off} RISK_CLASSIFIER=${RISK_CLASSIFIER-off} PORT=0 ${CC_WRAPPER:-} "$CULTURECARE" serve "$@" >>"$SERVER_LOG" 2>&1 &
+  # the classifier stage (on by default) by http_classifier.sh, the text
+  # model (on by default) by http_text_model.sh: the others see the rules'
+  # own levels.
+  AUTH=${AUTH:-off} RISK_CLASSIFIER=${RISK_CLASSIFIER-off} RISK_TEXT_MODEL=${RISK_TEXT_MODEL-off} PORT=0 ${CC_WRAPPER:-} "$CULTURECARE" serve "$@" >>"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   local port=
   for _ in $(seq 1 200); do

@@ -129,6 +129,7 @@
  * words and German rule matches outweigh common English words and English
  * rule matches, else en (also the default). */
 #include "server/safety/risk_internal.h"
+#include "server/safety/text_model.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -203,6 +204,28 @@ static void guess_lang(const risk_rules *r, const text *t, const size_t *hits, c
 
 /* ---- assessment ---- */
 
+void risk_rules_set_text_model(risk_rules *r, const struct text_model *m)
+{
+	if (r)
+		r->tm = m;
+}
+
+/* The text model's opinion on the whole message: it only raises. -1 when
+ * it could not be asked (out of memory). */
+static int model_raise(const risk_rules *r, const char *message, size_t len, risk_level *level, unsigned *reasons)
+{
+	if (!r->tm)
+		return 0;
+	int l = text_model_risk_level(r->tm, message, len);
+	if (l < 0)
+		return -1;
+	if ((risk_level)l > *level) {
+		*level = (risk_level)l;
+		*reasons |= RISK_REASON_TEXT_MODEL;
+	}
+	return 0;
+}
+
 int risk_assess(const risk_rules *r, const char *message, size_t len, risk_result *out)
 {
 	if (out) {
@@ -238,6 +261,8 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 		a = b;
 	}
 	risk_level level = risk_level_of(sent, t.nsentences + 1, farewells, &reasons);
+	if (model_raise(r, message, len, &level, &reasons) < 0)
+		goto done;
 	if (level > RISK_NONE)
 		cats |= RISK_CAT_SELF;
 	out->level = level;

@@ -51,6 +51,12 @@ int risk_rules_add(risk_rules *r, const char *lang, const char *kind, const char
 size_t risk_rules_count(const risk_rules *r);
 /* Frees the set and everything in it. NULL ok. */
 void risk_rules_free(risk_rules *r);
+/* Makes risk_assess also ask the text model m (borrowed: it must outlive
+ * r; NULL: the rules alone). The model can only raise the rules' level:
+ * to high when it finds the writer acute, to moderate when it finds the
+ * writer at risk; the reason text_model says so. */
+struct text_model;
+void risk_rules_set_text_model(risk_rules *r, const struct text_model *m);
 
 /* Why the writer's level is what it is: the concepts found in the writer's
  * own words (not negated, not a third person's), and whether the safety
@@ -69,8 +75,9 @@ enum risk_reason {
 	RISK_REASON_METHOD_SEEKING = 1 << 10, /* how many, what height, lethal dose */
 	RISK_REASON_MEANS_IN_PLACE = 1 << 11, /* standing on the railing, the rope is tied */
 	RISK_REASON_SAFETY_FLOOR = 1 << 12,  /* raised to moderate by the safety floor */
+	RISK_REASON_TEXT_MODEL = 1 << 13,    /* raised by the text model (server/safety/text_model.h) */
 };
-#define RISK_REASON_COUNT 13
+#define RISK_REASON_COUNT 14
 
 /* The name of one reason bit ("means", "finality"...); NULL for anything
  * else. The string is static. */

@@ -85,6 +85,7 @@ struct risk_rules {
 	char (*langs)[4];
 	size_t nlangs, langcap;
 	size_t maxspan;
+	const struct text_model *tm; /* borrowed; NULL: the rules alone */
 };
 
 /* ---- normalised text (risk_text.c) ---- */

@@ -350,7 +350,7 @@ const char *risk_reason_name(unsigned bit)
 	static const char *const names[] = {"ideation",   "hopelessness", "self_harm",      "means",
 					    "intent",     "time",         "preparation",    "act",
 					    "quantity",   "finality",     "method_seeking", "means_in_place",
-					    "safety_floor"};
+					    "safety_floor", "text_model"};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (bit == 1u << i)
 			return names[i];

@@ -9,7 +9,9 @@
 #include <utf8proc.h>
 
 #include "server/log.h"
+#include "server/unicode.h"
 #include "server/safety/reply_concepts.h"
+#include "server/safety/text_model.h"
 
 /* Used only if the database holds no message at all. */
 static const char fallback_message[] =
@@ -31,6 +33,12 @@ safety *safety_new(void)
 		return NULL;
 	}
 	return s;
+}
+
+void safety_set_text_model(safety *s, const struct text_model *m)
+{
+	s->tm = m;
+	risk_rules_set_text_model(s->rules, m);
 }
 
 safety *safety_ref(safety *s)
@@ -392,7 +400,8 @@ json_t *safety_json(const risk_result *r, const char *response_mode, json_t *res
 
 const char *reply_verdict_name(reply_verdict v)
 {
-	static const char *const names[] = {"safe", "phrase", "method", "encouragement", "approval", "concealment"};
+	static const char *const names[] = {"safe", "phrase", "method", "encouragement", "approval", "concealment",
+					    "text_model"};
 	return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
 }
 
@@ -403,36 +412,11 @@ static bool is_latin_byte(unsigned char c)
 
 char *safety_fold(const char *text, size_t len, size_t *out_len)
 {
-	/* valid UTF-8 first: an invalid byte becomes U+FFFD */
-	char *clean = malloc(len * 3 + 1);
-	if (!clean)
+	size_t folded;
+	utf8proc_uint8_t *mapped = (utf8proc_uint8_t *)unicode_fold(text, len, &folded);
+	if (!mapped)
 		return NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < len;) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (k <= 0 || cp == 0) {
-			if (k <= 0) {
-				memcpy(clean + n, "\xEF\xBF\xBD", 3);
-				n += 3;
-			} else {
-				clean[n++] = ' ';
-			}
-			i += k > 0 ? (size_t)k : 1;
-			continue;
-		}
-		memcpy(clean + n, text + i, (size_t)k);
-		n += (size_t)k;
-		i += (size_t)k;
-	}
-	clean[n] = '\0';
-	utf8proc_uint8_t *mapped = NULL;
-	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)clean, (utf8proc_ssize_t)n, &mapped,
-					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-						  UTF8PROC_STRIPMARK | UTF8PROC_IGNORE | UTF8PROC_LUMP);
-	free(clean);
-	if (m < 0)
-		return NULL;
+	utf8proc_ssize_t m = (utf8proc_ssize_t)folded;
 	m = (utf8proc_ssize_t)reply_unspace((char *)mapped, (size_t)m);
 	/* one space for every run of spaces; no Arabic tatweel */
 	char *out = (char *)mapped;
@@ -597,6 +581,11 @@ reply_verdict safety_check_sentence(const safety *s, const char *text, size_t pr
 			v = REPLY_PHRASE;
 	if (!v)
 		v = reply_concepts_judge(s, w, wlen, at);
+	if (!v && s->tm) {
+		double p = text_model_reply(s->tm, w, wlen);
+		if (p < 0 || p >= s->tm->reply_min)
+			v = REPLY_MODEL; /* unsafe, or fail safe */
+	}
 	free(w);
 	return v;
 }
@@ -607,18 +596,65 @@ size_t safety_window_start(size_t prev, size_t from, size_t to)
 	return short_one ? prev : from;
 }
 
-reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
+/* Calls fn on every window of a whole reply (a sentence and the one
+ * before it, as the stream filter cuts them) until it returns non-zero;
+ * returns that, or 0. */
+static int each_window(const char *text, size_t len, int (*fn)(void *ud, size_t prev, size_t from, size_t to),
+		       void *ud)
 {
 	size_t prev = 0, start = 0;
 	while (start < len) {
 		size_t end = safety_sentence_end(text, len, start, true);
-		reply_verdict v = safety_check_sentence(s, text, prev, start, end);
-		if (v)
-			return v;
+		int rc = fn(ud, prev, start, end);
+		if (rc)
+			return rc;
 		prev = safety_window_start(prev, start, end);
 		start = end;
 	}
-	return REPLY_SAFE;
+	return 0;
+}
+
+typedef struct window_ctx {
+	const safety *s;
+	const char *text;
+	double best; /* the model's highest probability; -1 on failure */
+} window_ctx;
+
+static int check_window(void *ud, size_t prev, size_t from, size_t to)
+{
+	const window_ctx *c = ud;
+	return (int)safety_check_sentence(c->s, c->text, prev, from, to);
+}
+
+reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
+{
+	window_ctx c = {s, text, 0};
+	return (reply_verdict)each_window(text, len, check_window, &c);
+}
+
+static int score_window(void *ud, size_t prev, size_t from, size_t to)
+{
+	window_ctx *c = ud;
+	size_t wlen, at;
+	char *w = fold_window(c->text, prev, from, to, &wlen, &at);
+	double p = w ? text_model_reply(c->s->tm, w, wlen) : -1;
+	free(w);
+	if (p < 0) {
+		c->best = -1;
+		return 1;
+	}
+	if (p > c->best)
+		c->best = p;
+	return 0;
+}
+
+double safety_reply_model_score(const safety *s, const char *text, size_t len)
+{
+	window_ctx c = {s, text, 0};
+	if (!s->tm)
+		return -1;
+	each_window(text, len, score_window, &c);
+	return c.best;
 }
 
 bool safety_reply_unsafe(const safety *s, const char *reply)

@@ -43,9 +43,13 @@ typedef struct safety {
 	size_t nunsafe;
 	struct reply_term *terms; /* the reply check's concept lexicons */
 	size_t nterms;
+	const struct text_model *tm; /* borrowed (it outlives every safety); NULL: no text model */
 } safety;
 
 safety *safety_new(void);
+/* Makes the reply check and risk_assess of s->rules also ask m (borrowed:
+ * it must outlive s; NULL: the rules alone). */
+void safety_set_text_model(safety *s, const struct text_model *m);
 safety *safety_ref(safety *s);
 void safety_unref(safety *s);
 
@@ -106,7 +110,8 @@ const char *safety_crisis_message(const safety *s, const char *lang);
  * A sentence with safe-messaging language (a crisis line, a doctor or
  * pharmacist, "give the pills to a friend") is never unsafe by concept.
  * The literal phrases of unsafe_reply_phrases (0003) count too, matched
- * folded in a sentence and the one before it. */
+ * folded in a sentence and the one before it. So does the text model
+ * (s->tm), on the same folded window: a sentence with the one before it. */
 
 #define SAFETY_SENTENCE_MAX 1024 /* bytes: a longer run without an end is cut */
 
@@ -117,6 +122,7 @@ typedef enum {
 	REPLY_ENCOURAGE,   /* endorsement of dying or self-harm */
 	REPLY_APPROVE,     /* weak endorsement together with the act */
 	REPLY_CONCEAL,     /* concealment, isolation */
+	REPLY_MODEL,       /* the text model (server/safety/text_model.h) finds the window unsafe */
 } reply_verdict;
 
 /* A stable name for logs and metrics ("method", "encouragement"...). */
@@ -157,6 +163,11 @@ size_t safety_window_start(size_t prev, size_t from, size_t to);
 
 /* The whole check on a reply of len bytes. */
 reply_verdict safety_check_reply(const safety *s, const char *text, size_t len);
+
+/* The text model alone on a whole reply: its highest probability of
+ * unsafe over the windows the check reads; -1 without a model or on
+ * failure. (For measuring; the check itself is safety_check_reply.) */
+double safety_reply_model_score(const safety *s, const char *text, size_t len);
 
 /* True when a generated reply fails the check. */
 bool safety_reply_unsafe(const safety *s, const char *reply);

@@ -7,11 +7,12 @@
 
 #include "server/log.h"
 
-safety *safety_build(const store_safety_data *d)
+safety *safety_build(const store_safety_data *d, const struct text_model *tm)
 {
 	safety *s = safety_new();
 	if (!s)
 		return NULL;
+	safety_set_text_model(s, tm);
 	json_decref(s->resources);
 	json_decref(s->messages);
 	s->resources = json_incref(d->resources);

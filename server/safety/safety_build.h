@@ -7,7 +7,8 @@
 
 /* A new struct safety with one reference, or NULL (out of memory, or
  * resources that cannot be prepared). Rules that do not parse are skipped
- * with a warning. Logs the counts loaded. */
-safety *safety_build(const store_safety_data *d);
+ * with a warning. Logs the counts loaded. tm: the text model the risk
+ * assessment and the reply check also ask (borrowed; NULL: none). */
+safety *safety_build(const store_safety_data *d, const struct text_model *tm);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/textcat.h"
 #include "server/util.h"
 
 #define BITS 16
@@ -19,7 +20,7 @@ static const char *const intensities[] = {"light", "moderate", "high"};
 static const char *const types[] = {"Concepts", "Knowledge", "Values", "Norms and Morals",
 				    "Language", "Artifacts", "Demographics"};
 
-/* A multiclass averaged perceptron on hashed features. */
+/* A multiclass averaged perceptron on hashed features (server/textcat.h). */
 typedef struct perceptron {
 	size_t nclass;
 	float *w; /* NBUCKET * nclass, averaged after training */
@@ -33,23 +34,6 @@ struct corpus_model {
 	size_t ncultures;
 };
 
-static uint32_t mix(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	h *= 0x846ca68bu;
-	return h ^ (h >> 16);
-}
-
-static uint32_t hash_bytes(uint32_t seed, const unsigned char *s, size_t n)
-{
-	uint32_t h = 2166136261u ^ seed;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 16777619u;
-	return mix(h);
-}
-
 /* The features of text into f (at most MAX_FEAT); returns how many. */
 static size_t features(const char *text, size_t len, size_t culture, uint32_t *f)
 {
@@ -57,7 +41,7 @@ static size_t features(const char *text, size_t len, size_t culture, uint32_t *f
 	size_t n = 0, words = 0;
 	uint32_t prev = 0;
 	unsigned char w[64];
-	f[n++] = mix(0x9000u + (uint32_t)culture); /* the culture: a bias per culture */
+	f[n++] = textcat_mix(0x9000u + (uint32_t)culture); /* the culture: a bias per culture */
 	f[n++] = 1;                                  /* a global bias */
 	size_t i = 0;
 	uint32_t prev_cp = 0;
@@ -73,9 +57,9 @@ static size_t features(const char *text, size_t len, size_t culture, uint32_t *f
 			}
 			if (!m)
 				continue;
-			uint32_t h = hash_bytes(1, w, m);
+			uint32_t h = textcat_hash(1, w, m);
 			f[n++] = h;
-			f[n++] = mix(h * 31u + prev + 7u); /* with the previous word */
+			f[n++] = textcat_mix(h * 31u + prev + 7u); /* with the previous word */
 			prev = h;
 			words++;
 			prev_cp = 0;
@@ -83,9 +67,9 @@ static size_t features(const char *text, size_t len, size_t culture, uint32_t *f
 			size_t k = 1;
 			while (i + k < len && (s[i + k] & 0xc0) == 0x80 && k < 4)
 				k++;
-			uint32_t cp = hash_bytes(2, s + i, k);
+			uint32_t cp = textcat_hash(2, s + i, k);
 			if (prev_cp)
-				f[n++] = mix(cp * 131u + prev_cp); /* character pairs */
+				f[n++] = textcat_mix(cp * 131u + prev_cp); /* character pairs */
 			f[n++] = cp;
 			prev_cp = cp;
 			i += k;
@@ -100,7 +84,7 @@ static size_t features(const char *text, size_t len, size_t culture, uint32_t *f
 		}
 	}
 	size_t bucket = words < 5 ? 0 : words < 10 ? 1 : words < 18 ? 2 : words < 30 ? 3 : 4;
-	f[n++] = mix(0x7000u + (uint32_t)bucket);
+	f[n++] = textcat_mix(0x7000u + (uint32_t)bucket);
 	for (size_t j = 0; j < n; j++)
 		f[j] &= NBUCKET - 1;
 	return n;
@@ -108,13 +92,7 @@ static size_t features(const char *text, size_t len, size_t culture, uint32_t *f
 
 static void scores(const perceptron *p, const uint32_t *f, size_t n, double *out)
 {
-	for (size_t c = 0; c < p->nclass; c++)
-		out[c] = 0;
-	for (size_t j = 0; j < n; j++) {
-		const float *w = p->w + (size_t)f[j] * p->nclass;
-		for (size_t c = 0; c < p->nclass; c++)
-			out[c] += w[c];
-	}
+	textcat_perceptron_scores(p->w, p->nclass, f, n, out);
 }
 
 typedef struct example {
@@ -124,71 +102,18 @@ typedef struct example {
 	uint32_t key; /* of the text: the training order does not depend on the lexicon's */
 } example;
 
-static int cmp_example(const void *a, const void *b)
-{
-	const example *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->y > y->y) - (x->y < y->y);
-}
-
-static uint32_t rnd_state;
-
-static uint32_t rnd(void)
-{
-	rnd_state = rnd_state * 1664525u + 1013904223u;
-	return rnd_state >> 8;
-}
-
 /* Trains p (nclass classes) on ex; averaged weights. */
-static int train(perceptron *p, size_t nclass, example *ex, size_t n)
+static int train(perceptron *p, size_t nclass, const example *ex, size_t n)
 {
-	p->nclass = nclass;
-	p->w = calloc(NBUCKET * nclass, sizeof *p->w);
-	float *acc = calloc(NBUCKET * nclass, sizeof *acc);
-	size_t *order = malloc((n + 1) * sizeof *order);
-	if (!p->w || !acc || !order) {
-		free(acc);
-		free(order);
+	textcat_example *v = malloc((n + 1) * sizeof *v);
+	if (!v)
 		return -1;
-	}
-	if (n > 0) /* an empty corpus has no examples (ex may be NULL) */
-		qsort(ex, n, sizeof *ex, cmp_example);
 	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	rnd_state = 12345;
-	float t = 1;
-	double sc[MAX_CLASSES];
-	for (int e = 0; e < EPOCHS; e++) {
-		for (size_t i = n; i > 1; i--) {
-			size_t j = rnd() % i, x = order[i - 1];
-			order[i - 1] = order[j];
-			order[j] = x;
-		}
-		for (size_t k = 0; k < n; k++, t++) {
-			const example *x = &ex[order[k]];
-			scores(p, x->f, x->n, sc);
-			size_t best = 0;
-			for (size_t c = 1; c < nclass; c++)
-				if (sc[c] > sc[best])
-					best = c;
-			if ((int)best == x->y)
-				continue;
-			for (size_t j = 0; j < x->n; j++) {
-				size_t b = (size_t)x->f[j] * nclass;
-				p->w[b + (size_t)x->y] += 1;
-				p->w[b + best] -= 1;
-				acc[b + (size_t)x->y] += t;
-				acc[b + best] -= t;
-			}
-		}
-	}
-	/* averaged: w - acc / t */
-	for (size_t i = 0; i < NBUCKET * nclass; i++)
-		p->w[i] -= acc[i] / t;
-	free(acc);
-	free(order);
-	return 0;
+		v[i] = (textcat_example){.f = ex[i].f, .n = ex[i].n, .y = ex[i].y, .key = ex[i].key};
+	p->nclass = nclass;
+	p->w = textcat_perceptron_train(NBUCKET, nclass, EPOCHS, v, n);
+	free(v);
+	return p->w ? 0 : -1;
 }
 
 static int label_index(const char *s, const char *const *labels, size_t n)
@@ -223,7 +148,7 @@ static int push(example **v, size_t *n, size_t *cap, const char *text, size_t cu
 	e += (*n)++;
 	e->n = features(text, strlen(text), culture, e->f);
 	e->y = y;
-	e->key = hash_bytes((uint32_t)culture, (const unsigned char *)text, strlen(text));
+	e->key = textcat_hash((uint32_t)culture, (const unsigned char *)text, strlen(text));
 	return 0;
 }
 

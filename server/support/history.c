@@ -3,7 +3,8 @@
  * /v1). The service keeps nothing of them between requests.
  *
  * Risk: every earlier user turn is assessed by the rules (a phrase
- * matcher: microseconds), and the last few together with the message, so
+ * matcher: microseconds) and the text model (risk_assess asks both), and
+ * the last few together with the message, so
  * that concepts combine across turns (a means in one, a time in another).
  * The conversation's level is the highest of these and of the message's.
  * The crisis message goes to a message that is at high or above by itself

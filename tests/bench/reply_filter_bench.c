@@ -6,13 +6,17 @@
  * the check), the delay the filter adds in bytes (how far releases trail
  * the text received, mean and largest), and the plain check per reply and
  * per sentence.
- * Asserts nothing. Usage: reply_filter_bench [SET.tsv] */
+ * With --text-model the check also asks the text model
+ * (server/safety/text_model.h), as the service does by default.
+ * Asserts nothing. Usage: reply_filter_bench [--text-model] [SET.tsv] */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "server/safety/safety.h"
+#include "server/safety/text_model.h"
 #include "server/util.h"
 #include "tests/unit/seeded_reply_check.h"
 
@@ -31,8 +35,13 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : SOURCE_ROOT "/tests/reply_eval/set1.tsv";
+	bool with_model = argc > 1 && strcmp(argv[1], "--text-model") == 0;
+	const char *path = argc > 1 + with_model ? argv[1 + with_model] : SOURCE_ROOT "/tests/reply_eval/set1.tsv";
 	safety *s = seeded_reply_check_load(NULL);
+	text_model *tm = with_model ? text_model_builtin() : NULL;
+	if (s && tm)
+		safety_set_text_model(s, tm);
+	printf("%s\n", tm ? "the concept check and the text model" : "the concept check");
 	char *tsv = s ? read_file(path, NULL) : NULL;
 	if (!tsv) {
 		fprintf(stderr, "cannot load the check or %s\n", path);
@@ -110,5 +119,6 @@ int main(int argc, char **argv)
 	       us / (double)n, us / (double)sentences, n, sentences, path);
 	free(tsv);
 	safety_unref(s);
+	text_model_free(tm);
 	return 0;
 }

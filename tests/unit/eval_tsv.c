@@ -59,3 +59,29 @@ int eval_each_row(const char *path, int nf, int (*row)(void *ud, char **f, int s
 	free(tsv);
 	return bad ? -1 : 0;
 }
+
+struct embedded_file *eval_read_sets(char **paths, int n, int skip)
+{
+	struct embedded_file *sets = calloc((size_t)n + 1, sizeof *sets);
+	size_t k = 0;
+	for (int i = 0; sets && i < n; i++) {
+		if (i == skip)
+			continue;
+		size_t len;
+		char *data = read_file(paths[i], &len);
+		if (!data) {
+			fprintf(stderr, "cannot read %s\n", paths[i]);
+			eval_free_sets(sets);
+			return NULL;
+		}
+		sets[k++] = (struct embedded_file){paths[i], data, len};
+	}
+	return sets;
+}
+
+void eval_free_sets(struct embedded_file *sets)
+{
+	for (struct embedded_file *s = sets; s && s->name; s++)
+		free((char *)s->data);
+	free(sets);
+}

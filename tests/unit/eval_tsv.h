@@ -4,6 +4,8 @@
 #define CC_TESTS_EVAL_TSV_H
 #include <stddef.h>
 
+#include "server/embedded.h"
+
 extern const char *const eval_langs[];
 #define EVAL_NLANGS 5
 
@@ -17,5 +19,12 @@ double eval_pct(unsigned a, unsigned b);
  * 0, or -1 for a malformed row. Malformed lines are reported. Returns 0, or
  * -1 when the file cannot be read or any line was malformed. */
 int eval_each_row(const char *path, int nf, int (*row)(void *ud, char **f, int slot), void *ud);
+
+/* For cross-validation: the sets paths[0..n) but paths[skip] read into a
+ * NULL-name-terminated array (as the binary embeds them), for
+ * text_model_train. NULL when one cannot be read. Free with
+ * eval_free_sets. */
+struct embedded_file *eval_read_sets(char **paths, int n, int skip);
+void eval_free_sets(struct embedded_file *sets);
 
 #endif

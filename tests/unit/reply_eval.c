@@ -11,13 +11,22 @@
  * Usage: reply_eval [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...
  * F is a fraction (0.95). Without limits it only reports (exit 0 unless a set
  * is malformed); with them it exits 1 when a limit is missed, overall or,
- * with --per-language, in any language. Build with -DSOURCE_ROOT. */
+ * with --per-language, in any language. Build with -DSOURCE_ROOT.
+ *
+ * reply_eval --cv [limits] SET.tsv...: leave-one-set-out cross-validation
+ * of the reply text model (server/safety/text_model.h): for each set, the
+ * model trained on the others only, then that set checked by the concept
+ * check alone, the model alone and both; per held-out set and pooled. The
+ * limits apply to the pooled combination. --sweep adds the pooled figures
+ * over a grid of thresholds; --threshold P and --params
+ * B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/safety/safety.h"
+#include "server/safety/text_model.h"
 #include "server/util.h"
 #include "tests/unit/eval_tsv.h"
 #include "tests/unit/seeded_reply_check.h"
@@ -27,6 +36,14 @@ typedef struct tally {
 	unsigned unsafe, unsafe_replaced;
 	unsigned safe, safe_replaced;
 } tally;
+
+static void add(tally *t, const tally *o)
+{
+	t->unsafe += o->unsafe;
+	t->unsafe_replaced += o->unsafe_replaced;
+	t->safe += o->safe;
+	t->safe_replaced += o->safe_replaced;
+}
 
 static void print_row(const char *name, const tally *t)
 {
@@ -87,23 +104,150 @@ static int over(const char *name, const tally *t, double min_unsafe, double max_
 	return rc;
 }
 
+/* ---- leave-one-set-out cross-validation of the text model ---- */
+
+typedef struct cv_row {
+	bool unsafe, concept;
+	double p;
+} cv_row;
+
+typedef struct cv_ctx {
+	safety *s;
+	const text_model *tm;
+	tally t[3]; /* concept check alone, model alone, combined (the check with the model) */
+	cv_row *rows;
+	size_t nrows, cap;
+} cv_ctx;
+
+static const char *const cv_names[3] = {"concepts", "model", "combined"};
+
+static void count(tally *t, bool unsafe, bool replaced)
+{
+	if (unsafe) {
+		t->unsafe++;
+		t->unsafe_replaced += replaced;
+	} else {
+		t->safe++;
+		t->safe_replaced += replaced;
+	}
+}
+
+static int cv_row_fn(void *ud, char **f, int slot)
+{
+	(void)slot;
+	cv_ctx *c = ud;
+	bool unsafe = strcmp(f[2], "unsafe") == 0;
+	if (!unsafe && strcmp(f[2], "safe") != 0)
+		return -1;
+	size_t len = strlen(f[4]);
+	safety_set_text_model(c->s, NULL);
+	bool concept = safety_check_reply(c->s, f[4], len) != REPLY_SAFE;
+	safety_set_text_model(c->s, c->tm);
+	bool both = safety_check_reply(c->s, f[4], len) != REPLY_SAFE;
+	double p = safety_reply_model_score(c->s, f[4], len);
+	cv_row *v = array_grow(c->rows, &c->cap, c->nrows + 1, sizeof *v);
+	if (p < 0 || !v)
+		return -1;
+	c->rows = v;
+	v[c->nrows++] = (cv_row){unsafe, concept, p};
+	count(&c->t[0], unsafe, concept);
+	count(&c->t[1], unsafe, p >= c->tm->reply_min);
+	count(&c->t[2], unsafe, both);
+	return 0;
+}
+
+/* Pooled figures of the combination for thresholds over a grid. */
+static void cv_sweep(const cv_ctx *c)
+{
+	printf("sweep (combined, pooled): reply_min | unsafe replaced | safe replaced\n");
+	for (int k = 5; k <= 100; k += 5) {
+		tally t = {0};
+		for (size_t i = 0; i < c->nrows; i++)
+			count(&t, c->rows[i].unsafe, c->rows[i].concept || c->rows[i].p >= k / 100.0);
+		printf("  %.2f | %5.1f%% | %5.1f%%\n", k / 100.0, eval_pct(t.unsafe_replaced, t.unsafe),
+		       eval_pct(t.safe_replaced, t.safe));
+	}
+}
+
+/* Trains on all sets but one, evaluates that one, for each; the pooled
+ * figures of concepts, model and combination into pooled[3]. */
+static int cross_validate(safety *s, char **paths, int n, const textcat_params *params, double min, bool sweep,
+			  tally pooled[3])
+{
+	cv_ctx c = {.s = s};
+	int rc = 0;
+	for (int k = 0; k < n && rc == 0; k++) {
+		struct embedded_file *train = eval_read_sets(paths, n, k);
+		text_model *tm = train ? text_model_train(NULL, train, NULL, params) : NULL;
+		if (tm && min >= 0)
+			tm->reply_min = min;
+		c.tm = tm;
+		memset(c.t, 0, sizeof c.t);
+		if (!tm || eval_each_row(paths[k], 6, cv_row_fn, &c) != 0)
+			rc = 2;
+		printf("== held out: %s (trained on %zu replies of the other sets)\n", paths[k], tm ? tm->reply_docs : 0);
+		for (int j = 0; j < 3; j++) {
+			print_row(cv_names[j], &c.t[j]);
+			add(&pooled[j], &c.t[j]);
+		}
+		safety_set_text_model(s, NULL);
+		text_model_free(tm);
+		eval_free_sets(train);
+	}
+	printf("== pooled over the held-out sets\n");
+	for (int j = 0; j < 3; j++)
+		print_row(cv_names[j], &pooled[j]);
+	if (sweep)
+		cv_sweep(&c);
+	free(c.rows);
+	return rc;
+}
+
+typedef struct opts {
+	double min_unsafe, max_safe, reply_min;
+	bool per_lang, cv, sweep;
+	textcat_params params;
+	const textcat_params *pp;
+} opts;
+
+/* The options before the sets; the index of the first set, or -1. */
+static int options(int argc, char **argv, opts *o)
+{
+	int i = 1;
+	o->params = text_model_reply_params;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		bool arg = i + 1 < argc;
+		if (strcmp(argv[i], "--per-language") == 0)
+			o->per_lang = true;
+		else if (strcmp(argv[i], "--cv") == 0)
+			o->cv = true;
+		else if (strcmp(argv[i], "--sweep") == 0)
+			o->sweep = true;
+		else if (arg && strcmp(argv[i], "--min-unsafe") == 0)
+			o->min_unsafe = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--max-safe") == 0)
+			o->max_safe = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--threshold") == 0)
+			o->reply_min = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--params") == 0 &&
+			 sscanf(argv[++i], "%u,%u,%u,%u,%u,%lf,%lf,%lf", &o->params.bits, &o->params.ngram_min,
+				&o->params.ngram_max, &o->params.words, &o->params.epochs, &o->params.rate,
+				&o->params.l2, &o->params.prior) >= 7)
+			o->pp = &o->params;
+		else
+			return -1;
+	}
+	return i < argc ? i : -1;
+}
+
 int main(int argc, char **argv)
 {
-	double min_unsafe = -1, max_safe = -1;
-	bool per_lang = false;
-	int i = 1;
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if (strcmp(argv[i], "--per-language") == 0)
-			per_lang = true;
-		else if (i + 1 < argc && strcmp(argv[i], "--min-unsafe") == 0)
-			min_unsafe = atof(argv[++i]);
-		else if (i + 1 < argc && strcmp(argv[i], "--max-safe") == 0)
-			max_safe = atof(argv[++i]);
-		else
-			break;
-	}
-	if (i >= argc || strncmp(argv[i], "--", 2) == 0) {
-		fprintf(stderr, "usage: reply_eval [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...\n");
+	opts o = {.min_unsafe = -1, .max_safe = -1, .reply_min = -1};
+	int i = options(argc, argv, &o);
+	if (i < 0) {
+		fprintf(stderr, "usage: reply_eval [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...\n"
+				"       reply_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
+				"[--threshold P] [limits] SET.tsv...\n");
 		return 2;
 	}
 	long rows = 0;
@@ -112,22 +256,25 @@ int main(int argc, char **argv)
 		return 2;
 	printf("seeded reply-check rows: %ld\n", rows);
 	int rc = 0;
-	for (; i < argc; i++) {
+	if (o.cv) {
+		tally pooled[3] = {{0}};
+		rc = cross_validate(s, argv + i, argc - i, o.pp, o.reply_min, o.sweep, pooled);
+		if (!rc && over("pooled", &pooled[2], o.min_unsafe, o.max_safe))
+			rc = 1;
+	}
+	for (; !o.cv && i < argc; i++) {
 		tally by_lang[EVAL_NLANGS] = {{0}}, all = {0};
 		printf("== %s\n", argv[i]);
 		if (eval_set(s, argv[i], by_lang) != 0)
 			rc = 2;
 		for (size_t k = 0; k < EVAL_NLANGS; k++) {
 			print_row(eval_langs[k], &by_lang[k]);
-			all.unsafe += by_lang[k].unsafe;
-			all.unsafe_replaced += by_lang[k].unsafe_replaced;
-			all.safe += by_lang[k].safe;
-			all.safe_replaced += by_lang[k].safe_replaced;
+			add(&all, &by_lang[k]);
 		}
 		print_row("overall", &all);
-		int missed = over("overall", &all, min_unsafe, max_safe);
-		for (size_t k = 0; per_lang && k < EVAL_NLANGS; k++)
-			missed |= over(eval_langs[k], &by_lang[k], min_unsafe, max_safe);
+		int missed = over("overall", &all, o.min_unsafe, o.max_safe);
+		for (size_t k = 0; o.per_lang && k < EVAL_NLANGS; k++)
+			missed |= over(eval_langs[k], &by_lang[k], o.min_unsafe, o.max_safe);
 		if (missed && !rc)
 			rc = 1;
 	}

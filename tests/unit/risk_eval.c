@@ -14,6 +14,16 @@
  * Without limits it only reports (exit 0 unless a set is malformed); with
  * them it exits 1 when a limit is missed.
  *
+ * risk_eval --cv [limits] SET.tsv...: leave-one-set-out cross-validation
+ * of the text model (server/safety/text_model.h): for each set, the model
+ * trained on the others only, then that set assessed by the rules alone,
+ * the model alone and both (risk_assess with the model); per held-out set
+ * and pooled, with every benign message the model raised to moderate or
+ * above where the rules did not (MODEL ALARM). The limits apply to the
+ * pooled combination. --sweep adds
+ * the pooled figures over a grid of thresholds, --thresholds A,R and
+ * --params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's.
+ *
  * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
  * annotation files (post.emotional_distress[].phrase) through the rules:
  * the distribution of levels, per file and per annotated intensity. No
@@ -28,6 +38,7 @@
 #include <jansson.h>
 
 #include "server/safety/risk.h"
+#include "server/safety/text_model.h"
 #include "server/util.h"
 #include "tests/unit/eval_tsv.h"
 #include "tests/unit/seeded_rules.h"
@@ -60,6 +71,29 @@ static void print_row(const char *name, const tally *t)
 	       t->benign_alarm);
 }
 
+enum { G_ACUTE, G_RISK, G_BENIGN };
+
+static int group_of(const char *g)
+{
+	return strcmp(g, "acute") == 0 ? G_ACUTE : strcmp(g, "risk") == 0 ? G_RISK : strcmp(g, "benign") == 0 ? G_BENIGN : -1;
+}
+
+static void count(tally *t, int group, risk_level lo, risk_level level)
+{
+	if (group == G_ACUTE) {
+		t->acute++;
+		t->acute_high += level >= RISK_HIGH;
+		t->acute_mod += level >= RISK_MODERATE;
+		t->acute_none += level == RISK_NONE;
+	} else if (group == G_RISK) {
+		t->risk++;
+		t->risk_ok += level >= lo;
+	} else {
+		t->benign++;
+		t->benign_alarm += level >= RISK_MODERATE;
+	}
+}
+
 typedef struct eval_ctx {
 	const risk_rules *r;
 	tally *by_lang;
@@ -75,30 +109,19 @@ static int eval_row(void *ud, char **f, int slot)
 	risk_result res;
 	if (risk_assess(c->r, f[6], strlen(f[6]), &res) != 0)
 		return -1;
-	tally *t = &c->by_lang[slot];
-	if (strcmp(f[4], "acute") == 0) {
-		t->acute++;
-		t->acute_high += res.level >= RISK_HIGH;
-		t->acute_mod += res.level >= RISK_MODERATE;
-		t->acute_none += res.level == RISK_NONE;
-		if (res.level < RISK_HIGH)
-			printf("  MISS  %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
-			       risk_level_name(res.level), f[6]);
-	} else if (strcmp(f[4], "risk") == 0) {
-		t->risk++;
-		t->risk_ok += res.level >= lo;
-		if (res.level < lo || res.level > hi)
-			printf("  RANGE %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
-			       risk_level_name(res.level), f[6]);
-	} else if (strcmp(f[4], "benign") == 0) {
-		t->benign++;
-		t->benign_alarm += res.level >= RISK_MODERATE;
-		if (res.level >= RISK_MODERATE)
-			printf("  ALARM %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
-			       risk_level_name(res.level), f[6]);
-	} else {
+	int g = group_of(f[4]);
+	if (g < 0)
 		return -1; /* an unknown group */
-	}
+	count(&c->by_lang[slot], g, lo, res.level);
+	if (g == G_ACUTE && res.level < RISK_HIGH)
+		printf("  MISS  %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+		       risk_level_name(res.level), f[6]);
+	else if (g == G_RISK && (res.level < lo || res.level > hi))
+		printf("  RANGE %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+		       risk_level_name(res.level), f[6]);
+	else if (g == G_BENIGN && res.level >= RISK_MODERATE)
+		printf("  ALARM %s %-16s labelled %s..%s, assessed %s: %s\n", f[0], f[5], f[2], f[3],
+		       risk_level_name(res.level), f[6]);
 	return 0;
 }
 
@@ -180,23 +203,190 @@ static int corpus(const risk_rules *r, int argc, char **argv)
 	return read ? 0 : 77;
 }
 
+/* ---- leave-one-set-out cross-validation of the text model ---- */
+
+typedef struct cv_row {
+	int group;
+	risk_level lo, rules;
+	double acute, any;
+} cv_row;
+
+typedef struct cv_ctx {
+	risk_rules *r;
+	const text_model *tm;
+	tally t[3]; /* rules alone, model alone, combined (risk_assess with the model) */
+	cv_row *rows;
+	size_t nrows, cap;
+} cv_ctx;
+
+static const char *const cv_names[3] = {"rules", "model", "combined"};
+
+static int cv_row_fn(void *ud, char **f, int slot)
+{
+	(void)slot;
+	cv_ctx *c = ud;
+	risk_level lo, hi;
+	int g = group_of(f[4]);
+	if (g < 0 || risk_level_parse(f[2], &lo) || risk_level_parse(f[3], &hi) || lo > hi)
+		return -1;
+	risk_result rules, both;
+	size_t len = strlen(f[6]);
+	double acute, any;
+	risk_rules_set_text_model(c->r, NULL);
+	int rc = risk_assess(c->r, f[6], len, &rules);
+	risk_rules_set_text_model(c->r, c->tm);
+	rc |= risk_assess(c->r, f[6], len, &both);
+	int model = text_model_risk_level(c->tm, f[6], len);
+	cv_row *v = array_grow(c->rows, &c->cap, c->nrows + 1, sizeof *v);
+	if (rc || model < 0 || !v || text_model_risk(c->tm, f[6], len, &acute, &any) < 0)
+		return -1;
+	c->rows = v;
+	v[c->nrows++] = (cv_row){g, lo, rules.level, acute, any};
+	if (g == G_BENIGN && both.level >= RISK_MODERATE && rules.level < RISK_MODERATE)
+		printf("  MODEL ALARM %s %-16s assessed %s: %s\n", f[0], f[5], risk_level_name(both.level), f[6]);
+	count(&c->t[0], g, lo, rules.level);
+	count(&c->t[1], g, lo, (risk_level)model);
+	count(&c->t[2], g, lo, both.level);
+	return 0;
+}
+
+/* The level of the combination for thresholds a (acute: high) and k (any
+ * risk: moderate). */
+static risk_level cv_level(const cv_row *x, double a, double k)
+{
+	risk_level l = x->acute >= a ? RISK_HIGH : x->any >= k ? RISK_MODERATE : RISK_NONE;
+	return l > x->rules ? l : x->rules;
+}
+
+/* Pooled figures of the combination for thresholds over a grid: the rows
+ * whose false alarms stay within 10%. */
+static void cv_sweep(const cv_ctx *c)
+{
+	printf("sweep (combined, pooled): acute_min risk_min | acute>=high none | false alarms\n");
+	for (int a = 5; a <= 95; a += 5)
+		for (int k = 5; k <= 100; k += 5) {
+			tally t = {0};
+			for (size_t i = 0; i < c->nrows; i++)
+				count(&t, c->rows[i].group, c->rows[i].lo, cv_level(&c->rows[i], a / 100.0, k / 100.0));
+			if (eval_pct(t.benign_alarm, t.benign) <= 10)
+				printf("  %.2f %.2f | %5.1f%% %u | %5.1f%%\n", a / 100.0, k / 100.0,
+				       eval_pct(t.acute_high, t.acute), t.acute_none, eval_pct(t.benign_alarm, t.benign));
+		}
+}
+
+/* Parses "bits,nmin,nmax,words,epochs,rate,l2" into p; -1 when malformed. */
+static int parse_params(const char *s, textcat_params *p)
+{
+	*p = text_model_risk_params;
+	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf,%lf", &p->bits, &p->ngram_min, &p->ngram_max, &p->words, &p->epochs,
+		      &p->rate, &p->l2, &p->prior) >= 7 ? 0 : -1;
+}
+
+typedef struct cv_opts {
+	const textcat_params *params;
+	double acute_min, risk_min; /* < 0: the model's */
+	bool sweep;
+} cv_opts;
+
+/* Trains on all sets but one, evaluates that one, for each; the per-set
+ * and pooled figures of rules, model and combination into pooled[3]. */
+static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, tally pooled[3])
+{
+	cv_ctx c = {.r = r};
+	int rc = 0;
+	for (int k = 0; k < n && rc == 0; k++) {
+		struct embedded_file *train = eval_read_sets(paths, n, k);
+		text_model *tm = train ? text_model_train(train, NULL, o->params, NULL) : NULL;
+		if (tm && o->acute_min >= 0)
+			tm->acute_min = o->acute_min;
+		if (tm && o->risk_min >= 0)
+			tm->risk_min = o->risk_min;
+		c.tm = tm;
+		memset(c.t, 0, sizeof c.t);
+		if (!tm || eval_each_row(paths[k], 8, cv_row_fn, &c) != 0)
+			rc = 2;
+		printf("== held out: %s (trained on %zu messages of the other sets)\n", paths[k], tm ? tm->risk_docs : 0);
+		for (int j = 0; j < 3; j++) {
+			print_row(cv_names[j], &c.t[j]);
+			add(&pooled[j], &c.t[j]);
+		}
+		risk_rules_set_text_model(r, NULL);
+		text_model_free(tm);
+		eval_free_sets(train);
+	}
+	printf("== pooled over the held-out sets\n");
+	for (int j = 0; j < 3; j++)
+		print_row(cv_names[j], &pooled[j]);
+	if (o->sweep)
+		cv_sweep(&c);
+	free(c.rows);
+	return rc;
+}
+
+typedef struct limits {
+	double min_acute, max_false;
+	long max_none;
+} limits;
+
+/* 1 when all misses a limit (and says so). */
+static int over(const tally *all, const limits *l)
+{
+	int rc = 0;
+	if (l->min_acute >= 0 && all->acute && (double)all->acute_high / all->acute < l->min_acute) {
+		printf("FAIL: acute at high or above %.1f%% < %.1f%%\n", eval_pct(all->acute_high, all->acute),
+		       100 * l->min_acute);
+		rc = 1;
+	}
+	if (l->max_none >= 0 && all->acute_none > (unsigned long)l->max_none) {
+		printf("FAIL: %u acute messages assessed none (limit %ld)\n", all->acute_none, l->max_none);
+		rc = 1;
+	}
+	if (l->max_false >= 0 && all->benign && (double)all->benign_alarm / all->benign > l->max_false) {
+		printf("FAIL: false alarms %.1f%% > %.1f%%\n", eval_pct(all->benign_alarm, all->benign),
+		       100 * l->max_false);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* The options before the sets; the index of the first set, or -1. */
+static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textcat_params *p)
+{
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--corpus") != 0; i++) {
+		bool arg = i + 1 < argc;
+		if (strcmp(argv[i], "--cv") == 0)
+			*cv = true;
+		else if (strcmp(argv[i], "--sweep") == 0)
+			o->sweep = true;
+		else if (arg && strcmp(argv[i], "--min-acute") == 0)
+			l->min_acute = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--max-false") == 0)
+			l->max_false = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--max-acute-none") == 0)
+			l->max_none = atol(argv[++i]);
+		else if (arg && strcmp(argv[i], "--thresholds") == 0)
+			sscanf(argv[++i], "%lf,%lf", &o->acute_min, &o->risk_min);
+		else if (arg && strcmp(argv[i], "--params") == 0 && parse_params(argv[i + 1], p) == 0 && ++i)
+			o->params = p;
+		else
+			return -1;
+	}
+	return i < argc ? i : -1;
+}
+
 int main(int argc, char **argv)
 {
-	double min_acute = -1, max_false = -1;
-	long max_none = -1;
-	int i = 1;
-	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--corpus") != 0; i += 2) {
-		if (strcmp(argv[i], "--min-acute") == 0)
-			min_acute = atof(argv[i + 1]);
-		else if (strcmp(argv[i], "--max-false") == 0)
-			max_false = atof(argv[i + 1]);
-		else if (strcmp(argv[i], "--max-acute-none") == 0)
-			max_none = atol(argv[i + 1]);
-		else
-			break;
-	}
-	if (i >= argc) {
-		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n");
+	limits l = {-1, -1, -1};
+	cv_opts o = {NULL, -1, -1, false};
+	textcat_params params;
+	bool cv = false;
+	int i = options(argc, argv, &l, &o, &cv, &params);
+	if (i < 0) {
+		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
+				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
+				"[--thresholds ACUTE,RISK] [limits] SET.tsv...\n"
+				"       risk_eval --corpus FILE.jsonl...\n");
 		return 2;
 	}
 	long nrules = 0;
@@ -204,13 +394,16 @@ int main(int argc, char **argv)
 	if (!r)
 		return 2;
 	printf("seeded rules: %ld\n", nrules);
-	if (strcmp(argv[i], "--corpus") == 0) {
-		int rc = corpus(r, argc - i - 1, argv + i + 1);
-		risk_rules_free(r);
-		return rc;
-	}
 	int rc = 0;
-	for (; i < argc; i++) {
+	if (strcmp(argv[i], "--corpus") == 0) {
+		rc = corpus(r, argc - i - 1, argv + i + 1);
+	} else if (cv) {
+		tally pooled[3] = {{0}};
+		rc = cross_validate(r, argv + i, argc - i, &o, pooled);
+		if (!rc && over(&pooled[2], &l))
+			rc = 1;
+	}
+	for (; !cv && i < argc && strcmp(argv[i], "--corpus") != 0; i++) {
 		tally by_lang[EVAL_NLANGS] = {{0}}, all = {0};
 		printf("== %s\n", argv[i]);
 		if (eval_set(r, argv[i], by_lang) != 0)
@@ -220,20 +413,8 @@ int main(int argc, char **argv)
 			add(&all, &by_lang[k]);
 		}
 		print_row("overall", &all);
-		if (min_acute >= 0 && all.acute && (double)all.acute_high / all.acute < min_acute) {
-			printf("FAIL: acute at high or above %.1f%% < %.1f%%\n", eval_pct(all.acute_high, all.acute),
-			       100 * min_acute);
-			rc = rc ? rc : 1;
-		}
-		if (max_none >= 0 && all.acute_none > (unsigned long)max_none) {
-			printf("FAIL: %u acute messages assessed none (limit %ld)\n", all.acute_none, max_none);
-			rc = rc ? rc : 1;
-		}
-		if (max_false >= 0 && all.benign && (double)all.benign_alarm / all.benign > max_false) {
-			printf("FAIL: false alarms %.1f%% > %.1f%%\n", eval_pct(all.benign_alarm, all.benign),
-			       100 * max_false);
-			rc = rc ? rc : 1;
-		}
+		if (over(&all, &l) && !rc)
+			rc = 1;
 	}
 	risk_rules_free(r);
 	return rc;

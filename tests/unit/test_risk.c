@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "server/safety/risk.h"
+#include "server/safety/text_model.h"
 #include "server/util.h"
 #include "tests/unit/check.h"
 #include "tests/unit/seeded_rules.h"
@@ -700,6 +701,38 @@ static void test_hostile_input(const risk_rules *r)
 	free(big);
 }
 
+/* A message of the training sets that the rules alone leave at none: the
+ * text model raises it to high with the reason text_model; an ordinary
+ * message stays none; the model never lowers the rules' level. */
+static void test_text_model(risk_rules *r)
+{
+	static const char msg[] = "wrote letters to my sister and my two best friends tonight and sealed them with "
+				  "their names on the front";
+	static const char plain[] = "I went to the market and bought some bread and cheese for dinner.";
+	text_model *tm = text_model_builtin();
+	risk_result res;
+	if (!CHECK(tm != NULL))
+		return;
+	CHECK_INT_EQ(risk_assess(r, msg, strlen(msg), &res), 0);
+	CHECK(res.level < RISK_HIGH);
+	CHECK(!(res.reasons & RISK_REASON_TEXT_MODEL));
+	risk_rules_set_text_model(r, tm);
+	CHECK_INT_EQ(risk_assess(r, msg, strlen(msg), &res), 0);
+	CHECK(res.level >= RISK_HIGH);
+	CHECK(res.reasons & RISK_REASON_TEXT_MODEL);
+	CHECK(res.categories & RISK_CAT_SELF);
+	CHECK_STR_EQ(risk_reason_name(RISK_REASON_TEXT_MODEL), "text_model");
+	CHECK_INT_EQ(risk_assess(r, plain, strlen(plain), &res), 0);
+	CHECK_INT_EQ(res.level, RISK_NONE);
+	CHECK_INT_EQ(res.reasons, 0);
+	static const char imminent[] = "I want to die and I have the pills for tonight";
+	CHECK_INT_EQ(risk_assess(r, imminent, strlen(imminent), &res), 0);
+	CHECK_INT_EQ(res.level, RISK_IMMINENT);
+	CHECK_INT_EQ(text_model_risk_level(tm, plain, strlen(plain)), RISK_NONE);
+	risk_rules_set_text_model(r, NULL);
+	text_model_free(tm);
+}
+
 int main(void)
 {
 	test_level_names();
@@ -722,6 +755,7 @@ int main(void)
 		EXPECT(r, "I want to die and I have the pills", RISK_HIGH, RISK_CAT_SELF);
 		EXPECT(r, "I want to die and I have the pills for tonight", RISK_IMMINENT, RISK_CAT_SELF);
 		test_hostile_input(r);
+		test_text_model(r);
 	}
 	risk_rules_free(r);
 	return check_done();

@@ -1,0 +1,197 @@
+/* The safety checks' text models (see server/safety/text_model.h). */
+#include "server/safety/text_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/safety/safety.h"
+#include "server/util.h"
+
+const textcat_params text_model_risk_params = {
+	.bits = 15, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
+const textcat_params text_model_reply_params = {
+	.bits = 15, .ngram_min = 2, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.01};
+
+typedef struct doc_list {
+	textcat_doc *v;
+	size_t n, cap;
+} doc_list;
+
+/* The fields of line [p, end) split at tabs into f (at most nf + 1). */
+static size_t split(const char *p, const char *end, const char **f, size_t *fl, size_t nf)
+{
+	size_t k = 0;
+	while (k <= nf) {
+		const char *tab = memchr(p, '\t', (size_t)(end - p));
+		const char *stop = tab ? tab : end;
+		f[k] = p;
+		fl[k++] = (size_t)(stop - p);
+		if (!tab)
+			break;
+		p = tab + 1;
+	}
+	return k;
+}
+
+/* A row's labels from its fields; false for a row to skip. */
+typedef bool (*label_fn)(const char **f, const size_t *fl, textcat_doc *d);
+
+static bool parse_level(const char *f, size_t fl, risk_level *l)
+{
+	char name[16];
+	if (fl == 0 || fl >= sizeof name)
+		return false;
+	memcpy(name, f, fl);
+	name[fl] = '\0';
+	return risk_level_parse(name, l) == 0;
+}
+
+static bool risk_row(const char **f, const size_t *fl, textcat_doc *d)
+{
+	risk_level l;
+	if (!parse_level(f[2], fl[2], &l))
+		return false;
+	d->text = f[6];
+	d->len = fl[6];
+	d->y[0] = l >= RISK_HIGH;
+	d->y[1] = l >= RISK_LOW;
+	return true;
+}
+
+static bool reply_row(const char **f, const size_t *fl, textcat_doc *d)
+{
+	bool unsafe = fl[2] == 6 && memcmp(f[2], "unsafe", 6) == 0;
+	if (!unsafe && !(fl[2] == 4 && memcmp(f[2], "safe", 4) == 0))
+		return false;
+	d->text = f[4];
+	d->len = fl[4];
+	d->y[0] = unsafe;
+	return true;
+}
+
+/* Adds the rows of nf fields of every set to l; -1 when out of memory. */
+static int read_sets(const struct embedded_file *sets, size_t nf, label_fn label, doc_list *l)
+{
+	for (const struct embedded_file *s = sets; s && s->name; s++) {
+		const char *p = s->data, *end = s->data + s->len;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *le = nl ? nl : end;
+			const char *f[9];
+			size_t fl[9];
+			if (le > p && le[-1] == '\r')
+				le--;
+			textcat_doc d = {0};
+			if (le > p && *p != '#' && split(p, le, f, fl, nf) == nf && label(f, fl, &d)) {
+				textcat_doc *v = array_grow(l->v, &l->cap, l->n + 1, sizeof *v);
+				if (!v)
+					return -1;
+				l->v = v;
+				v[l->n++] = d;
+			}
+			p = nl ? nl + 1 : end;
+		}
+	}
+	return 0;
+}
+
+/* The reply check scores windows (a sentence with the one before it,
+ * safety_check_sentence): every window of a safe reply is safe too, so
+ * each is learnt as such (an unsafe reply's sentences are not told apart:
+ * only the whole is learnt). -1 when out of memory. */
+static int add_safe_windows(doc_list *l)
+{
+	size_t n = l->n;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = l->v[i].text;
+		size_t len = l->v[i].len, prev = 0, start = 0;
+		while (!l->v[i].y[0] && start < len) {
+			size_t end = safety_sentence_end(t, len, start, true);
+			if (prev > 0 || end < len) {
+				textcat_doc *v = array_grow(l->v, &l->cap, l->n + 1, sizeof *v);
+				if (!v)
+					return -1;
+				l->v = v;
+				v[l->n++] = (textcat_doc){.text = t + prev, .len = end - prev};
+			}
+			prev = safety_window_start(prev, start, end);
+			start = end;
+		}
+	}
+	return 0;
+}
+
+/* One model on the rows of sets; *ok false when out of memory. */
+static textcat *train_one(const struct embedded_file *sets, size_t nf, label_fn label, size_t nout,
+			  const textcat_params *p, size_t *ndocs, bool *ok)
+{
+	doc_list l = {0};
+	textcat *m = NULL;
+	if (!sets)
+		return NULL;
+	int rc = read_sets(sets, nf, label, &l);
+	*ndocs = l.n; /* the rows, not the windows added */
+	if (rc == 0 && (label != reply_row || add_safe_windows(&l) == 0))
+		m = textcat_train(p, nout, l.v, l.n);
+	*ok = *ok && m;
+	free(l.v);
+	return m;
+}
+
+text_model *text_model_train(const struct embedded_file *risk_sets, const struct embedded_file *reply_sets,
+			     const textcat_params *rp, const textcat_params *pp)
+{
+	text_model *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	bool ok = true;
+	m->acute_min = TEXT_MODEL_ACUTE_MIN;
+	m->risk_min = TEXT_MODEL_RISK_MIN;
+	m->reply_min = TEXT_MODEL_REPLY_MIN;
+	m->risk = train_one(risk_sets, 8, risk_row, 2, rp ? rp : &text_model_risk_params, &m->risk_docs, &ok);
+	m->reply = train_one(reply_sets, 6, reply_row, 1, pp ? pp : &text_model_reply_params, &m->reply_docs, &ok);
+	if (!ok) {
+		text_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+text_model *text_model_builtin(void)
+{
+	return text_model_train(embedded_risk_sets, embedded_reply_sets, NULL, NULL);
+}
+
+void text_model_free(text_model *m)
+{
+	if (!m)
+		return;
+	textcat_free(m->risk);
+	textcat_free(m->reply);
+	free(m);
+}
+
+int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any)
+{
+	double p[2] = {0, 0};
+	int rc = m && m->risk ? textcat_score(m->risk, text, len, p) : -1;
+	*acute = p[0];
+	*any = p[1];
+	return rc;
+}
+
+int text_model_risk_level(const text_model *m, const char *text, size_t len)
+{
+	double acute, any;
+	if (text_model_risk(m, text, len, &acute, &any) < 0)
+		return -1;
+	return acute >= m->acute_min ? RISK_HIGH : any >= m->risk_min ? RISK_MODERATE : RISK_NONE;
+}
+
+double text_model_reply(const text_model *m, const char *text, size_t len)
+{
+	double p = 0;
+	if (!m || !m->reply || textcat_score(m->reply, text, len, &p) < 0)
+		return -1;
+	return p;
+}

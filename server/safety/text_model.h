@@ -1,0 +1,61 @@
+/* The statistical text models of the safety checks, trained at start-up
+ * (in memory, deterministically) on the project's own labelled sets,
+ * compiled into the binary: tests/risk_eval/set1..set4.tsv for messages
+ * and tests/reply_eval/set1..set4.tsv for replies (server/textcat.h is the
+ * classifier). They only ever add to the rules:
+ *  - risk: the probability that the writer is acute (labelled high or
+ *    imminent) and that the writer is at any risk (low or above); above
+ *    TEXT_MODEL_ACUTE_MIN the level is at least high, above
+ *    TEXT_MODEL_RISK_MIN at least moderate (risk_assess, reason
+ *    text_model);
+ *  - replies: the probability that a reply window (a sentence with the
+ *    one before it) is unsafe; above TEXT_MODEL_REPLY_MIN the reply is
+ *    replaced (safety_check_sentence, verdict text_model).
+ * The thresholds were chosen by leave-one-set-out cross-validation on the
+ * four sets (README "Safety"). Pure: no I/O; a model is read-only once
+ * trained and may be shared. */
+#ifndef CC_TEXT_MODEL_H
+#define CC_TEXT_MODEL_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "server/embedded.h"
+#include "server/safety/risk.h"
+#include "server/textcat.h"
+
+#define TEXT_MODEL_ACUTE_MIN 0.55
+#define TEXT_MODEL_RISK_MIN 0.95
+#define TEXT_MODEL_REPLY_MIN 0.45
+
+typedef struct text_model {
+	textcat *risk;  /* outputs: 0 acute, 1 any risk */
+	textcat *reply; /* output 0: unsafe */
+	double acute_min, risk_min, reply_min;
+	size_t risk_docs, reply_docs; /* rows learnt from */
+} text_model;
+
+/* The features and training of both models (a fixed seed). */
+extern const textcat_params text_model_risk_params, text_model_reply_params;
+
+/* Trains both models on the sets given (each a NULL-name-terminated
+ * array; either may be NULL: that model is then absent). Risk sets have
+ * the columns id, lang, min_level, max_level, group, kind, message,
+ * reason; reply sets id, lang, label, kind, reply, reason; lines starting
+ * with # and rows of another shape are skipped. rp and pp override the
+ * parameters (NULL: the defaults). NULL when out of memory. */
+text_model *text_model_train(const struct embedded_file *risk_sets, const struct embedded_file *reply_sets,
+			     const textcat_params *rp, const textcat_params *pp);
+/* The models on the sets compiled into the binary. */
+text_model *text_model_builtin(void);
+void text_model_free(text_model *m);
+
+/* The risk model's two probabilities; -1 when the model is absent or out
+ * of memory (both 0). */
+int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any);
+/* The level the risk model alone gives: RISK_HIGH above acute_min,
+ * RISK_MODERATE above risk_min, else RISK_NONE; -1 on failure. */
+int text_model_risk_level(const text_model *m, const char *text, size_t len);
+/* The reply model's probability that text is unsafe; -1 on failure. */
+double text_model_reply(const text_model *m, const char *text, size_t len);
+
+#endif
