@@ -17,6 +17,10 @@
 -- A new cue kind, topic (suicide spoken of as a subject: a novel, a
 -- screenplay, research, an article), lowers its sentence and those after
 -- it as the remote past does, whatever their time.
+-- Two combinations in a sentence and the one before it (risk.c): intent
+-- with a time is high ("alles geregelt. Morgen früh"), an act done with a
+-- quantity and a time is imminent without a named means ("took them all
+-- twenty minutes ago").
 -- Rules are data: edit them with SQL, no rebuild needed.
 
 ALTER TABLE risk_rules DROP CONSTRAINT risk_rules_kind_check;
@@ -26,7 +30,7 @@ ALTER TABLE risk_rules ADD CONSTRAINT risk_rules_kind_check CHECK (kind IN (
     'presence', 'negation', 'third_person', 'first_person', 'harm_others', 'abuse', 'idiom',
     'remote_past', 'recent_past', 'farewell', 'medical', 'topic'));
 
-COMMENT ON COLUMN risk_rules.kind IS 'What a match means. Writer''s risk: passive_ideation (wish to be dead), hopelessness, active_ideation (thoughts of killing oneself, self-harm urges, slang for them), past_self_harm, recent_self_harm (recent or ongoing self-harm), method (a means: pills, a height, a rope, a blade; nothing alone), intent (decision, plan, hoarding a means), time (tonight, right now), preparatory (preparatory acts or an act under way; imminent alone). Concepts that combine within one sentence and with the sentence before it (quantities within their sentence only), in any order and at any distance: act (an act done or under way), quantity, finality (high alone), method_seeking, presence (a means in place or in hand, a rescue from it), farewell (a plain goodbye, a will, a pet given away: nothing alone; with a means or ideation high, with an act and a means imminent; two farewells or more in a message are finality). In a sentence: method_seeking + (method or ideation) = high; act + method + (quantity, ideation, finality or intent) = imminent; presence + method = imminent; finality + (method, time, intent, ideation, act or presence) = imminent. Safety floor: method_seeking, finality, or a method with an act, quantity, presence, intent or hopelessness in a message with a first_person cue = at least moderate. Cues: negation, third_person, first_person; idiom (hides the risk matches it overlaps); remote_past (years ago, used to: a sentence with one, or after one, and without a recent_past or time cue counts its acts, means, plans and farewells for nothing and its active ideation and past self-harm as passive ideation); recent_past (yesterday, lately, is back: keeps a sentence acute); medical (a stated ailment: for my headache; a means and an act with it, and nothing else of risk, are below the safety floor). Every language''s concepts are joined per sentence, so a message in two languages combines; a rule without a letter applies only where its language''s script occurs. Separate categories: harm_others, abuse. Topic (suicide spoken of as a subject: a novel, a screenplay, research, an article, the news): a sentence with one, or after one, and without a preparatory, intent, presence, finality, method_seeking or recent_past cue is lowered as the remote past is, whatever its time.';
+COMMENT ON COLUMN risk_rules.kind IS 'What a match means. Writer''s risk: passive_ideation (wish to be dead), hopelessness, active_ideation (thoughts of killing oneself, self-harm urges, slang for them), past_self_harm, recent_self_harm (recent or ongoing self-harm), method (a means: pills, a height, a rope, a blade; nothing alone), intent (decision, plan, hoarding a means), time (tonight, right now), preparatory (preparatory acts or an act under way; imminent alone). Concepts that combine within one sentence and with the sentence before it (quantities within their sentence only), in any order and at any distance: act (an act done or under way), quantity, finality (high alone), method_seeking, presence (a means in place or in hand, a rescue from it), farewell (a plain goodbye, a will, a pet given away: nothing alone; with a means or ideation high, with an act and a means imminent; two farewells or more in a message are finality). In a sentence: method_seeking + (method or ideation) = high; act + method + (quantity, ideation, finality or intent) = imminent; presence + method = imminent; finality + (method, time, intent, ideation, act or presence) = imminent. Safety floor: method_seeking, finality, or a method with an act, quantity, presence, intent or hopelessness in a message with a first_person cue = at least moderate. Cues: negation, third_person, first_person; idiom (hides the risk matches it overlaps); remote_past (years ago, used to: a sentence with one, or after one, and without a recent_past or time cue counts its acts, means, plans and farewells for nothing and its active ideation and past self-harm as passive ideation); recent_past (yesterday, lately, is back: keeps a sentence acute); medical (a stated ailment: for my headache; a means and an act with it, and nothing else of risk, are below the safety floor). Every language''s concepts are joined per sentence, so a message in two languages combines; a rule without a letter applies only where its language''s script occurs. Separate categories: harm_others, abuse. Topic (suicide spoken of as a subject: a novel, a screenplay, research, an article, the news): a sentence with one, or after one, and without a preparatory, intent, presence, finality, method_seeking or recent_past cue is lowered as the remote past is, whatever its time. In a sentence and the one before it, intent + time = high; act + quantity + (time or recent_past) = imminent.';
 
 DELETE FROM risk_rules WHERE (lang, kind, pattern) IN (
     ('ar', 'preparatory', 'كتبت وصيتي'),
@@ -273,3 +277,90 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('he', 'topic', 'לסדרה', NULL),
     ('he', 'topic', 'אפקט ורתר', NULL),
     ('he', 'topic', 'כלי התקשורת', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
+
+-- Recall on acute messages. An act done with a quantity and a time ("took
+-- them all twenty minutes ago") is imminent without a named means (see
+-- risk.c); whole days are not quantities.
+INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
+    ('en', 'idiom', 'all day', 'a whole day is no quantity of a means'),
+    ('en', 'idiom', 'the whole day', NULL),
+    ('en', 'idiom', 'all night', NULL),
+    ('de', 'idiom', 'den ganzen tag', 'a whole day is no quantity of a means'),
+    ('de', 'idiom', 'die ganze nacht', NULL),
+    ('de', 'idiom', 'die ganze woche', NULL),
+    ('zh', 'idiom', '一整天', 'a whole day is no quantity of a means'),
+    ('en', 'recent_self_harm', 'cutting rn', 'self-harm under way or just done'),
+    ('en', 'recent_self_harm', 'cutting right now', NULL),
+    ('en', 'recent_self_harm', 'cut again * ago', NULL),
+    ('en', 'recent_self_harm', 'cut my arm*', NULL),
+    ('en', 'recent_self_harm', 'cut my wrist*', NULL),
+    ('en', 'recent_self_harm', 'cut my leg*', NULL),
+    ('en', 'recent_self_harm', 'cut my thigh*', NULL),
+    ('en', 'recent_self_harm', 'hit my head against', NULL),
+    ('en', 'recent_self_harm', 'hitting my head against', NULL),
+    ('en', 'recent_self_harm', 'bang my head', NULL),
+    ('en', 'recent_self_harm', 'banging my head', NULL),
+    ('en', 'recent_self_harm', 'punching the wall till', NULL),
+    ('en', 'recent_self_harm', 'wont stop bleeding', NULL),
+    ('en', 'recent_self_harm', 'cant make it stop', NULL),
+    ('en', 'recent_self_harm', 'burnt myself', NULL),
+    ('en', 'presence', 'in my closet', 'a means kept at hand'),
+    ('en', 'presence', 'in the boot', NULL),
+    ('en', 'presence', 'in my locker', NULL),
+    ('en', 'presence', 'in one hand', NULL),
+    ('en', 'presence', 'staring at it', NULL),
+    ('en', 'presence', 'in the bathroom with', NULL),
+    ('en', 'presence', 'got the keys', NULL),
+    ('en', 'presence', 'run a hose', NULL),
+    ('en', 'method_seeking', 'how many floors', 'method seeking without the word suicide'),
+    ('en', 'method_seeking', 'would it take', NULL),
+    ('en', 'method_seeking', 'would * definitely do it', NULL),
+    ('en', 'method_seeking', 'does it have to be', NULL),
+    ('en', 'method_seeking', 'is highest', NULL),
+    ('en', 'method_seeking', 'the highest', NULL),
+    ('en', 'method_seeking', 'how long until you pass out', NULL),
+    ('en', 'method_seeking', 'show up at a post mortem', NULL),
+    ('en', 'method_seeking', 'nobody can fix it', NULL),
+    ('en', 'act', 'took everything', 'an act done'),
+    ('en', 'act', 'swallowed everything', NULL),
+    ('en', 'act', 'took a bunch', NULL),
+    ('en', 'act', 'already injected', NULL),
+    ('en', 'act', 'injected it', NULL),
+    ('en', 'quantity', 'a bunch of', 'a quantity'),
+    ('en', 'quantity', 'everything in the', NULL),
+    ('en', 'intent', 'talk me out of it', 'a decision taken'),
+    ('en', 'intent', 'finishing things', NULL),
+    ('en', 'intent', 'thats when im going', NULL),
+    ('en', 'intent', 'gonna do it', NULL),
+    ('en', 'intent', 'not going home', NULL),
+    ('en', 'finality', 'the last thing im', 'finality'),
+    ('en', 'finality', 'be gone by', NULL),
+    ('en', 'finality', 'ill be gone', NULL),
+    ('en', 'farewell', 'saying goodbye to', 'a plain goodbye') ON CONFLICT (lang, kind, pattern) DO NOTHING;
+
+-- German: words between the parts of a phrase, farewells, finality.
+INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
+    ('de', 'active_ideation', 'bring * es zu ende', 'ending it'),
+    ('de', 'active_ideation', 'bringe * es zu ende', NULL),
+    ('de', 'active_ideation', 'nicht mehr gegenlenke', 'steering into a crash'),
+    ('de', 'active_ideation', 'nicht mehr gegen', NULL),
+    ('de', 'intent', 'schon angeschaut', 'a place chosen'),
+    ('de', 'method_seeking', 'welche tabletten', 'method seeking'),
+    ('de', 'finality', 'gibts mich nicht mehr', 'finality'),
+    ('de', 'finality', 'gibt es mich nicht mehr', NULL),
+    ('de', 'finality', 'komm nicht wieder raus', NULL),
+    ('de', 'finality', 'komme nicht wieder', NULL),
+    ('de', 'finality', 'leise zu gehen', NULL),
+    ('de', 'farewell', 'bin dann mal weg', 'a plain goodbye'),
+    ('de', 'farewell', 'brief geschrieben', NULL),
+    ('de', 'farewell', 'einen brief auf', NULL),
+    ('de', 'farewell', 'der brief liegt', NULL),
+    ('de', 'farewell', 'war schön mit euch', NULL),
+    ('de', 'farewell', 'testament ist geschrieben', NULL),
+    ('de', 'farewell', 'die katze kommt zu', NULL),
+    ('de', 'farewell', 'auf meine katze aufpassen', NULL),
+    ('de', 'farewell', 'account gelöscht', NULL),
+    ('de', 'farewell', 'insta gelöscht', NULL),
+    ('de', 'farewell', 'verschenkt', NULL),
+    ('he', 'idiom', 'הולך להרוג אותי', 'an everyday idiom: it is going to kill me'),
+    ('he', 'idiom', 'הולכת להרוג אותי', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;

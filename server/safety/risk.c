@@ -99,10 +99,11 @@
  * at . ! ? newline and their other forms), in any order and at any
  * distance, so that verb-final German, words between a verb and its means,
  * and Chinese without spaces all match:
- *   high      method_seeking + (method or ideation)
+ *   high      method_seeking + (method or ideation); intent + time
  *   imminent  act + method + (quantity, ideation, finality or intent);
- *             presence + method; finality + (method, time, intent,
- *             ideation, act or presence)
+ *             act + quantity + (time or recent past): "took them all
+ *             twenty minutes ago"; presence + method; finality + (method,
+ *             time, intent, ideation, act or presence)
  * Concepts also combine with those of the sentence before (a means in one
  * sentence, a time or an act in the next), quantities excepted ("I took
  * the pills. All of it is too much."). A farewell alone is nothing; with

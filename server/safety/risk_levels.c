@@ -170,18 +170,22 @@ static unsigned reasons_of(const bool f[K_COUNT])
 }
 
 /* Concepts of the writer's that co-occur in one sentence, in any order and
- * at any distance: an act done with a means, a means in place, finality
- * with a means or a time, method seeking, a plain farewell ("bye
- * everyone", which alone is nothing) with a means or ideation, or with an
- * act done and a means. */
+ * at any distance: an act done with a means, or with a quantity and a
+ * time ("took them all twenty minutes ago"), a means in place, finality
+ * with a means or a time, method seeking, intent with a time ("it's all
+ * arranged. Sunday morning"), a plain farewell ("bye everyone", which
+ * alone is nothing) with a means or ideation, or with an act done and a
+ * means. */
 static risk_level sentence_level(const bool f[K_COUNT])
 {
 	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
 	risk_level l = RISK_NONE;
-	if ((f[K_SEEKING] && (f[K_METHOD] || ideation)) || (f[K_FAREWELL] && (f[K_METHOD] || ideation)))
+	if ((f[K_SEEKING] && (f[K_METHOD] || ideation)) || (f[K_FAREWELL] && (f[K_METHOD] || ideation)) ||
+	    (f[K_INTENT] && f[K_TIME]))
 		l = RISK_HIGH;
 	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_INTENT])) ||
 	    (f[K_PRESENCE] && f[K_METHOD]) || (f[K_FAREWELL] && f[K_ACT] && f[K_METHOD]) ||
+	    (f[K_ACT] && f[K_QUANTITY] && (f[K_TIME] || f[K_RECENT])) ||
 	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
 		l = RISK_IMMINENT;
 	return l;
