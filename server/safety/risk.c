@@ -40,8 +40,8 @@
  * note, standing on a roof). Context cues: negation, third_person (a friend, he,
  * she), first_person (I, me, myself), remote_past (years ago, used to, back
  * in school, in recovery), recent_past (last night, yesterday, lately, the
- * urge is back), farewell (a plain goodbye) and medical (a stated ailment:
- * for my headache). Separate categories: harm_others and abuse.
+ * urge is back), farewell (a plain goodbye), medical (a stated ailment:
+ * for my headache) and topic (a novel, research, the news). Separate categories: harm_others and abuse.
  *
  * Logic. Every language's rules are matched against the whole message, and
  * every match is weighed with the cues of its own language only (so that
@@ -99,10 +99,11 @@
  * at . ! ? newline and their other forms), in any order and at any
  * distance, so that verb-final German, words between a verb and its means,
  * and Chinese without spaces all match:
- *   high      method_seeking + (method or ideation)
+ *   high      method_seeking + (method or ideation); intent + time
  *   imminent  act + method + (quantity, ideation, finality or intent);
- *             presence + method; finality + (method, time, intent,
- *             ideation, act or presence)
+ *             act + quantity + (time or recent past): "took them all
+ *             twenty minutes ago"; presence + method; finality + (method,
+ *             time, intent, ideation, act or presence)
  * Concepts also combine with those of the sentence before (a means in one
  * sentence, a time or an act in the next), quantities excepted ("I took
  * the pills. All of it is too much."). A farewell alone is nothing; with
@@ -113,9 +114,14 @@
  * The remote past: a sentence with a remote_past cue and no recent_past or
  * time cue speaks of what is over. Its acts, means, quantities, presence,
  * plans, preparations, farewells, finality, method seeking and times count
- * for nothing, its active ideation and past self-harm count as passive
- * ideation (low): "Two years ago I overdosed; today I graduated" is low at
- * most, "I used to cut and lately the urge is back" is not lowered.
+ * for nothing, its ideation and past self-harm make the message low and
+ * combine with nothing else (not with a time in another sentence): "Two
+ * years ago I overdosed; today I graduated" is low at most, "I used to cut
+ * and lately the urge is back" is not lowered. A sentence with a topic cue
+ * (suicide spoken of as a subject: a novel, a screenplay, research, an
+ * article), or after one, is lowered the same way, whatever its time,
+ * unless it holds a preparation, intent, presence, finality, method
+ * seeking or a recent_past cue.
  *
  * The safety floor: uncertain is not safe. Method seeking, finality, or, in
  * a message with a first_person cue, a method with an act, a quantity,

@@ -40,7 +40,8 @@ risk_rules *risk_rules_new(void);
  * passive_ideation, hopelessness, active_ideation, past_self_harm,
  * recent_self_harm, method, intent, time, preparatory, act, quantity, finality,
  * method_seeking, presence, negation, third_person, first_person,
- * harm_others, abuse, idiom, remote_past, recent_past, farewell, medical
+ * harm_others, abuse, idiom, remote_past, recent_past, farewell, medical,
+ * topic
  * (exact spelling). lang is
  * the ISO 639-1 code of the rules' language (1..3 ASCII letters, any case,
  * stored lower-cased). A pattern without any word (blank, punctuation only)

@@ -45,6 +45,7 @@ enum kind {
 	K_RECENT,
 	K_FAREWELL,
 	K_MEDICAL,
+	K_TOPIC,
 	K_COUNT
 };
 

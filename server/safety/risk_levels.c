@@ -120,7 +120,8 @@ static void annotate_clause(match *m, size_t a, size_t b, size_t span)
 static bool third_person_match(const text *t, const match *m, size_t a, size_t b, size_t i)
 {
 	unsigned kind = m[i].kind;
-	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT || kind == K_MEDICAL)
+	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT || kind == K_MEDICAL ||
+	    kind == K_TOPIC)
 		return false; /* no one's: "after they sleep" is the writer's time */
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
@@ -169,18 +170,22 @@ static unsigned reasons_of(const bool f[K_COUNT])
 }
 
 /* Concepts of the writer's that co-occur in one sentence, in any order and
- * at any distance: an act done with a means, a means in place, finality
- * with a means or a time, method seeking, a plain farewell ("bye
- * everyone", which alone is nothing) with a means or ideation, or with an
- * act done and a means. */
+ * at any distance: an act done with a means, or with a quantity and a
+ * time ("took them all twenty minutes ago"), a means in place, finality
+ * with a means or a time, method seeking, intent with a time ("it's all
+ * arranged. Sunday morning"), a plain farewell ("bye everyone", which
+ * alone is nothing) with a means or ideation, or with an act done and a
+ * means. */
 static risk_level sentence_level(const bool f[K_COUNT])
 {
 	bool ideation = f[K_PASSIVE] || f[K_ACTIVE];
 	risk_level l = RISK_NONE;
-	if ((f[K_SEEKING] && (f[K_METHOD] || ideation)) || (f[K_FAREWELL] && (f[K_METHOD] || ideation)))
+	if ((f[K_SEEKING] && (f[K_METHOD] || ideation)) || (f[K_FAREWELL] && (f[K_METHOD] || ideation)) ||
+	    (f[K_INTENT] && f[K_TIME]))
 		l = RISK_HIGH;
 	if ((f[K_ACT] && f[K_METHOD] && (f[K_QUANTITY] || ideation || f[K_FINALITY] || f[K_INTENT])) ||
 	    (f[K_PRESENCE] && f[K_METHOD]) || (f[K_FAREWELL] && f[K_ACT] && f[K_METHOD]) ||
+	    (f[K_ACT] && f[K_QUANTITY] && (f[K_TIME] || f[K_RECENT])) ||
 	    (f[K_FINALITY] && (f[K_METHOD] || f[K_TIME] || f[K_INTENT] || ideation || f[K_ACT] || f[K_PRESENCE])))
 		l = RISK_IMMINENT;
 	return l;
@@ -264,29 +269,43 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 }
 
 /* A sentence in the remote past ("years ago", "used to", "back in school")
- * and without a recent or present time speaks of what is over: its acts,
- * means, plans and farewells count for nothing, its active ideation and
- * past self-harm as passive ideation (low). */
-static void lower_remote(bool f[K_COUNT])
+ * and without a recent or present time, or one with suicide as a topic
+ * (a novel, research, the news), speaks of what is over or not the
+ * writer's: its acts,
+ * means, plans and farewells count for nothing, its ideation and past
+ * self-harm as low ideation that combines with nothing (true when there
+ * was some). */
+static bool lower_remote(bool f[K_COUNT])
 {
 	static const unsigned over[] = {K_ACT,	  K_PREP,     K_RECENT_SH, K_METHOD, K_QUANTITY, K_PRESENCE,
 					K_FINALITY, K_INTENT, K_SEEKING,   K_TIME,     K_FAREWELL};
-	if (!f[K_REMOTE] || f[K_RECENT] || f[K_TIME])
-		return;
+	bool remote = f[K_REMOTE] && !f[K_RECENT] && !f[K_TIME];
+	/* Suicide as a topic (a novel, a study, the news) is lowered alike,
+	 * whatever its time, unless the writer prepares, decides, seeks a
+	 * method or is in place in that sentence. */
+	bool topic = f[K_TOPIC] && !f[K_RECENT] && !f[K_PREP] && !f[K_INTENT] && !f[K_PRESENCE] &&
+		     !f[K_FINALITY] && !f[K_SEEKING];
+	if (!remote && !topic)
+		return false;
 	for (size_t i = 0; i < sizeof over / sizeof *over; i++)
 		f[over[i]] = false;
-	if (f[K_ACTIVE] || f[K_PAST_SH]) {
-		f[K_ACTIVE] = f[K_PAST_SH] = false;
-		f[K_PASSIVE] = true;
-	}
+	bool lowered = f[K_ACTIVE] || f[K_PAST_SH] || f[K_PASSIVE];
+	f[K_ACTIVE] = f[K_PAST_SH] = f[K_PASSIVE] = false;
+	return lowered;
 }
 
 risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsigned *reasons)
 {
 	bool writer[K_COUNT] = {false};
 	risk_level l = RISK_NONE;
+	/* Ideation of the remote past is low and combines with nothing: "Ten
+	 * years ago I attempted suicide. Today I'm a nurse." */
+	bool remote_low = false, topic = false;
 	for (size_t s = 0; s < n; s++) {
-		lower_remote(sent[s]);
+		/* a subject, once named, holds for the sentences after it: "I'm
+		 * writing a novel. How do I write about suicide?" */
+		topic = sent[s][K_TOPIC] = topic || sent[s][K_TOPIC];
+		remote_low = lower_remote(sent[s]) || remote_low;
 		/* Concepts combine within a sentence, and with the one before it:
 		 * a means in one, a time or an act in the next; not a quantity,
 		 * which speaks of its own sentence ("I took the pills. All of it
@@ -310,6 +329,10 @@ risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsig
 	if (ml > l)
 		l = ml;
 	unsigned why = reasons_of(writer);
+	if (remote_low && l < RISK_LOW)
+		l = RISK_LOW;
+	if (remote_low)
+		why |= RISK_REASON_IDEATION;
 	if (l < RISK_MODERATE && floor_applies(writer)) {
 		l = RISK_MODERATE;
 		why |= RISK_REASON_SAFETY_FLOOR;

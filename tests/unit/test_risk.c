@@ -733,6 +733,38 @@ static void test_text_model(risk_rules *r)
 	text_model_free(tm);
 }
 
+/* A subject (a novel, research) lowers its sentence and those after it as
+ * the remote past does, unless the writer decides or prepares; the ideation
+ * of the remote past is low and combines with nothing; the combinations of
+ * round 4. */
+static void test_topic_and_remote(void)
+{
+	risk_rules *r = risk_rules_new();
+	static const char *const rules[][3] = {
+		{"en", "topic", "a novel"},	      {"en", "active_ideation", "suicide"},
+		{"en", "active_ideation", "kill myself"}, {"en", "time", "tonight"},
+		{"en", "remote_past", "years ago"},   {"en", "intent", "the plan"},
+		{"en", "act", "took"},		      {"en", "quantity", "all"},
+		{"en", "time", "minutes ago"},	      {"en", "intent", "all arranged"},
+		{"en", "time", "sunday"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
+	EXPECT(r, "I think about suicide", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I am writing a novel. The hero thinks about suicide.", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "In a novel tonight the hero thinks about suicide.", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I am writing a novel and the plan is to kill myself tonight", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "Years ago I thought about suicide. Tonight I am fine.", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "Years ago I thought about suicide, tonight I want to kill myself", RISK_HIGH, RISK_CAT_SELF);
+	/* An act done with a quantity and a time needs no named means; intent
+	 * with a time is high. */
+	EXPECT(r, "took them all twenty minutes ago", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "took them all", RISK_NONE, 0);
+	EXPECT(r, "All arranged. Sunday morning.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "All arranged.", RISK_NONE, 0);
+	risk_rules_free(r);
+}
+
 int main(void)
 {
 	test_level_names();
@@ -743,6 +775,7 @@ int main(void)
 	test_pattern_syntax();
 	test_concepts();
 	test_context();
+	test_topic_and_remote();
 	risk_rules *r = seeded_rules();
 	if (r) {
 		test_table(r);
