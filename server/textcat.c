@@ -38,21 +38,10 @@ uint32_t textcat_hash(uint32_t seed, const void *s, size_t n)
 
 struct textcat {
 	textcat_params p;
-	size_t nout, nbag;
-	float *w; /* nbag * 2^bits * nout, output-minor */
-	double bias[TEXTCAT_MAX_BAGS][TEXTCAT_MAX_OUT];
+	size_t nout;
+	float *w; /* 2^bits * nout, output-minor */
+	double bias[TEXTCAT_MAX_OUT];
 };
-
-static size_t bag_count(const textcat_params *p)
-{
-	return p->bags ? p->bags : 1;
-}
-
-/* Bag b's hashing of features into buckets (bag 0: the plain one). */
-static uint32_t bag_salt(size_t b)
-{
-	return b ? mix32((uint32_t)b * 0x9e3779b9u) : 0;
-}
 
 /* ---- features ---- */
 
@@ -63,12 +52,10 @@ typedef void (*emit_fn)(void *ud, const uint32_t *buckets, size_t n);
 typedef struct feat_state {
 	const textcat_params *p;
 	unsigned shift; /* 32 - bits */
-	uint32_t salt;  /* the bag's */
 	int32_t ring[NGRAM_CAP]; /* the last code points, ring[0] the newest */
 	unsigned seen;
-	uint32_t word, prev_word, prev2_word;
-	unsigned nwords;
-	bool in_word;
+	uint32_t word, prev_word;
+	bool in_word, have_prev;
 	emit_fn emit;
 	void *ud;
 	uint32_t batch[FEAT_BATCH];
@@ -79,7 +66,7 @@ typedef struct feat_state {
 /* A feature's bucket: Fibonacci hashing (the top bits of h times 2^32/phi). */
 static inline void emit(feat_state *st, uint32_t h)
 {
-	uint32_t b = ((h ^ st->salt) * 0x9e3779b1u) >> st->shift;
+	uint32_t b = (h * 0x9e3779b1u) >> st->shift;
 	uint64_t bit = (uint64_t)1 << (b & 63);
 	if (st->seen_bits[b >> 6] & bit)
 		return;
@@ -98,15 +85,10 @@ static void word_end(feat_state *st)
 	st->in_word = false;
 	if (st->p->words >= 1)
 		emit(st, mix32(st->word ^ 0x5bd1e995u));
-	if (st->p->words >= 2 && st->nwords >= 1)
+	if (st->p->words >= 2 && st->have_prev)
 		emit(st, mix32(st->prev_word * 31u + st->word + 0x3c6ef372u));
-	if (st->p->words >= 2 && st->nwords >= 2 && (st->p->word_extra & 1))
-		emit(st, mix32(st->prev2_word * 37u + st->word + 0x1b873593u));
-	if (st->p->words >= 2 && st->nwords >= 2 && (st->p->word_extra & 2))
-		emit(st, mix32((st->prev2_word * 31u + st->prev_word) * 31u + st->word + 0xcc9e2d51u));
-	st->prev2_word = st->prev_word;
 	st->prev_word = st->word;
-	st->nwords++;
+	st->have_prev = true;
 }
 
 /* One code point of the collapsed sequence (' ' for a separator). */
@@ -142,38 +124,23 @@ static bool all_ascii(const char *s, size_t n)
 	return true;
 }
 
-/* Text folded: ASCII here (lower case is all that folding does to it,
- * *ascii true, *own NULL), the rest by unicode_fold (*own to free). NULL
- * when out of memory. */
-typedef struct folded_text {
-	const char *f;
-	size_t len;
-	bool ascii;
-	char *own;
-} folded_text;
-
-static int fold_text(const char *text, size_t len, folded_text *t)
+/* Emits the features of text; -1 when out of memory. ASCII text is folded
+ * here (lower case is all that folding does to it), the rest by
+ * unicode_fold. */
+static int features(const textcat_params *p, const char *text, size_t len, emit_fn fn, void *ud)
 {
 	const char *src = text ? text : "";
-	t->len = text ? len : 0;
-	t->ascii = all_ascii(src, t->len);
-	t->own = t->ascii ? NULL : unicode_fold(src, t->len, &t->len);
-	t->f = t->ascii ? src : t->own;
-	return t->f ? 0 : -1;
-}
-
-/* Emits the features of folded text t hashed for bag b; -1 when out of
- * memory. */
-static int features(const textcat_params *p, size_t b, const folded_text *t, emit_fn fn, void *ud)
-{
-	const char *f = t->f;
-	size_t flen = t->len;
-	bool ascii = t->ascii;
+	size_t flen = text ? len : 0;
+	bool ascii = all_ascii(src, flen);
+	char *folded = ascii ? NULL : unicode_fold(src, flen, &flen);
+	const char *f = ascii ? src : folded;
 	uint64_t *seen = calloc(((size_t)1 << p->bits) / 64, sizeof *seen);
-	if (!seen)
+	if (!f || !seen) {
+		free(folded);
+		free(seen);
 		return -1;
-	feat_state st = {.p = p, .shift = 32 - p->bits, .salt = bag_salt(b), .emit = fn, .ud = ud, .ring = {' '},
-			 .seen = 1, .seen_bits = seen};
+	}
+	feat_state st = {.p = p, .shift = 32 - p->bits, .emit = fn, .ud = ud, .ring = {' '}, .seen = 1, .seen_bits = seen};
 	bool space = true;
 	for (size_t i = 0; i < flen;) {
 		int32_t cp;
@@ -190,6 +157,7 @@ static int features(const textcat_params *p, size_t b, const folded_text *t, emi
 		push_cp(&st, ' ');
 	if (st.nbatch)
 		fn(ud, st.batch, st.nbatch);
+	free(folded);
 	free(seen);
 	return 0;
 }
@@ -198,7 +166,6 @@ static int features(const textcat_params *p, size_t b, const folded_text *t, emi
 
 typedef struct score_acc {
 	const textcat *m;
-	const float *w; /* the bag's weights */
 	double s[TEXTCAT_MAX_OUT];
 	size_t n;
 } score_acc;
@@ -210,12 +177,12 @@ static void add_score(void *ud, const uint32_t *b, size_t n)
 	if (m->nout == 1) {
 		double s = 0;
 		for (size_t j = 0; j < n; j++)
-			s += a->w[b[j]];
+			s += m->w[b[j]];
 		a->s[0] += s;
 	} else {
 		for (size_t j = 0; j < n; j++)
 			for (size_t k = 0; k < m->nout; k++)
-				a->s[k] += a->w[(size_t)b[j] * m->nout + k];
+				a->s[k] += m->w[(size_t)b[j] * m->nout + k];
 	}
 	a->n += n;
 }
@@ -229,22 +196,16 @@ int textcat_score(const textcat *m, const char *text, size_t len, double *out)
 {
 	if (!m)
 		return -1;
-	for (size_t k = 0; k < m->nout; k++)
-		out[k] = 0;
-	folded_text t;
-	int rc = fold_text(text, len, &t);
-	size_t nb = (size_t)1 << m->p.bits;
-	for (size_t b = 0; rc == 0 && b < m->nbag; b++) {
-		score_acc a = {.m = m, .w = m->w + b * nb * m->nout};
-		rc = features(&m->p, b, &t, add_score, &a);
-		double inv = a.n ? 1.0 / sqrt((double)a.n) : 0;
-		for (size_t k = 0; rc == 0 && k < m->nout; k++)
-			out[k] += sigmoid(m->bias[b][k] + a.s[k] * inv) / (double)m->nbag;
+	score_acc a = {.m = m};
+	if (features(&m->p, text, len, add_score, &a) < 0) {
+		for (size_t k = 0; k < m->nout; k++)
+			out[k] = 0;
+		return -1;
 	}
-	free(t.own);
-	for (size_t k = 0; rc < 0 && k < m->nout; k++)
-		out[k] = 0;
-	return rc;
+	double inv = a.n ? 1.0 / sqrt((double)a.n) : 0;
+	for (size_t k = 0; k < m->nout; k++)
+		out[k] = sigmoid(m->bias[k] + a.s[k] * inv);
+	return 0;
 }
 
 size_t textcat_outputs(const textcat *m)
@@ -300,70 +261,28 @@ static bool params_ok(const textcat_params *p, size_t nout)
 {
 	return p && nout >= 1 && nout <= TEXTCAT_MAX_OUT && p->bits >= 10 && p->bits <= 24 && p->ngram_min >= 1 &&
 	       p->ngram_max >= p->ngram_min && p->ngram_max <= NGRAM_CAP && p->words <= 2 && p->rate > 0 && p->l2 >= 0 &&
-	       p->prior >= 0 && p->prior < 1 && p->word_extra <= 3 && p->pos_weight >= 0 && p->bags <= TEXTCAT_MAX_BAGS;
+	       p->prior >= 0 && p->prior < 1;
 }
 
-/* One bag in training: its weights, bias and AdaGrad sums. */
-typedef struct bag {
-	const textcat_params *p;
-	size_t nout;
-	float *w, *g2;
-	double *bias, bg2[TEXTCAT_MAX_OUT];
-} bag;
-
 /* One AdaGrad step of every output on document features f[0..n). */
-static void learn(bag *m, const uint32_t *f, size_t n, const unsigned char *y)
+static void learn(textcat *m, float *g2, double *bg2, const uint32_t *f, size_t n, const unsigned char *y)
 {
 	double inv = n ? 1.0 / sqrt((double)n) : 0;
-	double pw = m->p->pos_weight > 0 ? m->p->pos_weight : 1.0;
 	for (size_t k = 0; k < m->nout; k++) {
 		double z = m->bias[k];
 		for (size_t j = 0; j < n; j++)
 			z += m->w[(size_t)f[j] * m->nout + k] * inv;
-		double g = (sigmoid(z) - (y[k] ? 1.0 : 0.0)) * (y[k] ? pw : 1.0);
-		m->bg2[k] += g * g;
-		if (m->p->prior <= 0)
-			m->bias[k] -= m->p->rate * g / sqrt(m->bg2[k] + 1e-8);
+		double g = sigmoid(z) - (y[k] ? 1.0 : 0.0);
+		bg2[k] += g * g;
+		if (m->p.prior <= 0)
+			m->bias[k] -= m->p.rate * g / sqrt(bg2[k] + 1e-8);
 		for (size_t j = 0; j < n; j++) {
 			size_t at = (size_t)f[j] * m->nout + k;
-			float gr = (float)(g * inv + m->p->l2 * m->w[at]);
-			m->g2[at] += gr * gr;
-			m->w[at] -= (float)m->p->rate * gr / sqrtf(m->g2[at] + 1e-8f);
+			float gr = (float)(g * inv + m->p.l2 * m->w[at]);
+			g2[at] += gr * gr;
+			m->w[at] -= (float)m->p.rate * gr / sqrtf(g2[at] + 1e-8f);
 		}
 	}
-}
-
-/* Trains bag b of m (its weights zero) on n documents whose folded texts
- * are t; false when out of memory. */
-static bool train_bag(textcat *m, size_t b, const textcat_doc *docs, const folded_text *t, size_t n)
-{
-	size_t nb = (size_t)1 << m->p.bits;
-	feat_buf fb = {0};
-	size_t *start = calloc(n + 1, sizeof *start), *order = calloc(n + 1, sizeof *order);
-	bag g = {.p = &m->p, .nout = m->nout, .w = m->w + b * nb * m->nout, .bias = m->bias[b],
-		 .g2 = calloc(nb * m->nout, sizeof(float))};
-	bool ok = start && order && g.g2;
-	for (size_t i = 0; ok && i < n; i++) {
-		start[i] = fb.n;
-		order[i] = i;
-		ok = features(&m->p, b, &t[i], add_feat, &fb) == 0 && !fb.failed;
-	}
-	if (ok) {
-		start[n] = fb.n;
-		uint32_t state = m->p.seed + (uint32_t)b;
-		for (unsigned e = 0; e < m->p.epochs; e++) {
-			shuffle(order, n, &state);
-			for (size_t i = 0; i < n; i++) {
-				size_t d = order[i];
-				learn(&g, fb.v + start[d], start[d + 1] - start[d], docs[d].y);
-			}
-		}
-	}
-	free(fb.v);
-	free(start);
-	free(order);
-	free(g.g2);
-	return ok;
 }
 
 textcat *textcat_train(const textcat_params *p, size_t nout, const textcat_doc *docs, size_t n)
@@ -371,26 +290,39 @@ textcat *textcat_train(const textcat_params *p, size_t nout, const textcat_doc *
 	if (!params_ok(p, nout) || (!docs && n))
 		return NULL;
 	textcat *m = calloc(1, sizeof *m);
-	folded_text *t = calloc(n + 1, sizeof *t);
 	size_t nb = (size_t)1 << p->bits;
+	feat_buf fb = {0};
+	size_t *start = calloc(n + 1, sizeof *start), *order = calloc(n + 1, sizeof *order);
+	float *g2 = calloc(nb * nout, sizeof *g2);
+	double bg2[TEXTCAT_MAX_OUT] = {0};
 	if (m) {
 		m->p = *p;
 		m->nout = nout;
-		m->nbag = bag_count(p);
-		for (size_t b = 0; b < m->nbag; b++)
-			for (size_t k = 0; k < nout && p->prior > 0; k++)
-				m->bias[b][k] = log(p->prior / (1 - p->prior));
-		m->w = calloc(m->nbag * nb * nout, sizeof *m->w);
+		for (size_t k = 0; k < nout && p->prior > 0; k++)
+			m->bias[k] = log(p->prior / (1 - p->prior));
+		m->w = calloc(nb * nout, sizeof *m->w);
 	}
-	bool ok = m && m->w && t;
-	size_t folded = 0;
-	for (; ok && folded < n; folded++)
-		ok = fold_text(docs[folded].text, docs[folded].len, &t[folded]) == 0;
-	for (size_t b = 0; ok && b < m->nbag; b++)
-		ok = train_bag(m, b, docs, t, n);
-	for (size_t i = 0; t && i < folded; i++)
-		free(t[i].own);
-	free(t);
+	bool ok = m && m->w && start && order && g2;
+	for (size_t i = 0; ok && i < n; i++) {
+		start[i] = fb.n;
+		order[i] = i;
+		ok = features(p, docs[i].text, docs[i].len, add_feat, &fb) == 0 && !fb.failed;
+	}
+	if (ok) {
+		start[n] = fb.n;
+		uint32_t state = p->seed;
+		for (unsigned e = 0; e < p->epochs; e++) {
+			shuffle(order, n, &state);
+			for (size_t i = 0; i < n; i++) {
+				size_t d = order[i];
+				learn(m, g2, bg2, fb.v + start[d], start[d + 1] - start[d], docs[d].y);
+			}
+		}
+	}
+	free(fb.v);
+	free(start);
+	free(order);
+	free(g2);
 	if (!ok) {
 		textcat_free(m);
 		return NULL;

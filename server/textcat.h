@@ -6,8 +6,7 @@
  * The features are the character n-grams of that sequence (code points,
  * spaces included, so that Chinese without spaces and Arabic or Hebrew
  * words with attached clitics share features with their parts) and the
- * words (runs of letters and digits) alone and in pairs (optionally also
- * pairs with one word skipped and triples). Every feature is
+ * words (runs of letters and digits) alone and in pairs. Every feature is
  * hashed into 2^bits buckets; a collision only makes two features share
  * a weight. A bucket counts once per text however often its features
  * occur (a repeated word does not outweigh the rest), and a text of n
@@ -17,10 +16,7 @@
  * Model. nout independent binary outputs (one-vs-rest), each a logistic
  * regression with L2 regularisation trained by AdaGrad, in a fixed order
  * (a seeded shuffle): training twice on the same documents gives the same
- * weights. Optionally several such models (bags), each with its own
- * training order and its own hashing of features into buckets (so that
- * collisions differ), whose probabilities are averaged. Scores are
- * probabilities in [0, 1].
+ * weights. Scores are probabilities in [0, 1].
  *
  * Also here, for classifiers that build their own features (the corpus
  * annotator's): the hash, and a multiclass averaged perceptron. */
@@ -30,7 +26,6 @@
 #include <stdint.h>
 
 #define TEXTCAT_MAX_OUT 4
-#define TEXTCAT_MAX_BAGS 8
 
 /* A 32-bit finaliser (good avalanche) and a hash of n bytes with a seed. */
 uint32_t textcat_mix(uint32_t h);
@@ -48,10 +43,6 @@ typedef struct textcat_params {
 	double prior;        /* 0: the bias is learnt; else it stays at logit(prior) (0 < prior < 1), so that a
 			      * text without known features scores prior, not the share of positives in
 			      * the training set */
-	/* Fields below: 0 keeps the plain model. */
-	unsigned word_extra; /* with words 2: bit 1 adds pairs with one word skipped, bit 2 triples of words */
-	double pos_weight;   /* the weight of a positive example's gradient (0: 1) */
-	unsigned bags;       /* models averaged (0: 1; at most TEXTCAT_MAX_BAGS) */
 } textcat_params;
 
 /* A document to learn from: its text and one label (0 or 1) per output. */

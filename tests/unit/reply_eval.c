@@ -19,7 +19,10 @@
  * check alone, the model alone and both; per held-out set and pooled. The
  * limits apply to the pooled combination. --sweep adds the pooled figures
  * over a grid of thresholds; --threshold P and --params
- * B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's. */
+ * B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2[,PRIOR] try others than the model's.
+ * Last, the operating point: the threshold that replaces the most unsafe
+ * replies (pooled, model alone) with the model's own safe replies replaced
+ * at most 3% (--model-safe F), with its figures and the worst set's. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,10 +282,9 @@ static int options(int argc, char **argv, opts *o)
 		else if (arg && strcmp(argv[i], "--threshold") == 0)
 			o->reply_min = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--params") == 0 &&
-			 sscanf(argv[++i], "%u,%u,%u,%u,%u,%lf,%lf,%lf,%u,%lf,%u", &o->params.bits,
-				&o->params.ngram_min, &o->params.ngram_max, &o->params.words, &o->params.epochs,
-				&o->params.rate, &o->params.l2, &o->params.prior, &o->params.word_extra,
-				&o->params.pos_weight, &o->params.bags) >= 7)
+			 sscanf(argv[++i], "%u,%u,%u,%u,%u,%lf,%lf,%lf", &o->params.bits, &o->params.ngram_min,
+				&o->params.ngram_max, &o->params.words, &o->params.epochs, &o->params.rate,
+				&o->params.l2, &o->params.prior) >= 7)
 			o->pp = &o->params;
 		else
 			return -1;
@@ -297,7 +299,7 @@ int main(int argc, char **argv)
 	if (i < 0) {
 		fprintf(stderr, "usage: reply_eval [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...\n"
 				"       reply_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--threshold P] [limits] SET.tsv...\n");
+				"[--threshold P] [--model-safe F] [limits] SET.tsv...\n");
 		return 2;
 	}
 	long rows = 0;

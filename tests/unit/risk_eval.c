@@ -22,7 +22,10 @@
  * above where the rules did not (MODEL ALARM). The limits apply to the
  * pooled combination. --sweep adds
  * the pooled figures over a grid of thresholds, --thresholds A,R and
- * --params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's.
+ * --params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2[,PRIOR] try others than the
+ * model's. Last, the operating point: the thresholds that find the most
+ * acute messages (pooled, model alone) with the model's own false alarms
+ * at most 4% (--model-false F), with its figures and the worst set's.
  *
  * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
  * annotation files (post.emotional_distress[].phrase) through the rules:
@@ -328,12 +331,12 @@ static void cv_sweep(const cv_ctx *c)
 		}
 }
 
-/* Parses "bits,nmin,nmax,words,epochs,rate,l2[,prior,word_extra,pos_weight,bags]" into p; -1 when malformed. */
+/* Parses "bits,nmin,nmax,words,epochs,rate,l2[,prior]" into p; -1 when malformed. */
 static int parse_params(const char *s, textcat_params *p)
 {
 	*p = text_model_risk_params;
-	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf,%lf,%u,%lf,%u", &p->bits, &p->ngram_min, &p->ngram_max, &p->words,
-		      &p->epochs, &p->rate, &p->l2, &p->prior, &p->word_extra, &p->pos_weight, &p->bags) >= 7 ? 0 : -1;
+	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf,%lf", &p->bits, &p->ngram_min, &p->ngram_max, &p->words, &p->epochs,
+		      &p->rate, &p->l2, &p->prior) >= 7 ? 0 : -1;
 }
 
 typedef struct cv_opts {
@@ -445,7 +448,7 @@ int main(int argc, char **argv)
 	if (i < 0) {
 		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--thresholds ACUTE,RISK] [limits] SET.tsv...\n"
+				"[--thresholds ACUTE,RISK] [--model-false F] [limits] SET.tsv...\n"
 				"       risk_eval --corpus FILE.jsonl...\n");
 		return 2;
 	}
