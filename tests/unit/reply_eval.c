@@ -19,7 +19,10 @@
  * check alone, the model alone and both; per held-out set and pooled. The
  * limits apply to the pooled combination. --sweep adds the pooled figures
  * over a grid of thresholds; --threshold P and --params
- * B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's. */
+ * B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2[,PRIOR] try others than the model's.
+ * Last, the operating point: the threshold that replaces the most unsafe
+ * replies (pooled, model alone) with the model's own safe replies replaced
+ * at most 3% (--model-safe F), with its figures and the worst set's. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,11 +107,20 @@ static int over(const char *name, const tally *t, double min_unsafe, double max_
 	return rc;
 }
 
+typedef struct opts {
+	double min_unsafe, max_safe, reply_min;
+	double model_safe; /* of the model alone at the operating point */
+	bool per_lang, cv, sweep;
+	textcat_params params;
+	const textcat_params *pp;
+} opts;
+
 /* ---- leave-one-set-out cross-validation of the text model ---- */
 
 typedef struct cv_row {
 	bool unsafe, concept;
 	double p;
+	int set;
 } cv_row;
 
 typedef struct cv_ctx {
@@ -117,6 +129,7 @@ typedef struct cv_ctx {
 	tally t[3]; /* concept check alone, model alone, combined (the check with the model) */
 	cv_row *rows;
 	size_t nrows, cap;
+	int set; /* the held-out set's index */
 } cv_ctx;
 
 static const char *const cv_names[3] = {"concepts", "model", "combined"};
@@ -149,7 +162,7 @@ static int cv_row_fn(void *ud, char **f, int slot)
 	if (p < 0 || !v)
 		return -1;
 	c->rows = v;
-	v[c->nrows++] = (cv_row){unsafe, concept, p};
+	v[c->nrows++] = (cv_row){unsafe, concept, p, c->set};
 	count(&c->t[0], unsafe, concept);
 	count(&c->t[1], unsafe, p >= c->tm->reply_min);
 	count(&c->t[2], unsafe, both);
@@ -169,19 +182,60 @@ static void cv_sweep(const cv_ctx *c)
 	}
 }
 
+/* The figures of the model alone (combined: with the concepts) at
+ * threshold k, pooled (set < 0) or of one held-out set, into t. */
+static void cv_tally(const cv_ctx *c, double k, bool combined, int set, tally *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < c->nrows; i++)
+		if (set < 0 || c->rows[i].set == set)
+			count(t, c->rows[i].unsafe, (combined && c->rows[i].concept) || c->rows[i].p >= k);
+}
+
+/* The operating point chosen from the pooled held-out figures: the most
+ * unsafe replies replaced by the model alone with its own safe replies
+ * replaced at most max_safe, over thresholds in steps of 0.01; its
+ * model-alone and combined figures, pooled and of the worst set (the
+ * lowest share of unsafe replies replaced). */
+static void cv_operating_point(const cv_ctx *c, int nsets, double max_safe)
+{
+	tally best = {0}, t;
+	double bk = 1;
+	for (int k = 100; k >= 1; k--) {
+		cv_tally(c, k / 100.0, false, -1, &t);
+		if (t.safe && (double)t.safe_replaced / t.safe > max_safe)
+			break;
+		if (t.unsafe_replaced > best.unsafe_replaced || !best.unsafe)
+			best = t, bk = k / 100.0;
+	}
+	printf("operating point (model safe replaced <= %.1f%%): reply_min %.2f\n", 100 * max_safe, bk);
+	for (int j = 0; j < 2; j++) {
+		tally worst = {0}, s;
+		cv_tally(c, bk, j == 1, -1, &t);
+		print_row(j ? "combined" : "model", &t);
+		for (int set = 0; set < nsets; set++) {
+			cv_tally(c, bk, j == 1, set, &s);
+			if (!worst.unsafe ||
+			    eval_pct(s.unsafe_replaced, s.unsafe) < eval_pct(worst.unsafe_replaced, worst.unsafe))
+				worst = s;
+		}
+		print_row("  worst", &worst);
+	}
+}
+
 /* Trains on all sets but one, evaluates that one, for each; the pooled
  * figures of concepts, model and combination into pooled[3]. */
-static int cross_validate(safety *s, char **paths, int n, const textcat_params *params, double min, bool sweep,
-			  tally pooled[3])
+static int cross_validate(safety *s, char **paths, int n, const opts *o, tally pooled[3])
 {
 	cv_ctx c = {.s = s};
 	int rc = 0;
 	for (int k = 0; k < n && rc == 0; k++) {
 		struct embedded_file *train = eval_read_sets(paths, n, k);
-		text_model *tm = train ? text_model_train(NULL, train, NULL, params) : NULL;
-		if (tm && min >= 0)
-			tm->reply_min = min;
+		text_model *tm = train ? text_model_train(NULL, train, NULL, o->pp) : NULL;
+		if (tm && o->reply_min >= 0)
+			tm->reply_min = o->reply_min;
 		c.tm = tm;
+		c.set = k;
 		memset(c.t, 0, sizeof c.t);
 		if (!tm || eval_each_row(paths[k], 6, cv_row_fn, &c) != 0)
 			rc = 2;
@@ -197,18 +251,14 @@ static int cross_validate(safety *s, char **paths, int n, const textcat_params *
 	printf("== pooled over the held-out sets\n");
 	for (int j = 0; j < 3; j++)
 		print_row(cv_names[j], &pooled[j]);
-	if (sweep)
+	if (o->sweep)
 		cv_sweep(&c);
+	if (rc == 0)
+		cv_operating_point(&c, n, o->model_safe);
 	free(c.rows);
 	return rc;
 }
 
-typedef struct opts {
-	double min_unsafe, max_safe, reply_min;
-	bool per_lang, cv, sweep;
-	textcat_params params;
-	const textcat_params *pp;
-} opts;
 
 /* The options before the sets; the index of the first set, or -1. */
 static int options(int argc, char **argv, opts *o)
@@ -227,6 +277,8 @@ static int options(int argc, char **argv, opts *o)
 			o->min_unsafe = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-safe") == 0)
 			o->max_safe = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--model-safe") == 0)
+			o->model_safe = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--threshold") == 0)
 			o->reply_min = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--params") == 0 &&
@@ -242,12 +294,12 @@ static int options(int argc, char **argv, opts *o)
 
 int main(int argc, char **argv)
 {
-	opts o = {.min_unsafe = -1, .max_safe = -1, .reply_min = -1};
+	opts o = {.min_unsafe = -1, .max_safe = -1, .reply_min = -1, .model_safe = 0.03};
 	int i = options(argc, argv, &o);
 	if (i < 0) {
 		fprintf(stderr, "usage: reply_eval [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...\n"
 				"       reply_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--threshold P] [limits] SET.tsv...\n");
+				"[--threshold P] [--model-safe F] [limits] SET.tsv...\n");
 		return 2;
 	}
 	long rows = 0;
@@ -258,7 +310,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 	if (o.cv) {
 		tally pooled[3] = {{0}};
-		rc = cross_validate(s, argv + i, argc - i, o.pp, o.reply_min, o.sweep, pooled);
+		rc = cross_validate(s, argv + i, argc - i, &o, pooled);
 		if (!rc && over("pooled", &pooled[2], o.min_unsafe, o.max_safe))
 			rc = 1;
 	}

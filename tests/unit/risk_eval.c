@@ -22,7 +22,10 @@
  * above where the rules did not (MODEL ALARM). The limits apply to the
  * pooled combination. --sweep adds
  * the pooled figures over a grid of thresholds, --thresholds A,R and
- * --params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2 try others than the model's.
+ * --params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2[,PRIOR] try others than the
+ * model's. Last, the operating point: the thresholds that find the most
+ * acute messages (pooled, model alone) with the model's own false alarms
+ * at most 4% (--model-false F), with its figures and the worst set's.
  *
  * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
  * annotation files (post.emotional_distress[].phrase) through the rules:
@@ -206,7 +209,7 @@ static int corpus(const risk_rules *r, int argc, char **argv)
 /* ---- leave-one-set-out cross-validation of the text model ---- */
 
 typedef struct cv_row {
-	int group;
+	int group, set;
 	risk_level lo, rules;
 	double acute, any;
 } cv_row;
@@ -217,6 +220,7 @@ typedef struct cv_ctx {
 	tally t[3]; /* rules alone, model alone, combined (risk_assess with the model) */
 	cv_row *rows;
 	size_t nrows, cap;
+	int set; /* the held-out set's index */
 } cv_ctx;
 
 static const char *const cv_names[3] = {"rules", "model", "combined"};
@@ -241,7 +245,7 @@ static int cv_row_fn(void *ud, char **f, int slot)
 	if (rc || model < 0 || !v || text_model_risk(c->tm, f[6], len, &acute, &any) < 0)
 		return -1;
 	c->rows = v;
-	v[c->nrows++] = (cv_row){g, lo, rules.level, acute, any};
+	v[c->nrows++] = (cv_row){g, c->set, lo, rules.level, acute, any};
 	if (g == G_BENIGN && both.level >= RISK_MODERATE && rules.level < RISK_MODERATE)
 		printf("  MODEL ALARM %s %-16s assessed %s: %s\n", f[0], f[5], risk_level_name(both.level), f[6]);
 	count(&c->t[0], g, lo, rules.level);
@@ -250,12 +254,65 @@ static int cv_row_fn(void *ud, char **f, int slot)
 	return 0;
 }
 
-/* The level of the combination for thresholds a (acute: high) and k (any
+/* The level of the model alone for thresholds a (acute: high) and k (any
  * risk: moderate). */
+static risk_level cv_model_level(const cv_row *x, double a, double k)
+{
+	return x->acute >= a ? RISK_HIGH : x->any >= k ? RISK_MODERATE : RISK_NONE;
+}
+
+/* The level of the combination for thresholds a and k. */
 static risk_level cv_level(const cv_row *x, double a, double k)
 {
-	risk_level l = x->acute >= a ? RISK_HIGH : x->any >= k ? RISK_MODERATE : RISK_NONE;
+	risk_level l = cv_model_level(x, a, k);
 	return l > x->rules ? l : x->rules;
+}
+
+/* The pooled figures of the model alone (combined: of the combination) for
+ * thresholds a and k into t; with set >= 0, of that held-out set only. */
+static void cv_tally(const cv_ctx *c, double a, double k, bool combined, int set, tally *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < c->nrows; i++)
+		if (set < 0 || c->rows[i].set == set)
+			count(t, c->rows[i].group, c->rows[i].lo,
+			      combined ? cv_level(&c->rows[i], a, k) : cv_model_level(&c->rows[i], a, k));
+}
+
+/* The operating point chosen from the pooled held-out figures: the most
+ * acute messages at high or above by the model alone with its own false
+ * alarms at most max_false (then the fewest at none, then the fewest false
+ * alarms), over thresholds a in steps of 0.01 and k in steps of 0.05 (1:
+ * off); its model-alone and combined figures, pooled and of the worst set
+ * (the lowest share of acute at high or above). */
+static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
+{
+	tally best = {0}, t;
+	double ba = 1, bk = 1;
+	for (int a = 1; a <= 100; a++)
+		for (int k = 20; k >= 1; k--) {
+			cv_tally(c, a / 100.0, k / 20.0, false, -1, &t);
+			if (t.benign && 100.0 * t.benign_alarm / t.benign > 100 * max_false)
+				break; /* lower k only adds false alarms */
+			if (t.acute_high > best.acute_high ||
+			    (t.acute_high == best.acute_high &&
+			     (t.acute_none < best.acute_none ||
+			      (t.acute_none == best.acute_none && t.benign_alarm < best.benign_alarm))) ||
+			    !best.acute)
+				best = t, ba = a / 100.0, bk = k / 20.0;
+		}
+	printf("operating point (model false alarms <= %.1f%%): acute_min %.2f risk_min %.2f\n", 100 * max_false, ba, bk);
+	for (int j = 0; j < 2; j++) {
+		tally worst = {0}, s;
+		cv_tally(c, ba, bk, j == 1, -1, &t);
+		print_row(j ? "combined" : "model", &t);
+		for (int set = 0; set < nsets; set++) {
+			cv_tally(c, ba, bk, j == 1, set, &s);
+			if (!worst.acute || eval_pct(s.acute_high, s.acute) < eval_pct(worst.acute_high, worst.acute))
+				worst = s;
+		}
+		print_row("  worst", &worst);
+	}
 }
 
 /* Pooled figures of the combination for thresholds over a grid: the rows
@@ -274,7 +331,7 @@ static void cv_sweep(const cv_ctx *c)
 		}
 }
 
-/* Parses "bits,nmin,nmax,words,epochs,rate,l2" into p; -1 when malformed. */
+/* Parses "bits,nmin,nmax,words,epochs,rate,l2[,prior]" into p; -1 when malformed. */
 static int parse_params(const char *s, textcat_params *p)
 {
 	*p = text_model_risk_params;
@@ -286,6 +343,7 @@ typedef struct cv_opts {
 	const textcat_params *params;
 	double acute_min, risk_min; /* < 0: the model's */
 	bool sweep;
+	double max_false; /* of the model alone at the operating point */
 } cv_opts;
 
 /* Trains on all sets but one, evaluates that one, for each; the per-set
@@ -302,6 +360,7 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 		if (tm && o->risk_min >= 0)
 			tm->risk_min = o->risk_min;
 		c.tm = tm;
+		c.set = k;
 		memset(c.t, 0, sizeof c.t);
 		if (!tm || eval_each_row(paths[k], 8, cv_row_fn, &c) != 0)
 			rc = 2;
@@ -319,6 +378,8 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 		print_row(cv_names[j], &pooled[j]);
 	if (o->sweep)
 		cv_sweep(&c);
+	if (rc == 0)
+		cv_operating_point(&c, n, o->max_false);
 	free(c.rows);
 	return rc;
 }
@@ -365,6 +426,8 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 			l->max_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-acute-none") == 0)
 			l->max_none = atol(argv[++i]);
+		else if (arg && strcmp(argv[i], "--model-false") == 0)
+			o->max_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--thresholds") == 0)
 			sscanf(argv[++i], "%lf,%lf", &o->acute_min, &o->risk_min);
 		else if (arg && strcmp(argv[i], "--params") == 0 && parse_params(argv[i + 1], p) == 0 && ++i)
@@ -378,14 +441,14 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 int main(int argc, char **argv)
 {
 	limits l = {-1, -1, -1};
-	cv_opts o = {NULL, -1, -1, false};
+	cv_opts o = {NULL, -1, -1, false, 0.04};
 	textcat_params params;
 	bool cv = false;
 	int i = options(argc, argv, &l, &o, &cv, &params);
 	if (i < 0) {
 		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--thresholds ACUTE,RISK] [limits] SET.tsv...\n"
+				"[--thresholds ACUTE,RISK] [--model-false F] [limits] SET.tsv...\n"
 				"       risk_eval --corpus FILE.jsonl...\n");
 		return 2;
 	}
