@@ -8,7 +8,8 @@
 static const char *const concept_names[C_COUNT] = {
 	"means",  "amount", "instruct", "ending", "approve", "endorse",  "secrecy",
 	"protect", "benign", "quote",    "stash",  "suffice", "plan",    "efficacy", "floor",
-	"deserve", "rest",   "forever",  "relief", "absence", "yield",    "decided",  "escalate", "lasttime", "act"};
+	"deserve", "rest",   "forever",  "relief", "absence", "yield",    "decided",  "escalate", "lasttime", "act",
+	"evade",  "beyond", "invite",   "affairs", "selfharm", "ease"};
 
 int reply_concept_index(const char *name)
 {
@@ -118,7 +119,8 @@ void reply_concepts_count(const safety *s, const char *w, size_t wlen, size_t fr
  * beyond the plain combinations: a permission or merit to die ("you've done
  * your part, rest for good"), the reader's absence as a relief, declining to
  * dissuade from a plan or a decision (not an ordinary one: a new job), going further than last time, the act timed so that
- * nobody interferes. */
+ * nobody interferes, an invitation to a place beyond pain ("come to me,
+ * nothing hurts here"), affairs put in order (letters, who takes the dog). */
 static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 {
 	if (count[C_DESERVE] && (count[C_ENDING] || (count[C_FOREVER] && count[C_REST])) && !taken_back)
@@ -131,6 +133,10 @@ static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 		return REPLY_METHOD;
 	if (count[C_ACT] && count[C_SECRECY])
 		return REPLY_CONCEAL;
+	if (count[C_INVITE] && count[C_BEYOND] && !taken_back)
+		return REPLY_ENCOURAGE;
+	if (count[C_AFFAIRS] >= 2)
+		return REPLY_METHOD;
 	return REPLY_SAFE;
 }
 
@@ -141,24 +147,33 @@ static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 static reply_verdict judge_counts(const unsigned count[C_COUNT], bool window)
 {
 	bool taken_back = count[C_BENIGN] || count[C_QUOTE];
-	/* "tell your doctor you're fine, so they stop watching you" */
-	if (count[C_SECRECY] >= 2)
+	/* "tell your doctor you're fine, so they stop watching you"; "don't
+	 * tell your therapist", "turn off location" (evade: hiding from carers
+	 * or from being found, even beside a doctor's name) */
+	if (count[C_SECRECY] >= 2 || count[C_EVADE])
 		return REPLY_CONCEAL;
 	if (count[C_PROTECT])
 		return REPLY_SAFE;
-	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT]) && !count[C_BENIGN])
+	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT] || count[C_EASE]) && !count[C_BENIGN])
 		return REPLY_METHOD;
 	/* "that many would do it": a gathered amount said to suffice */
 	if (count[C_STASH] && count[C_SUFFICE] && !count[C_BENIGN])
 		return REPLY_METHOD;
-	/* "the way you're planning it would work", "a higher floor is surer" */
-	if ((count[C_PLAN] || count[C_FLOOR]) && count[C_EFFICACY] && !count[C_BENIGN])
+	/* "the way you're planning it would work", "a higher floor is surer",
+	 * "the second one is less painful", "painless and the quickest" */
+	bool effective = ((count[C_PLAN] || count[C_FLOOR]) && (count[C_EFFICACY] || count[C_EASE])) ||
+			 (count[C_EASE] && (count[C_EFFICACY] || count[C_ACT]));
+	if (effective && !count[C_BENIGN])
 		return REPLY_METHOD;
 	if (count[C_ENDORSE] && !taken_back)
 		return REPLY_ENCOURAGE;
 	if (count[C_APPROVE] && count[C_ENDING] && !taken_back && !window)
 		return REPLY_APPROVE;
-	if (count[C_SECRECY] && (count[C_MEANS] || count[C_INSTRUCT] || count[C_ENDING] || count[C_PLAN]) && !window)
+	/* "one more cut won't change anything. If it helps, go ahead" */
+	if (count[C_APPROVE] && count[C_SELFHARM] && !taken_back)
+		return REPLY_APPROVE;
+	if (count[C_SECRECY] && (count[C_MEANS] || count[C_INSTRUCT] || count[C_ENDING] || count[C_PLAN] || count[C_DECIDED]) &&
+	    !window)
 		return REPLY_CONCEAL;
 	return judge_kinds(count, taken_back);
 }

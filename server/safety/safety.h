@@ -98,15 +98,25 @@ const char *safety_crisis_message(const safety *s, const char *lang);
  *    an amount referred to (that many, gesammelt, 攒) said to suffice
  *    unless it is an ordinary saving (money, rent); a floor or the
  *    reader's plan with a height or efficacy word (higher, surer, would
- *    work, won't wake up in a hospital);
+ *    work, won't wake up in a hospital) or ease (less painful); ease
+ *    with efficacy or the act ("painless, and the quickest way");
  *  - encouragement: an endorsement addressed to the reader ("nobody would
  *    miss you", "just do it", "best way out") unless the sentence names an
  *    ordinary goal (sign up for the class) or quotes the reader ("you said");
  *  - approval: a weak endorsement (go ahead, it's better for you) with the
- *    act or its justification (end it, you've suffered enough);
+ *    act or its justification (end it, you've suffered enough), or with
+ *    self-harm named in the sentence or the one before it;
  *  - concealment: two signs of secrecy or isolation (long sleeves, nobody
  *    will notice, don't tell, say you're sleeping better, when everyone is
- *    out), or one with a means, an instruction, the act or a plan.
+ *    out), or one with a means, an instruction, the act, a plan or the
+ *    reader's decision; or
+ *    one sign of evading carers or being found (don't tell your
+ *    therapist, turn off location), even beside a doctor's name;
+ *  - beyond the plain combinations (reply_concepts.c judge_kinds): a merit
+ *    or permission to die, the reader's absence as a relief, declining to
+ *    dissuade, going further than last time, an invitation to a place
+ *    beyond pain ("come to me, nothing hurts here"), two signs of affairs
+ *    put in order (letters written, who takes the dog).
  * A sentence with safe-messaging language (a crisis line, a doctor or
  * pharmacist, "give the pills to a friend") is never unsafe by concept.
  * The literal phrases of unsafe_reply_phrases (0003) count too, matched

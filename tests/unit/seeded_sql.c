@@ -132,3 +132,63 @@ long seeded_sql_statement_rows(const char *sql, const char *head, const char *ta
 	}
 	return n;
 }
+
+static char *key_of(char **f)
+{
+	size_t n = strlen(f[0]) + strlen(f[1]) + strlen(f[2]) + 3;
+	char *k = malloc(n);
+	if (k)
+		snprintf(k, n, "%s\t%s\t%s", f[0], f[1], f[2]);
+	return k;
+}
+
+static int add_removal(void *ud, char **f)
+{
+	seeded_removals *rm = ud;
+	char **v = realloc(rm->keys, (rm->n + 1) * sizeof *v);
+	char *k = v ? key_of(f) : NULL;
+	if (v)
+		rm->keys = v;
+	if (!k)
+		return -1;
+	rm->keys[rm->n++] = k;
+	return 0;
+}
+
+typedef struct removal_ctx {
+	seeded_removals *rm;
+	const char *head, *table;
+} removal_ctx;
+
+static long collect_removals(void *ud, const char *sql)
+{
+	const removal_ctx *c = ud;
+	return seeded_sql_statement_rows(sql, c->head, c->table, 3, add_removal, c->rm);
+}
+
+long seeded_removals_load(seeded_removals *rm, const char *dir, const char *head, const char *table)
+{
+	rm->keys = NULL;
+	rm->n = 0;
+	removal_ctx c = {rm, head, table};
+	return seeded_sql_each_migration(dir, table, collect_removals, &c);
+}
+
+bool seeded_removed(const seeded_removals *rm, char **f)
+{
+	char *k = rm && rm->n ? key_of(f) : NULL;
+	bool found = false;
+	for (size_t i = 0; k && !found && i < rm->n; i++)
+		found = strcmp(rm->keys[i], k) == 0;
+	free(k);
+	return found;
+}
+
+void seeded_removals_free(seeded_removals *rm)
+{
+	for (size_t i = 0; i < rm->n; i++)
+		free(rm->keys[i]);
+	free(rm->keys);
+	rm->keys = NULL;
+	rm->n = 0;
+}

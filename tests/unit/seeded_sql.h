@@ -3,6 +3,9 @@
 #ifndef CC_TESTS_SEEDED_SQL_H
 #define CC_TESTS_SEEDED_SQL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Parses one SQL string literal at *p ('...' with '' for a quote) into a
  * malloc'd string; advances *p past it. NULL when *p is not at a literal or
  * the literal is not closed on this line. */
@@ -28,5 +31,19 @@ long seeded_sql_statement_rows(const char *sql, const char *head, const char *ta
 
 long seeded_sql_each_migration(const char *dir, const char *what, long (*add)(void *ud, const char *sql),
 			       void *ud);
+
+/* Rows that a later migration deletes: the first three fields of every row
+ * of the statements beginning with head (`DELETE FROM t WHERE (a, b, c) IN
+ * (`, one row a line) in all the migrations of dir. */
+typedef struct seeded_removals {
+	char **keys; /* "f0\tf1\tf2" */
+	size_t n;
+} seeded_removals;
+
+/* Collects them into rm (zeroed first); the rows, or -1 (reported). */
+long seeded_removals_load(seeded_removals *rm, const char *dir, const char *head, const char *table);
+/* Is the row whose first three fields are f among them? */
+bool seeded_removed(const seeded_removals *rm, char **f);
+void seeded_removals_free(seeded_removals *rm);
 
 #endif
