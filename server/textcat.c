@@ -187,6 +187,12 @@ static void add_score(void *ud, const uint32_t *b, size_t n)
 	a->n += n;
 }
 
+/* The value of each of a text's n distinct buckets. */
+static double bucket_value(const textcat_params *p, size_t n)
+{
+	return n == 0 ? 0 : p->mean ? 1.0 / (double)n : 1.0 / sqrt((double)n);
+}
+
 static double sigmoid(double z)
 {
 	return 1.0 / (1.0 + exp(-z));
@@ -202,7 +208,7 @@ int textcat_score(const textcat *m, const char *text, size_t len, double *out)
 			out[k] = 0;
 		return -1;
 	}
-	double inv = a.n ? 1.0 / sqrt((double)a.n) : 0;
+	double inv = bucket_value(&m->p, a.n);
 	for (size_t k = 0; k < m->nout; k++)
 		out[k] = sigmoid(m->bias[k] + a.s[k] * inv);
 	return 0;
@@ -261,13 +267,13 @@ static bool params_ok(const textcat_params *p, size_t nout)
 {
 	return p && nout >= 1 && nout <= TEXTCAT_MAX_OUT && p->bits >= 10 && p->bits <= 24 && p->ngram_min >= 1 &&
 	       p->ngram_max >= p->ngram_min && p->ngram_max <= NGRAM_CAP && p->words <= 2 && p->rate > 0 && p->l2 >= 0 &&
-	       p->prior >= 0 && p->prior < 1;
+	       p->prior >= 0 && p->prior < 1 && p->mean <= 1;
 }
 
 /* One AdaGrad step of every output on document features f[0..n). */
 static void learn(textcat *m, float *g2, double *bg2, const uint32_t *f, size_t n, const unsigned char *y)
 {
-	double inv = n ? 1.0 / sqrt((double)n) : 0;
+	double inv = bucket_value(&m->p, n);
 	for (size_t k = 0; k < m->nout; k++) {
 		double z = m->bias[k];
 		for (size_t j = 0; j < n; j++)

@@ -43,6 +43,7 @@ typedef struct textcat_params {
 	double prior;        /* 0: the bias is learnt; else it stays at logit(prior) (0 < prior < 1), so that a
 			      * text without known features scores prior, not the share of positives in
 			      * the training set */
+	unsigned mean;       /* 0: a text of n distinct buckets gives each 1/sqrt(n); 1: 1/n (their mean) */
 } textcat_params;
 
 /* A document to learn from: its text and one label (0 or 1) per output. */

@@ -149,6 +149,7 @@ text_model *text_model_train(const struct embedded_file *risk_sets, const struct
 	m->acute_min = TEXT_MODEL_ACUTE_MIN;
 	m->risk_min = TEXT_MODEL_RISK_MIN;
 	m->reply_min = TEXT_MODEL_REPLY_MIN;
+	m->risk_windows = TEXT_MODEL_RISK_WINDOWS;
 	m->risk = train_one(risk_sets, 8, risk_row, 2, rp ? rp : &text_model_risk_params, &m->risk_docs, &ok);
 	m->reply = train_one(reply_sets, 6, reply_row, 1, pp ? pp : &text_model_reply_params, &m->reply_docs, &ok);
 	if (!ok) {
@@ -172,10 +173,33 @@ void text_model_free(text_model *m)
 	free(m);
 }
 
+/* The risk scores of the whole text and, with risk_windows, of each of
+ * its windows (a sentence with the one before it): the highest of each
+ * output into p. */
+static int risk_scores(const text_model *m, const char *text, size_t len, double p[2])
+{
+	int rc = textcat_score(m->risk, text, len, p);
+	size_t prev = 0, start = 0;
+	while (rc == 0 && m->risk_windows && start < len) {
+		size_t end = safety_sentence_end(text, len, start, true);
+		double w[2];
+		if (prev > 0 || end < len) {
+			rc = textcat_score(m->risk, text + prev, end - prev, w);
+			p[0] = w[0] > p[0] ? w[0] : p[0];
+			p[1] = w[1] > p[1] ? w[1] : p[1];
+		}
+		prev = safety_window_start(prev, start, end);
+		start = end;
+	}
+	if (rc < 0)
+		p[0] = p[1] = 0;
+	return rc;
+}
+
 int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any)
 {
 	double p[2] = {0, 0};
-	int rc = m && m->risk ? textcat_score(m->risk, text, len, p) : -1;
+	int rc = m && m->risk ? risk_scores(m, text, len, p) : -1;
 	*acute = p[0];
 	*any = p[1];
 	return rc;

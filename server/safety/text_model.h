@@ -26,14 +26,16 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.59
-#define TEXT_MODEL_RISK_MIN 0.95
-#define TEXT_MODEL_REPLY_MIN 0.57
+#define TEXT_MODEL_ACUTE_MIN 0.61
+#define TEXT_MODEL_RISK_MIN 1.00
+#define TEXT_MODEL_REPLY_MIN 0.55
+#define TEXT_MODEL_RISK_WINDOWS false
 
 typedef struct text_model {
 	textcat *risk;  /* outputs: 0 acute, 1 any risk */
 	textcat *reply; /* output 0: unsafe */
 	double acute_min, risk_min, reply_min;
+	bool risk_windows; /* a message is also scored window by window (the highest counts) */
 	size_t risk_docs, reply_docs; /* rows learnt from */
 } text_model;
 

@@ -27,4 +27,27 @@ int eval_each_row(const char *path, int nf, int (*row)(void *ud, char **f, int s
 struct embedded_file *eval_read_sets(char **paths, int n, int skip);
 void eval_free_sets(struct embedded_file *sets);
 
+/* Long texts for cross-validation, made of the rows of one held-out set:
+ * texts kept with their language slot. */
+typedef struct eval_pool {
+	char **text;
+	int *slot;
+	size_t n, cap;
+} eval_pool;
+
+/* Adds a copy of text; -1 when out of memory. */
+int eval_pool_add(eval_pool *p, const char *text, int slot);
+void eval_pool_clear(eval_pool *p);
+
+/* The long texts of one set, each passed to fn(ud, text, len, target)
+ * (fn returns 0, or -1 to stop):
+ *  - ordinary: the texts of base in groups of nbase of the same language,
+ *    in their order, each used once (the remainder joins the last group);
+ *  - target: each text of target among nctx texts of base of its language
+ *    (taken in turn), at position i % (nctx + 1) for the i-th target of
+ *    that language; none when the language has no base text.
+ * Parts are joined with ". " and " " in turn (by text). Returns 0 or -1. */
+int eval_long_texts(const eval_pool *base, const eval_pool *target, size_t nbase, size_t nctx,
+		    int (*fn)(void *ud, const char *text, size_t len, int target), void *ud);
+
 #endif

@@ -26,6 +26,12 @@
  * model's. Last, the operating point: the thresholds that find the most
  * acute messages (pooled, model alone) with the model's own false alarms
  * at most 4% (--model-false F), with its figures and the worst set's.
+ * Each held-out set also gives long texts (eval_long_texts): its benign
+ * messages 4 by 4, and each acute message among 3 benign ones, of one
+ * language; their false alarms (moderate or above) and acute found (high
+ * or above) per set, pooled and at the operating point; --max-long-false F
+ * and --min-long-acute F are limits on the model alone's pooled figures.
+ * --windows 0|1 scores messages window by window too (or not).
  *
  * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
  * annotation files (post.emotional_distress[].phrase) through the rules:
@@ -210,6 +216,7 @@ static int corpus(const risk_rules *r, int argc, char **argv)
 
 typedef struct cv_row {
 	int group, set;
+	bool lng; /* a long text made of the set's messages */
 	risk_level lo, rules;
 	double acute, any;
 } cv_row;
@@ -217,40 +224,75 @@ typedef struct cv_row {
 typedef struct cv_ctx {
 	risk_rules *r;
 	const text_model *tm;
-	tally t[3]; /* rules alone, model alone, combined (risk_assess with the model) */
+	tally t[3], lt[3]; /* rules alone, model alone, combined (risk_assess with the model); lt: long texts */
 	cv_row *rows;
 	size_t nrows, cap;
 	int set; /* the held-out set's index */
+	eval_pool benign, acute; /* the held-out set's messages, for its long texts */
 } cv_ctx;
+
+/* A long text's row: 4 benign messages, or 1 acute among 3 benign. */
+static void print_long(const char *name, const tally *t)
+{
+	printf("%-8s long benign %3u: >=moderate %5.1f%% (%u) | long acute %3u: >=high %5.1f%% (%u)\n", name,
+	       t->benign, eval_pct(t->benign_alarm, t->benign), t->benign_alarm, t->acute,
+	       eval_pct(t->acute_high, t->acute), t->acute_high);
+}
 
 static const char *const cv_names[3] = {"rules", "model", "combined"};
 
+/* The levels of text by rules alone, model alone and both into lv, its
+ * row added; -1 on failure. */
+static int cv_assess(cv_ctx *c, const char *text, size_t len, int g, risk_level lo, bool lng, risk_level lv[3])
+{
+	risk_result rules, both;
+	double acute, any;
+	risk_rules_set_text_model(c->r, NULL);
+	int rc = risk_assess(c->r, text, len, &rules);
+	risk_rules_set_text_model(c->r, c->tm);
+	rc |= risk_assess(c->r, text, len, &both);
+	int model = text_model_risk_level(c->tm, text, len);
+	cv_row *v = array_grow(c->rows, &c->cap, c->nrows + 1, sizeof *v);
+	if (rc || model < 0 || !v || text_model_risk(c->tm, text, len, &acute, &any) < 0)
+		return -1;
+	c->rows = v;
+	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, acute, any};
+	lv[0] = rules.level;
+	lv[1] = (risk_level)model;
+	lv[2] = both.level;
+	return 0;
+}
+
 static int cv_row_fn(void *ud, char **f, int slot)
 {
-	(void)slot;
 	cv_ctx *c = ud;
 	risk_level lo, hi;
 	int g = group_of(f[4]);
 	if (g < 0 || risk_level_parse(f[2], &lo) || risk_level_parse(f[3], &hi) || lo > hi)
 		return -1;
-	risk_result rules, both;
-	size_t len = strlen(f[6]);
-	double acute, any;
-	risk_rules_set_text_model(c->r, NULL);
-	int rc = risk_assess(c->r, f[6], len, &rules);
-	risk_rules_set_text_model(c->r, c->tm);
-	rc |= risk_assess(c->r, f[6], len, &both);
-	int model = text_model_risk_level(c->tm, f[6], len);
-	cv_row *v = array_grow(c->rows, &c->cap, c->nrows + 1, sizeof *v);
-	if (rc || model < 0 || !v || text_model_risk(c->tm, f[6], len, &acute, &any) < 0)
+	risk_level lv[3];
+	if (cv_assess(c, f[6], strlen(f[6]), g, lo, false, lv) < 0)
 		return -1;
-	c->rows = v;
-	v[c->nrows++] = (cv_row){g, c->set, lo, rules.level, acute, any};
-	if (g == G_BENIGN && both.level >= RISK_MODERATE && rules.level < RISK_MODERATE)
-		printf("  MODEL ALARM %s %-16s assessed %s: %s\n", f[0], f[5], risk_level_name(both.level), f[6]);
-	count(&c->t[0], g, lo, rules.level);
-	count(&c->t[1], g, lo, (risk_level)model);
-	count(&c->t[2], g, lo, both.level);
+	if (g == G_BENIGN && lv[2] >= RISK_MODERATE && lv[0] < RISK_MODERATE)
+		printf("  MODEL ALARM %s %-16s assessed %s: %s\n", f[0], f[5], risk_level_name(lv[2]), f[6]);
+	if ((g == G_BENIGN && eval_pool_add(&c->benign, f[6], slot) < 0) ||
+	    (g == G_ACUTE && eval_pool_add(&c->acute, f[6], slot) < 0))
+		return -1;
+	for (int j = 0; j < 3; j++)
+		count(&c->t[j], g, lo, lv[j]);
+	return 0;
+}
+
+/* A long text of the held-out set (target: with an acute message). */
+static int cv_long_fn(void *ud, const char *text, size_t len, int target)
+{
+	cv_ctx *c = ud;
+	int g = target ? G_ACUTE : G_BENIGN;
+	risk_level lv[3];
+	if (cv_assess(c, text, len, g, target ? RISK_HIGH : RISK_NONE, true, lv) < 0)
+		return -1;
+	for (int j = 0; j < 3; j++)
+		count(&c->lt[j], g, RISK_NONE, lv[j]);
 	return 0;
 }
 
@@ -270,11 +312,11 @@ static risk_level cv_level(const cv_row *x, double a, double k)
 
 /* The pooled figures of the model alone (combined: of the combination) for
  * thresholds a and k into t; with set >= 0, of that held-out set only. */
-static void cv_tally(const cv_ctx *c, double a, double k, bool combined, int set, tally *t)
+static void cv_tally(const cv_ctx *c, double a, double k, bool combined, int set, bool lng, tally *t)
 {
 	memset(t, 0, sizeof *t);
 	for (size_t i = 0; i < c->nrows; i++)
-		if (set < 0 || c->rows[i].set == set)
+		if ((set < 0 || c->rows[i].set == set) && c->rows[i].lng == lng)
 			count(t, c->rows[i].group, c->rows[i].lo,
 			      combined ? cv_level(&c->rows[i], a, k) : cv_model_level(&c->rows[i], a, k));
 }
@@ -291,7 +333,7 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 	double ba = 1, bk = 1;
 	for (int a = 1; a <= 100; a++)
 		for (int k = 20; k >= 1; k--) {
-			cv_tally(c, a / 100.0, k / 20.0, false, -1, &t);
+			cv_tally(c, a / 100.0, k / 20.0, false, -1, false, &t);
 			if (t.benign && 100.0 * t.benign_alarm / t.benign > 100 * max_false)
 				break; /* lower k only adds false alarms */
 			if (t.acute_high > best.acute_high ||
@@ -304,10 +346,12 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 	printf("operating point (model false alarms <= %.1f%%): acute_min %.2f risk_min %.2f\n", 100 * max_false, ba, bk);
 	for (int j = 0; j < 2; j++) {
 		tally worst = {0}, s;
-		cv_tally(c, ba, bk, j == 1, -1, &t);
+		cv_tally(c, ba, bk, j == 1, -1, false, &t);
 		print_row(j ? "combined" : "model", &t);
+		cv_tally(c, ba, bk, j == 1, -1, true, &s);
+		print_long(j ? "combined" : "model", &s);
 		for (int set = 0; set < nsets; set++) {
-			cv_tally(c, ba, bk, j == 1, set, &s);
+			cv_tally(c, ba, bk, j == 1, set, false, &s);
 			if (!worst.acute || eval_pct(s.acute_high, s.acute) < eval_pct(worst.acute_high, worst.acute))
 				worst = s;
 		}
@@ -324,7 +368,9 @@ static void cv_sweep(const cv_ctx *c)
 		for (int k = 5; k <= 100; k += 5) {
 			tally t = {0};
 			for (size_t i = 0; i < c->nrows; i++)
-				count(&t, c->rows[i].group, c->rows[i].lo, cv_level(&c->rows[i], a / 100.0, k / 100.0));
+				if (!c->rows[i].lng)
+					count(&t, c->rows[i].group, c->rows[i].lo,
+					      cv_level(&c->rows[i], a / 100.0, k / 100.0));
 			if (eval_pct(t.benign_alarm, t.benign) <= 10)
 				printf("  %.2f %.2f | %5.1f%% %u | %5.1f%%\n", a / 100.0, k / 100.0,
 				       eval_pct(t.acute_high, t.acute), t.acute_none, eval_pct(t.benign_alarm, t.benign));
@@ -335,8 +381,8 @@ static void cv_sweep(const cv_ctx *c)
 static int parse_params(const char *s, textcat_params *p)
 {
 	*p = text_model_risk_params;
-	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf,%lf", &p->bits, &p->ngram_min, &p->ngram_max, &p->words, &p->epochs,
-		      &p->rate, &p->l2, &p->prior) >= 7 ? 0 : -1;
+	return sscanf(s, "%u,%u,%u,%u,%u,%lf,%lf,%lf,%u", &p->bits, &p->ngram_min, &p->ngram_max, &p->words,
+		      &p->epochs, &p->rate, &p->l2, &p->prior, &p->mean) >= 7 ? 0 : -1;
 }
 
 typedef struct cv_opts {
@@ -344,11 +390,12 @@ typedef struct cv_opts {
 	double acute_min, risk_min; /* < 0: the model's */
 	bool sweep;
 	double max_false; /* of the model alone at the operating point */
+	int windows;      /* < 0: the model's */
 } cv_opts;
 
 /* Trains on all sets but one, evaluates that one, for each; the per-set
  * and pooled figures of rules, model and combination into pooled[3]. */
-static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, tally pooled[3])
+static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, tally pooled[3], tally lpooled[3])
 {
 	cv_ctx c = {.r = r};
 	int rc = 0;
@@ -359,15 +406,25 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 			tm->acute_min = o->acute_min;
 		if (tm && o->risk_min >= 0)
 			tm->risk_min = o->risk_min;
+		if (tm && o->windows >= 0)
+			tm->risk_windows = o->windows > 0;
 		c.tm = tm;
 		c.set = k;
 		memset(c.t, 0, sizeof c.t);
-		if (!tm || eval_each_row(paths[k], 8, cv_row_fn, &c) != 0)
+		memset(c.lt, 0, sizeof c.lt);
+		if (!tm || eval_each_row(paths[k], 8, cv_row_fn, &c) != 0 ||
+		    eval_long_texts(&c.benign, &c.acute, 4, 3, cv_long_fn, &c) != 0)
 			rc = 2;
+		eval_pool_clear(&c.benign);
+		eval_pool_clear(&c.acute);
 		printf("== held out: %s (trained on %zu messages of the other sets)\n", paths[k], tm ? tm->risk_docs : 0);
 		for (int j = 0; j < 3; j++) {
 			print_row(cv_names[j], &c.t[j]);
 			add(&pooled[j], &c.t[j]);
+		}
+		for (int j = 0; j < 3; j++) {
+			print_long(cv_names[j], &c.lt[j]);
+			add(&lpooled[j], &c.lt[j]);
 		}
 		risk_rules_set_text_model(r, NULL);
 		text_model_free(tm);
@@ -376,6 +433,8 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 	printf("== pooled over the held-out sets\n");
 	for (int j = 0; j < 3; j++)
 		print_row(cv_names[j], &pooled[j]);
+	for (int j = 0; j < 3; j++)
+		print_long(cv_names[j], &lpooled[j]);
 	if (o->sweep)
 		cv_sweep(&c);
 	if (rc == 0)
@@ -387,7 +446,25 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 typedef struct limits {
 	double min_acute, max_false;
 	long max_none;
+	double long_false, long_acute; /* of the model alone on long texts */
 } limits;
+
+/* 1 when the model's long-text figures miss a limit (and says so). */
+static int over_long(const tally *t, const limits *l)
+{
+	int rc = 0;
+	if (l->long_false >= 0 && t->benign && (double)t->benign_alarm / t->benign > l->long_false) {
+		printf("FAIL: model false alarms on long texts %.1f%% > %.1f%%\n", eval_pct(t->benign_alarm, t->benign),
+		       100 * l->long_false);
+		rc = 1;
+	}
+	if (l->long_acute >= 0 && t->acute && (double)t->acute_high / t->acute < l->long_acute) {
+		printf("FAIL: model long acute texts at high or above %.1f%% < %.1f%%\n",
+		       eval_pct(t->acute_high, t->acute), 100 * l->long_acute);
+		rc = 1;
+	}
+	return rc;
+}
 
 /* 1 when all misses a limit (and says so). */
 static int over(const tally *all, const limits *l)
@@ -424,6 +501,12 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 			l->min_acute = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-false") == 0)
 			l->max_false = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--windows") == 0)
+			o->windows = atoi(argv[++i]);
+		else if (arg && strcmp(argv[i], "--max-long-false") == 0)
+			l->long_false = atof(argv[++i]);
+		else if (arg && strcmp(argv[i], "--min-long-acute") == 0)
+			l->long_acute = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-acute-none") == 0)
 			l->max_none = atol(argv[++i]);
 		else if (arg && strcmp(argv[i], "--model-false") == 0)
@@ -440,15 +523,16 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 
 int main(int argc, char **argv)
 {
-	limits l = {-1, -1, -1};
-	cv_opts o = {NULL, -1, -1, false, 0.04};
+	limits l = {-1, -1, -1, -1, -1};
+	cv_opts o = {NULL, -1, -1, false, 0.04, -1};
 	textcat_params params;
 	bool cv = false;
 	int i = options(argc, argv, &l, &o, &cv, &params);
 	if (i < 0) {
 		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--thresholds ACUTE,RISK] [--model-false F] [limits] SET.tsv...\n"
+				"[--thresholds ACUTE,RISK] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
+				"SET.tsv...\n"
 				"       risk_eval --corpus FILE.jsonl...\n");
 		return 2;
 	}
@@ -461,9 +545,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[i], "--corpus") == 0) {
 		rc = corpus(r, argc - i - 1, argv + i + 1);
 	} else if (cv) {
-		tally pooled[3] = {{0}};
-		rc = cross_validate(r, argv + i, argc - i, &o, pooled);
-		if (!rc && over(&pooled[2], &l))
+		tally pooled[3] = {{0}}, lpooled[3] = {{0}};
+		rc = cross_validate(r, argv + i, argc - i, &o, pooled, lpooled);
+		if (!rc && (over(&pooled[2], &l) | over_long(&lpooled[1], &l)))
 			rc = 1;
 	}
 	for (; !cv && i < argc && strcmp(argv[i], "--corpus") != 0; i++) {
