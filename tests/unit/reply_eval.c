@@ -115,7 +115,7 @@ typedef struct opts {
 	double min_unsafe, max_safe, reply_min;
 	double model_safe; /* of the model alone at the operating point */
 	double long_unsafe, long_safe; /* limits of the model alone on long replies */
-	bool per_lang, cv, sweep;
+	bool per_lang, cv, sweep, service;
 	textcat_params params;
 	const textcat_params *pp;
 } opts;
@@ -312,6 +312,8 @@ static int options(int argc, char **argv, opts *o)
 		bool arg = i + 1 < argc;
 		if (strcmp(argv[i], "--per-language") == 0)
 			o->per_lang = true;
+		else if (strcmp(argv[i], "--service") == 0)
+			o->service = true;
 		else if (strcmp(argv[i], "--cv") == 0)
 			o->cv = true;
 		else if (strcmp(argv[i], "--sweep") == 0)
@@ -344,7 +346,7 @@ int main(int argc, char **argv)
 	opts o = {.min_unsafe = -1, .max_safe = -1, .reply_min = -1, .model_safe = 0.03, .long_unsafe = -1, .long_safe = -1};
 	int i = options(argc, argv, &o);
 	if (i < 0) {
-		fprintf(stderr, "usage: reply_eval [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...\n"
+		fprintf(stderr, "usage: reply_eval [--service] [--min-unsafe F] [--max-safe F] [--per-language] SET.tsv...\n"
 				"       reply_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
 				"[--threshold P] [--model-safe F] [--min-long-unsafe F] [--max-long-safe F] [limits] SET.tsv...\n");
 		return 2;
@@ -354,6 +356,15 @@ int main(int argc, char **argv)
 	if (!s)
 		return 2;
 	printf("seeded reply-check rows: %ld\n", rows);
+	/* --service: the concept check with the text model the binary trains at
+	 * start-up, as the service checks replies (not with --cv) */
+	text_model *builtin = o.service && !o.cv ? text_model_builtin() : NULL;
+	if (o.service && !o.cv && !builtin) {
+		safety_unref(s);
+		return 2;
+	}
+	safety_set_text_model(s, builtin);
+	printf("text model: %s\n", builtin ? "built in (as the service runs)" : "none (the concept check alone)");
 	int rc = 0;
 	if (o.cv) {
 		tally pooled[3] = {{0}}, lpooled[3] = {{0}};
@@ -379,5 +390,6 @@ int main(int argc, char **argv)
 			rc = 1;
 	}
 	safety_unref(s);
+	text_model_free(builtin);
 	return rc;
 }

@@ -488,13 +488,15 @@ static int over(const tally *all, const limits *l)
 }
 
 /* The options before the sets; the index of the first set, or -1. */
-static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textcat_params *p)
+static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textcat_params *p, bool *service)
 {
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--corpus") != 0; i++) {
 		bool arg = i + 1 < argc;
 		if (strcmp(argv[i], "--cv") == 0)
 			*cv = true;
+		else if (strcmp(argv[i], "--service") == 0)
+			*service = true;
 		else if (strcmp(argv[i], "--sweep") == 0)
 			o->sweep = true;
 		else if (arg && strcmp(argv[i], "--min-acute") == 0)
@@ -526,14 +528,14 @@ int main(int argc, char **argv)
 	limits l = {-1, -1, -1, -1, -1};
 	cv_opts o = {NULL, -1, -1, false, 0.04, -1};
 	textcat_params params;
-	bool cv = false;
-	int i = options(argc, argv, &l, &o, &cv, &params);
+	bool cv = false, service = false;
+	int i = options(argc, argv, &l, &o, &cv, &params, &service);
 	if (i < 0) {
-		fprintf(stderr, "usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
+		fprintf(stderr, "usage: risk_eval [--service] [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
 				"[--thresholds ACUTE,RISK] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
 				"SET.tsv...\n"
-				"       risk_eval --corpus FILE.jsonl...\n");
+				"       risk_eval [--service] --corpus FILE.jsonl...\n");
 		return 2;
 	}
 	long nrules = 0;
@@ -541,6 +543,15 @@ int main(int argc, char **argv)
 	if (!r)
 		return 2;
 	printf("seeded rules: %ld\n", nrules);
+	/* --service: the rules with the text model the binary trains at
+	 * start-up, as the service assesses (not with --cv, which trains its own) */
+	text_model *builtin = service && !cv ? text_model_builtin() : NULL;
+	if (service && !cv && !builtin) {
+		risk_rules_free(r);
+		return 2;
+	}
+	risk_rules_set_text_model(r, builtin);
+	printf("text model: %s\n", builtin ? "built in (as the service runs)" : "none (the rules alone)");
 	int rc = 0;
 	if (strcmp(argv[i], "--corpus") == 0) {
 		rc = corpus(r, argc - i - 1, argv + i + 1);
@@ -564,5 +575,6 @@ int main(int argc, char **argv)
 			rc = 1;
 	}
 	risk_rules_free(r);
+	text_model_free(builtin);
 	return rc;
 }
