@@ -15,7 +15,8 @@
 --  - means in place and at hand (a blade under the pillow, the rope in the
 --    boot), act verbs done (swallowed the lot, 下肚, בלעתי in
 --    transliteration), self-harm under way (burns with a lighter or an
---    iron, cutting in the bathroom, hitting one's head), method seeking
+--    iron, cutting in the bathroom, hitting one's head), an attempt of the
+--    last days ("nach meinem Versuch", 试过一次没成), method seeking
 --    (how many pills so as not to wake, which floor);
 --  - slang and dialect: Swiss and Bavarian German (morn, hüt znacht, i
 --    woaß scho wia), Levantine, Egyptian and Maghrebi Arabic and Arabizi,
@@ -196,7 +197,18 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('zh', 'method', '药和酒', NULL),
     ('zh', 'method', '啲藥', NULL),
     ('zh', 'presence', '在宿舍楼顶', NULL),
-    ('zh', 'presence', '现在在*楼顶', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
+    ('zh', 'presence', '现在在*楼顶', NULL),
+    ('zh', 'recent_self_harm', '试过一次没成', 'an attempt of the last days'),
+    ('zh', 'recent_self_harm', '試過一次沒成', NULL),
+    ('zh', 'recent_self_harm', '被送去洗胃', NULL),
+    ('zh', 'recent_self_harm', '洗完胃', NULL),
+    ('zh', 'recent_self_harm', '被救回来了', NULL),
+    ('zh', 'active_ideation', '遗憾没成功', 'sorry to have survived'),
+    ('zh', 'active_ideation', '后悔没成功', NULL),
+    ('zh', 'active_ideation', '遺憾沒成功', NULL),
+    ('zh', 'finality', 'yishu', NULL),
+    ('zh', 'intent', '决定已做', NULL),
+    ('zh', 'intent', '決定已做', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
 
 -- Arabic.
 INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
@@ -747,7 +759,15 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('de', 'intent', 'ist es vorbei', NULL),
     ('de', 'intent', 'is vorbei', NULL),
     ('de', 'intent', 'vorbei ist', NULL),
-    ('de', 'intent', 'isses so weit', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
+    ('de', 'intent', 'isses so weit', NULL),
+    ('de', 'recent_self_harm', 'nach meinem versuch', 'an attempt of the last days'),
+    ('de', 'recent_self_harm', 'nach dem versuch', NULL),
+    ('de', 'recent_self_harm', 'so tief geschnitten', NULL),
+    ('de', 'active_ideation', 'gegen * baum zu fahren', 'steering into a crash'),
+    ('de', 'active_ideation', 'gegen * brückenpfeiler * fahren', NULL),
+    ('de', 'active_ideation', 'gegen * brueckenpfeiler * fahren', NULL),
+    ('de', 'finality', 'wenn sie mich finden', 'found afterwards'),
+    ('de', 'finality', 'bevor sie mich finden', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
 
 -- English.
 INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
@@ -884,4 +904,6 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('en', 'method_seeking', 'does helium still work', NULL),
     ('en', 'method_seeking', 'which building', NULL),
     ('en', 'method_seeking', 'wondering if its enough', NULL),
-    ('en', 'method_seeking', 'if its enough', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
+    ('en', 'method_seeking', 'if its enough', NULL),
+    ('en', 'recent_self_harm', 'after my attempt', 'an attempt of the last days'),
+    ('en', 'active_ideation', 'wanna try again properly', NULL) ON CONFLICT (lang, kind, pattern) DO NOTHING;
