@@ -84,7 +84,8 @@
  *   low       passive ideation or hopelessness
  *   moderate  active ideation; past self-harm; passive ideation + time
  *   high      recent self-harm; ideation (passive or active) + method;
- *             intent + (ideation or method); active ideation + time
+ *             intent + (ideation, method, time or a farewell); active
+ *             ideation + time
  *   imminent  preparatory; time + method + (ideation or intent);
  *             time + intent + ideation
  * A method, time or intent alone is nothing (a rope in a climbing story);

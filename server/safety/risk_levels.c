@@ -214,8 +214,10 @@ static risk_level level_of(const bool f[K_COUNT])
 		l = RISK_LOW;
 	if (f[K_ACTIVE] || f[K_PAST_SH] || (f[K_PASSIVE] && f[K_TIME]))
 		l = RISK_MODERATE;
+	/* intent with a time or a farewell anywhere in the message: "I know
+	 * how. [...] Friday.", "Everything is ready. [...] Sorry mom." */
 	if (f[K_RECENT_SH] || (ideation && f[K_METHOD]) || (f[K_INTENT] && (ideation || f[K_METHOD])) ||
-	    (f[K_ACTIVE] && f[K_TIME]))
+	    (f[K_ACTIVE] && f[K_TIME]) || (f[K_INTENT] && (f[K_TIME] || f[K_FAREWELL])))
 		l = RISK_HIGH;
 	if (f[K_FINALITY] && l < RISK_HIGH)
 		l = RISK_HIGH;

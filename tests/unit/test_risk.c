@@ -765,6 +765,24 @@ static void test_topic_and_remote(void)
 	risk_rules_free(r);
 }
 
+/* Round 5: intent with a time anywhere in the message, or with a
+ * farewell, is high; a farewell or a time alone is nothing. */
+static void test_intent_combinations(void)
+{
+	risk_rules *r = risk_rules_new();
+	static const char *const rules[][3] = {
+		{"en", "intent", "all arranged"}, {"en", "time", "sunday"},
+		{"en", "farewell", "sorry mom"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
+	EXPECT(r, "All arranged. I am calm. The weather is nice. Sunday.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "All arranged. I am calm. The weather is nice. Sorry mom.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "Sorry mom. See you Sunday.", RISK_NONE, 0);
+	EXPECT(r, "All arranged.", RISK_NONE, 0);
+	risk_rules_free(r);
+}
+
 int main(void)
 {
 	test_level_names();
@@ -776,6 +794,7 @@ int main(void)
 	test_concepts();
 	test_context();
 	test_topic_and_remote();
+	test_intent_combinations();
 	risk_rules *r = seeded_rules();
 	if (r) {
 		test_table(r);
