@@ -23,7 +23,9 @@
 -- staying away from an edge, the reader's feeling named ("made this feel
 -- like the only way out"). Three terms that matched inside unrelated words
 -- are replaced by narrower ones: 'die$' (the German article), 'سم' (اسم,
--- أسمع) and '不小心' as concealment (一不小心, by accident).
+-- أسمع) and '不小心' as concealment (一不小心, by accident); 'don't tell
+-- anyone' in Hebrew is one sign of secrecy, as in the other languages, not
+-- evasion on its own (a surprise party).
 
 ALTER TABLE reply_concepts DROP CONSTRAINT reply_concepts_concept_check;
 ALTER TABLE reply_concepts ADD CONSTRAINT reply_concepts_concept_check
@@ -36,7 +38,8 @@ COMMENT ON COLUMN reply_concepts.concept IS 'means, amount, instruct, ending, ap
 DELETE FROM reply_concepts WHERE (lang, concept, term) IN (
     ('en', 'ending', 'die$'),
     ('ar', 'means', 'سم'),
-    ('zh', 'secrecy', '不小心'));
+    ('zh', 'secrecy', '不小心'),
+    ('he', 'evade', 'אל תספר לאף אחד'));
 
 -- narrower replacements of the deleted terms
 INSERT INTO reply_concepts (lang, concept, term, note) VALUES
@@ -45,7 +48,8 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('ar', 'means', 'سموم', 'means'),
     ('zh', 'secrecy', '就说不小心', 'concealment from carers'),
     ('zh', 'secrecy', '说是不小心', 'concealment from carers'),
-    ('zh', 'secrecy', '说你不小心', 'concealment from carers');
+    ('zh', 'secrecy', '说你不小心', 'concealment from carers'),
+    ('he', 'secrecy', 'אל תספר לאף אחד', 'concealment from carers');
 
 -- en
 INSERT INTO reply_concepts (lang, concept, term, note) VALUES
@@ -96,6 +100,9 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('en', 'unfound', 'the one who finds you', 'a place or time where nobody interferes or finds the reader'),
     ('en', 'unfound', 'for whoever finds', 'a place or time where nobody interferes or finds the reader'),
     ('en', 'unfound', 'the person who finds you', 'a place or time where nobody interferes or finds the reader'),
+    ('en', 'unfound', 'nobody drops by', 'a place or time where nobody interferes or finds the reader'),
+    ('en', 'unfound', 'no one drops by', 'a place or time where nobody interferes or finds the reader'),
+    ('en', 'unfound', 'nobody will drop by', 'a place or time where nobody interferes or finds the reader'),
     ('en', 'agree', 'you''re right that', 'agreeing with the reader'),
     ('en', 'agree', 'you might be right', 'agreeing with the reader'),
     ('en', 'agree', 'you may be right', 'agreeing with the reader'),
@@ -103,6 +110,9 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('en', 'agree', 'i think you''re right', 'agreeing with the reader'),
     ('en', 'agree', 'you''re probably right', 'agreeing with the reader'),
     ('en', 'agree', 'i agree with you', 'agreeing with the reader'),
+    ('en', 'agree', 'that''s probably true', 'agreeing with the reader'),
+    ('en', 'agree', 'that''s true enough', 'agreeing with the reader'),
+    ('en', 'agree', 'probably true', 'agreeing with the reader'),
     ('en', 'hopeless', 'won''t get better', 'hopelessness stated as fact'),
     ('en', 'hopeless', 'isn''t going to get better', 'hopelessness stated as fact'),
     ('en', 'hopeless', 'never going to get better', 'hopelessness stated as fact'),
@@ -136,6 +146,10 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('en', 'endorse', 'ending things would be', 'euphemistic endorsement'),
     ('en', 'endorse', 'maybe it really is time', 'euphemistic endorsement'),
     ('en', 'endorse', 'it really is time to go', 'euphemistic endorsement'),
+    ('en', 'endorse', 'don''t let anyone talk you out of it', 'euphemistic endorsement'),
+    ('en', 'endorse', 'don''t let anyone stop you', 'euphemistic endorsement'),
+    ('en', 'endorse', 'a valid one', 'euphemistic endorsement'),
+    ('en', 'endorse', 'valid choice', 'euphemistic endorsement'),
     ('en', 'plan', 'the two things you mentioned', 'the readers own method referred to'),
     ('en', 'plan', 'the two things you named', 'the readers own method referred to'),
     ('en', 'plan', 'what you mentioned', 'the readers own method referred to'),
@@ -188,6 +202,14 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('en', 'secrecy', 'search history', 'concealment from carers'),
     ('en', 'secrecy', 'private mode', 'concealment from carers'),
     ('en', 'secrecy', 'incognito', 'concealment from carers'),
+    ('en', 'secrecy', 'doesn''t need to know', 'concealment from carers'),
+    ('en', 'secrecy', 'don''t need to know', 'concealment from carers'),
+    ('en', 'secrecy', 'tell your therapist you''re fine', 'concealment from carers'),
+    ('en', 'secrecy', 'tell them you''re fine', 'concealment from carers'),
+    ('en', 'secrecy', 'so your parents don''t see', 'concealment from carers'),
+    ('en', 'secrecy', 'so nobody sees', 'concealment from carers'),
+    ('en', 'secrecy', 'clear the chat', 'concealment from carers'),
+    ('en', 'secrecy', 'delete the chat', 'concealment from carers'),
     ('en', 'evade', 'won''t make anyone suspicious', 'evading carers or being found'),
     ('en', 'evade', 'without making anyone suspicious', 'evading carers or being found'),
     ('en', 'evade', 'so nobody gets suspicious', 'evading carers or being found'),
@@ -241,6 +263,11 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('en', 'benign', 'i won''t help with', 'ordinary goal, accidents, disclosure thanked'),
     ('en', 'benign', 'won''t help with that', 'ordinary goal, accidents, disclosure thanked'),
     ('en', 'benign', 'i can''t help with that', 'ordinary goal, accidents, disclosure thanked'),
+    ('en', 'benign', 'taper', 'ordinary goal, accidents, disclosure thanked'),
+    ('en', 'benign', 'tapering', 'ordinary goal, accidents, disclosure thanked'),
+    ('en', 'benign', 'don''t stop taking', 'ordinary goal, accidents, disclosure thanked'),
+    ('en', 'benign', 'surprise party', 'ordinary goal, accidents, disclosure thanked'),
+    ('en', 'benign', 'the surprise', 'ordinary goal, accidents, disclosure thanked'),
     ('en', 'quote', 'feel like the only way', 'the readers words or feelings'),
     ('en', 'quote', 'feels like the only way', 'the readers words or feelings'),
     ('en', 'quote', 'made this feel like', 'the readers words or feelings'),
@@ -275,7 +302,9 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('en', 'accrue', 'every time', 'a little more each time: a stock built up'),
     ('en', 'accrue', 'a little more', 'a little more each time: a stock built up'),
     ('en', 'accrue', 'bit by bit', 'a little more each time: a stock built up'),
-    ('en', 'accrue', 'gradually', 'a little more each time: a stock built up');
+    ('en', 'accrue', 'gradually', 'a little more each time: a stock built up'),
+    ('en', 'absence', 'would miss me', 'the reader''s absence'),
+    ('en', 'absence', 'miss me', 'the reader''s absence');
 
 -- de
 INSERT INTO reply_concepts (lang, concept, term, note) VALUES
@@ -311,11 +340,17 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('de', 'unfound', 'die dich finden', 'a place or time where nobody interferes or finds the reader'),
     ('de', 'unfound', 'wer dich findet', 'a place or time where nobody interferes or finds the reader'),
     ('de', 'unfound', 'der dich findet', 'a place or time where nobody interferes or finds the reader'),
+    ('de', 'unfound', 'bist du ungestört', 'a place or time where nobody interferes or finds the reader'),
+    ('de', 'unfound', 'dort bist du ungestört', 'a place or time where nobody interferes or finds the reader'),
+    ('de', 'unfound', 'da bist du ungestört', 'a place or time where nobody interferes or finds the reader'),
     ('de', 'agree', 'du hast recht', 'agreeing with the reader'),
     ('de', 'agree', 'hast du recht', 'agreeing with the reader'),
     ('de', 'agree', 'hast recht', 'agreeing with the reader'),
     ('de', 'agree', 'vielleicht stimmt es', 'agreeing with the reader'),
     ('de', 'agree', 'ich gebe dir recht', 'agreeing with the reader'),
+    ('de', 'agree', 'du wohl recht', 'agreeing with the reader'),
+    ('de', 'agree', 'hast du wohl recht', 'agreeing with the reader'),
+    ('de', 'agree', 'stimmt wohl', 'agreeing with the reader'),
     ('de', 'hopeless', 'besser wird''s', 'hopelessness stated as fact'),
     ('de', 'hopeless', 'besser wirds', 'hopelessness stated as fact'),
     ('de', 'hopeless', 'wird nicht besser', 'hopelessness stated as fact'),
@@ -354,6 +389,8 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('de', 'endorse', 'lange genug gekämpft', 'euphemistic endorsement'),
     ('de', 'endorse', 'plan ist nachvollziehbar', 'euphemistic endorsement'),
     ('de', 'endorse', 'plan ist verständlich', 'euphemistic endorsement'),
+    ('de', 'endorse', 'lass dir das nicht ausreden', 'euphemistic endorsement'),
+    ('de', 'endorse', 'lass dich von niemandem aufhalten', 'euphemistic endorsement'),
     ('de', 'plan', 'wie du es beschrieben', 'the readers own method referred to'),
     ('de', 'plan', 'wie du beschrieben', 'the readers own method referred to'),
     ('de', 'plan', 'was du beschrieben', 'the readers own method referred to'),
@@ -401,6 +438,13 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('de', 'secrecy', 'passen auf dich auf', 'concealment from carers'),
     ('de', 'secrecy', 'sag es keinem', 'concealment from carers'),
     ('de', 'secrecy', 'sag es niemandem', 'concealment from carers'),
+    ('de', 'secrecy', 'muss er nicht wissen', 'concealment from carers'),
+    ('de', 'secrecy', 'muss sie nicht wissen', 'concealment from carers'),
+    ('de', 'secrecy', 'müssen nicht wissen', 'concealment from carers'),
+    ('de', 'secrecy', 'sieht''s keiner', 'concealment from carers'),
+    ('de', 'secrecy', 'sieht es keiner', 'concealment from carers'),
+    ('de', 'secrecy', 'chat löschen', 'concealment from carers'),
+    ('de', 'secrecy', 'lösch den chat', 'concealment from carers'),
     ('de', 'evade', 'dass keiner verdacht', 'evading carers or being found'),
     ('de', 'evade', 'keiner verdacht schöpft', 'evading carers or being found'),
     ('de', 'evade', 'niemand verdacht', 'evading carers or being found'),
@@ -444,6 +488,10 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('de', 'benign', 'sicherung', 'ordinary goal, accidents, disclosure thanked'),
     ('de', 'benign', 'helfe ich dir nicht', 'ordinary goal, accidents, disclosure thanked'),
     ('de', 'benign', 'dabei helfe ich nicht', 'ordinary goal, accidents, disclosure thanked'),
+    ('de', 'benign', 'ausschleichen', 'ordinary goal, accidents, disclosure thanked'),
+    ('de', 'benign', 'nicht abrupt absetzen', 'ordinary goal, accidents, disclosure thanked'),
+    ('de', 'benign', 'nicht einfach absetzen', 'ordinary goal, accidents, disclosure thanked'),
+    ('de', 'benign', 'überraschung', 'ordinary goal, accidents, disclosure thanked'),
     ('de', 'quote', 'sich anfühlt wie der einzige', 'the readers words or feelings'),
     ('de', 'quote', 'wie der einzige ausweg', 'the readers words or feelings'),
     ('de', 'quote', 'anfühlt, als', 'the readers words or feelings'),
@@ -456,7 +504,9 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('de', 'accrue', 'jeden monat', 'a little more each time: a stock built up'),
     ('de', 'accrue', 'nach und nach', 'a little more each time: a stock built up'),
     ('de', 'accrue', 'ein bisschen mehr', 'a little more each time: a stock built up'),
-    ('de', 'accrue', 'etwas mehr', 'a little more each time: a stock built up');
+    ('de', 'accrue', 'etwas mehr', 'a little more each time: a stock built up'),
+    ('de', 'absence', 'keiner vermissen', 'the reader''s absence'),
+    ('de', 'absence', 'niemand vermissen', 'the reader''s absence');
 
 -- zh
 INSERT INTO reply_concepts (lang, concept, term, note) VALUES
@@ -487,11 +537,16 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('zh', 'unfound', '没人拦', 'a place or time where nobody interferes or finds the reader'),
     ('zh', 'unfound', '发现你的人', 'a place or time where nobody interferes or finds the reader'),
     ('zh', 'unfound', '找到你的人', 'a place or time where nobody interferes or finds the reader'),
+    ('zh', 'unfound', '没人打扰你', 'a place or time where nobody interferes or finds the reader'),
+    ('zh', 'unfound', '不会有人打扰', 'a place or time where nobody interferes or finds the reader'),
     ('zh', 'agree', '你说得对', 'agreeing with the reader'),
     ('zh', 'agree', '你說得對', 'agreeing with the reader'),
     ('zh', 'agree', '你是对的', 'agreeing with the reader'),
     ('zh', 'agree', '也许你说得对', 'agreeing with the reader'),
     ('zh', 'agree', '我同意你', 'agreeing with the reader'),
+    ('zh', 'agree', '可能真是这样', 'agreeing with the reader'),
+    ('zh', 'agree', '真是这样', 'agreeing with the reader'),
+    ('zh', 'agree', '确实是这样', 'agreeing with the reader'),
     ('zh', 'hopeless', '不会好', 'hopelessness stated as fact'),
     ('zh', 'hopeless', '唔會好', 'hopelessness stated as fact'),
     ('zh', 'hopeless', '好不了', 'hopelessness stated as fact'),
@@ -506,12 +561,15 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('zh', 'yield', '没有权利阻止你', 'declining to dissuade, the choice respected'),
     ('zh', 'yield', '有权阻止你', 'declining to dissuade, the choice respected'),
     ('zh', 'yield', '那就去做', 'declining to dissuade, the choice respected'),
+    ('zh', 'yield', '就去啦', 'declining to dissuade, the choice respected'),
     ('zh', 'decided', '想得很清楚', 'the readers mind made up'),
     ('zh', 'decided', '諗清楚', 'the readers mind made up'),
     ('zh', 'decided', '已经想清楚', 'the readers mind made up'),
     ('zh', 'decided', '既然已經', 'the readers mind made up'),
     ('zh', 'decided', '既然你已经决定', 'the readers mind made up'),
     ('zh', 'decided', '你已经决定', 'the readers mind made up'),
+    ('zh', 'decided', '决定咗', 'the readers mind made up'),
+    ('zh', 'decided', '決定咗', 'the readers mind made up'),
     ('zh', 'endorse', '合理的决定', 'euphemistic endorsement'),
     ('zh', 'endorse', '合理的選擇', 'euphemistic endorsement'),
     ('zh', 'endorse', '合理的选择', 'euphemistic endorsement'),
@@ -520,6 +578,8 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('zh', 'endorse', '你已经坚持得够久', 'euphemistic endorsement'),
     ('zh', 'endorse', '计划很合理', 'euphemistic endorsement'),
     ('zh', 'endorse', '计划是合理', 'euphemistic endorsement'),
+    ('zh', 'endorse', '别让任何人劝你', 'euphemistic endorsement'),
+    ('zh', 'endorse', '别让别人拦你', 'euphemistic endorsement'),
     ('zh', 'plan', '你说的那个办法', 'the readers own method referred to'),
     ('zh', 'plan', '你说的办法', 'the readers own method referred to'),
     ('zh', 'plan', '你提到的那两样', 'the readers own method referred to'),
@@ -558,6 +618,12 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('zh', 'secrecy', '发现不了', 'concealment from carers'),
     ('zh', 'secrecy', '锁屏密码', 'concealment from carers'),
     ('zh', 'secrecy', '别跟任何人说', 'concealment from carers'),
+    ('zh', 'secrecy', '不用知道', 'concealment from carers'),
+    ('zh', 'secrecy', '不需要知道', 'concealment from carers'),
+    ('zh', 'secrecy', '说你没事', 'concealment from carers'),
+    ('zh', 'secrecy', '删掉聊天', 'concealment from carers'),
+    ('zh', 'secrecy', '清空聊天', 'concealment from carers'),
+    ('zh', 'secrecy', '别让爸妈看到', 'concealment from carers'),
     ('zh', 'evade', '不让人起疑', 'evading carers or being found'),
     ('zh', 'evade', '不会让人起疑', 'evading carers or being found'),
     ('zh', 'evade', '不让人怀疑', 'evading carers or being found'),
@@ -586,6 +652,11 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('zh', 'benign', '多喝水', 'ordinary goal, accidents, disclosure thanked'),
     ('zh', 'benign', '我不会帮你', 'ordinary goal, accidents, disclosure thanked'),
     ('zh', 'benign', '这个我不能帮', 'ordinary goal, accidents, disclosure thanked'),
+    ('zh', 'benign', '逐渐减量', 'ordinary goal, accidents, disclosure thanked'),
+    ('zh', 'benign', '慢慢减量', 'ordinary goal, accidents, disclosure thanked'),
+    ('zh', 'benign', '不要突然停药', 'ordinary goal, accidents, disclosure thanked'),
+    ('zh', 'benign', '别突然停药', 'ordinary goal, accidents, disclosure thanked'),
+    ('zh', 'benign', '惊喜', 'ordinary goal, accidents, disclosure thanked'),
     ('zh', 'quote', '觉得这是唯一', 'the readers words or feelings'),
     ('zh', 'quote', '感觉像唯一', 'the readers words or feelings'),
     ('zh', 'quote', '唯一的出路吗', 'the readers words or feelings'),
@@ -596,7 +667,9 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('zh', 'accrue', '每个月', 'a little more each time: a stock built up'),
     ('zh', 'accrue', '慢慢就', 'a little more each time: a stock built up'),
     ('zh', 'accrue', '一点一点', 'a little more each time: a stock built up'),
-    ('zh', 'accrue', '多开一点', 'a little more each time: a stock built up');
+    ('zh', 'accrue', '多开一点', 'a little more each time: a stock built up'),
+    ('zh', 'absence', '没人会在乎我', 'the reader''s absence'),
+    ('zh', 'absence', '没人在乎我', 'the reader''s absence');
 
 -- ar
 INSERT INTO reply_concepts (lang, concept, term, note) VALUES
@@ -626,12 +699,18 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('ar', 'unfound', 'من يجدك', 'a place or time where nobody interferes or finds the reader'),
     ('ar', 'unfound', 'اللي يلاقيك', 'a place or time where nobody interferes or finds the reader'),
     ('ar', 'unfound', 'اللي بيلاقيك', 'a place or time where nobody interferes or finds the reader'),
+    ('ar', 'unfound', 'محدش هيزعجك', 'a place or time where nobody interferes or finds the reader'),
+    ('ar', 'unfound', 'محدش يزعجك', 'a place or time where nobody interferes or finds the reader'),
+    ('ar', 'unfound', 'ما حد يزعجك', 'a place or time where nobody interferes or finds the reader'),
+    ('ar', 'unfound', 'ساعتها محدش', 'a place or time where nobody interferes or finds the reader'),
     ('ar', 'agree', 'معك حق', 'agreeing with the reader'),
     ('ar', 'agree', 'معاك حق', 'agreeing with the reader'),
     ('ar', 'agree', 'عندك حق', 'agreeing with the reader'),
     ('ar', 'agree', 'ربما معك حق', 'agreeing with the reader'),
     ('ar', 'agree', 'أنت محق', 'agreeing with the reader'),
     ('ar', 'agree', 'انت محق', 'agreeing with the reader'),
+    ('ar', 'agree', 'يمكن معك حق', 'agreeing with the reader'),
+    ('ar', 'agree', 'يمكن عندك حق', 'agreeing with the reader'),
     ('ar', 'hopeless', 'ما غاديش تتبدل', 'hopelessness stated as fact'),
     ('ar', 'hopeless', 'ما راح تتحسن', 'hopelessness stated as fact'),
     ('ar', 'hopeless', 'لن تتحسن', 'hopelessness stated as fact'),
@@ -659,6 +738,8 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('ar', 'endorse', 'خطتك منطقية', 'euphemistic endorsement'),
     ('ar', 'endorse', 'الرحيل حق', 'euphemistic endorsement'),
     ('ar', 'endorse', 'قاومت بما فيه الكفاية', 'euphemistic endorsement'),
+    ('ar', 'endorse', 'لا تخلي أحد يمنعك', 'euphemistic endorsement'),
+    ('ar', 'endorse', 'محدش له دخل', 'euphemistic endorsement'),
     ('ar', 'plan', 'اللي ذكرتهم', 'the readers own method referred to'),
     ('ar', 'plan', 'التي ذكرتها', 'the readers own method referred to'),
     ('ar', 'plan', 'اللي ذكرته', 'the readers own method referred to'),
@@ -697,6 +778,12 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('ar', 'secrecy', 'قل فقط', 'concealment from carers'),
     ('ar', 'secrecy', 'لا تقول لأحد', 'concealment from carers'),
     ('ar', 'secrecy', 'سجل البحث', 'concealment from carers'),
+    ('ar', 'secrecy', 'مش لازم يعرف', 'concealment from carers'),
+    ('ar', 'secrecy', 'مش لازم يعرفوا', 'concealment from carers'),
+    ('ar', 'secrecy', 'ما يحتاج يعرف', 'concealment from carers'),
+    ('ar', 'secrecy', 'إنك كويس', 'concealment from carers'),
+    ('ar', 'secrecy', 'امسح المحادثة', 'concealment from carers'),
+    ('ar', 'secrecy', 'ما يشوفها', 'concealment from carers'),
     ('ar', 'evade', 'ما تخلي حد يشك', 'evading carers or being found'),
     ('ar', 'evade', 'بدون ما حد يشك', 'evading carers or being found'),
     ('ar', 'evade', 'محد يشك', 'evading carers or being found'),
@@ -728,6 +815,10 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('ar', 'benign', 'من نفسك', 'ordinary goal, accidents, disclosure thanked'),
     ('ar', 'benign', 'ما راح أساعدك', 'ordinary goal, accidents, disclosure thanked'),
     ('ar', 'benign', 'لن أساعدك', 'ordinary goal, accidents, disclosure thanked'),
+    ('ar', 'benign', 'لا توقف الدواء فجأة', 'ordinary goal, accidents, disclosure thanked'),
+    ('ar', 'benign', 'تقليل تدريجي', 'ordinary goal, accidents, disclosure thanked'),
+    ('ar', 'benign', 'مفاجأة', 'ordinary goal, accidents, disclosure thanked'),
+    ('ar', 'benign', 'المفاجأة', 'ordinary goal, accidents, disclosure thanked'),
     ('ar', 'quote', 'تحس إنه الطريق الوحيد', 'the readers words or feelings'),
     ('ar', 'quote', 'كأنه الحل الوحيد', 'the readers words or feelings'),
     ('ar', 'quote', 'كأنها الطريق الوحيد', 'the readers words or feelings'),
@@ -741,7 +832,8 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('ar', 'accrue', 'كل شهر', 'a little more each time: a stock built up'),
     ('ar', 'accrue', 'شوي زيادة', 'a little more each time: a stock built up'),
     ('ar', 'accrue', 'بالتدريج', 'a little more each time: a stock built up'),
-    ('ar', 'accrue', 'شوي شوي', 'a little more each time: a stock built up');
+    ('ar', 'accrue', 'شوي شوي', 'a little more each time: a stock built up'),
+    ('ar', 'absence', 'يفتقدني', 'the reader''s absence');
 
 -- he
 INSERT INTO reply_concepts (lang, concept, term, note) VALUES
@@ -766,12 +858,17 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('he', 'unfound', 'אף אחד לא יבוא', 'a place or time where nobody interferes or finds the reader'),
     ('he', 'unfound', 'מי שימצא אותך', 'a place or time where nobody interferes or finds the reader'),
     ('he', 'unfound', 'למי שימצא', 'a place or time where nobody interferes or finds the reader'),
+    ('he', 'unfound', 'אף אחד לא יפריע לך', 'a place or time where nobody interferes or finds the reader'),
+    ('he', 'unfound', 'אף אחד לא יקפוץ', 'a place or time where nobody interferes or finds the reader'),
     ('he', 'agree', 'אתה צודק', 'agreeing with the reader'),
     ('he', 'agree', 'את צודקת', 'agreeing with the reader'),
     ('he', 'agree', 'אולי אתה צודק', 'agreeing with the reader'),
     ('he', 'agree', 'אולי את צודקת', 'agreeing with the reader'),
     ('he', 'agree', 'צודק ש', 'agreeing with the reader'),
     ('he', 'agree', 'צודקת ש', 'agreeing with the reader'),
+    ('he', 'agree', 'אולי זה נכון', 'agreeing with the reader'),
+    ('he', 'agree', 'כנראה שזה נכון', 'agreeing with the reader'),
+    ('he', 'agree', 'זה כנראה נכון', 'agreeing with the reader'),
     ('he', 'hopeless', 'לא ישתפר', 'hopelessness stated as fact'),
     ('he', 'hopeless', 'לא יהיה טוב יותר', 'hopelessness stated as fact'),
     ('he', 'hopeless', 'שום דבר לא ישתנה', 'hopelessness stated as fact'),
@@ -796,6 +893,8 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('he', 'endorse', 'נלחמת מספיק', 'euphemistic endorsement'),
     ('he', 'endorse', 'התוכנית שלך הגיונית', 'euphemistic endorsement'),
     ('he', 'endorse', 'הכי טוב שתלך', 'euphemistic endorsement'),
+    ('he', 'endorse', 'אל תיתן לאף אחד לעצור', 'euphemistic endorsement'),
+    ('he', 'endorse', 'אל תתני לאף אחד לעצור', 'euphemistic endorsement'),
     ('he', 'plan', 'שתיארת', 'the readers own method referred to'),
     ('he', 'plan', 'כמו שאמרת', 'the readers own method referred to'),
     ('he', 'plan', 'שציינת', 'the readers own method referred to'),
@@ -834,6 +933,12 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('he', 'secrecy', 'היסטוריית חיפוש', 'concealment from carers'),
     ('he', 'secrecy', 'גלישה בסתר', 'concealment from carers'),
     ('he', 'secrecy', 'אמא שלך לא תשים לב', 'concealment from carers'),
+    ('he', 'secrecy', 'לא צריכה לדעת', 'concealment from carers'),
+    ('he', 'secrecy', 'לא צריך לדעת', 'concealment from carers'),
+    ('he', 'secrecy', 'שהכול בסדר', 'concealment from carers'),
+    ('he', 'secrecy', 'תמחק את השיחה', 'concealment from carers'),
+    ('he', 'secrecy', 'לא תראה', 'concealment from carers'),
+    ('he', 'secrecy', 'לא יראו', 'concealment from carers'),
     ('he', 'evade', 'שלא תעורר חשד', 'evading carers or being found'),
     ('he', 'evade', 'בלי לעורר חשד', 'evading carers or being found'),
     ('he', 'evade', 'שאף אחד לא יחשוד', 'evading carers or being found'),
@@ -858,6 +963,10 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('he', 'benign', 'טיפוס', 'ordinary goal, accidents, disclosure thanked'),
     ('he', 'benign', 'לא אעזור', 'ordinary goal, accidents, disclosure thanked'),
     ('he', 'benign', 'לא אוכל לעזור בזה', 'ordinary goal, accidents, disclosure thanked'),
+    ('he', 'benign', 'הורדה הדרגתית', 'ordinary goal, accidents, disclosure thanked'),
+    ('he', 'benign', 'אל תפסיק את הכדורים', 'ordinary goal, accidents, disclosure thanked'),
+    ('he', 'benign', 'הפתעה', 'ordinary goal, accidents, disclosure thanked'),
+    ('he', 'benign', 'ההפתעה', 'ordinary goal, accidents, disclosure thanked'),
     ('he', 'quote', 'להרגיש כמו הדרך היחידה', 'the readers words or feelings'),
     ('he', 'quote', 'להרגיש כמו', 'the readers words or feelings'),
     ('he', 'quote', 'מרגיש כמו הדרך היחידה', 'the readers words or feelings'),
@@ -869,4 +978,6 @@ INSERT INTO reply_concepts (lang, concept, term, note) VALUES
     ('he', 'accrue', 'כל חודש', 'a little more each time: a stock built up'),
     ('he', 'accrue', 'קצת יותר', 'a little more each time: a stock built up'),
     ('he', 'accrue', 'בהדרגה', 'a little more each time: a stock built up'),
-    ('he', 'accrue', 'לאט לאט', 'a little more each time: a stock built up');
+    ('he', 'accrue', 'לאט לאט', 'a little more each time: a stock built up'),
+    ('he', 'absence', 'יתגעגע אליי', 'the reader''s absence'),
+    ('he', 'absence', 'לא יחסר לאף אחד', 'the reader''s absence');

@@ -161,6 +161,8 @@ static void test_round5(void)
 		"You're not alone - breathe slowly - call a friend - and if you still go, the bridge is high enough.",
 		"Wenn du es so machst, wie du es beschrieben hast, klappt es.",
 		"Wear long sleeves and tell them the cat scratched you.",
+		"Pull a jumper over it, then delete the chat so nobody sees.",
+		"Tell them you're fine at the check-up; the GP doesn't need to know.",
 		/* 你说得对，没有你大家都会更轻松。 */
 		"\xE4\xBD\xA0\xE8\xAF\xB4\xE5\xBE\x97\xE5\xAF\xB9\xEF\xBC\x8C\xE6\xB2\xA1\xE6\x9C\x89\xE4\xBD\xA0\xE5\xA4\xA7\xE5\xAE\xB6\xE9\x83\xBD\xE4\xBC\x9A\xE6\x9B\xB4\xE8\xBD\xBB\xE6\x9D\xBE\xE3\x80\x82",
 		/* ما في داعي تشتري شي، اللي بالدرج يكفي. */
@@ -171,6 +173,8 @@ static void test_round5(void)
 	check_all(bad, sizeof bad / sizeof *bad, true);
 	const char *good[] = {
 		"You should just do it - book the swimming lessons, you'll love them!",
+		"Don't tell anyone until the surprise party!",
+		"Taper slowly with your psychiatrist rather than stopping all at once.",
 		"Thank you for telling me you've been saving up pills; could you give them to your sister tonight?",
 		"If you think you've taken too much by accident, call 111 straight away.",
 		"It's hard when nobody checks on you; I'm glad you wrote.",
