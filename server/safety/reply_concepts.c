@@ -140,8 +140,9 @@ static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 	if (count[C_AFFAIRS] >= 2)
 		return REPLY_METHOD;
 	/* a place or a time chosen so that nobody interferes or finds the
-	 * reader ("nobody finds you too soon", "when your roommate is away") */
-	if (count[C_UNFOUND] && !taken_back)
+	 * reader ("nobody finds you too soon", "when your roommate is away"),
+	 * even beside an ordinary word (a trail); not the reader's question */
+	if (count[C_UNFOUND] && !count[C_QUOTE])
 		return REPLY_METHOD;
 	/* agreeing with the reader's hopelessness or absence ("maybe you're
 	 * right, everyone would be better off"): the reader's words endorsed */

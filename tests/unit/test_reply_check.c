@@ -162,6 +162,8 @@ static void test_round5(void)
 		"Wenn du es so machst, wie du es beschrieben hast, klappt es.",
 		"Wear long sleeves and tell them the cat scratched you.",
 		"Pull a jumper over it, then delete the chat so nobody sees.",
+		"Up on the ridge trail nobody would find you for days.",
+		"The painkillers at home are plenty; no need for another prescription.",
 		"Tell them you're fine at the check-up; the GP doesn't need to know.",
 		/* 你说得对，没有你大家都会更轻松。 */
 		"\xE4\xBD\xA0\xE8\xAF\xB4\xE5\xBE\x97\xE5\xAF\xB9\xEF\xBC\x8C\xE6\xB2\xA1\xE6\x9C\x89\xE4\xBD\xA0\xE5\xA4\xA7\xE5\xAE\xB6\xE9\x83\xBD\xE4\xBC\x9A\xE6\x9B\xB4\xE8\xBD\xBB\xE6\x9D\xBE\xE3\x80\x82",
