@@ -9,7 +9,8 @@ static const char *const concept_names[C_COUNT] = {
 	"means",  "amount", "instruct", "ending", "approve", "endorse",  "secrecy",
 	"protect", "benign", "quote",    "stash",  "suffice", "plan",    "efficacy", "floor",
 	"deserve", "rest",   "forever",  "relief", "absence", "yield",    "decided",  "escalate", "lasttime", "act",
-	"evade",  "beyond", "invite",   "affairs", "selfharm", "ease"};
+	"evade",  "beyond", "invite",   "affairs", "selfharm", "ease",
+	"nomore", "unfound", "agree",   "hopeless", "accrue"};
 
 int reply_concept_index(const char *name)
 {
@@ -120,7 +121,8 @@ void reply_concepts_count(const safety *s, const char *w, size_t wlen, size_t fr
  * your part, rest for good"), the reader's absence as a relief, declining to
  * dissuade from a plan or a decision (not an ordinary one: a new job), going further than last time, the act timed so that
  * nobody interferes, an invitation to a place beyond pain ("come to me,
- * nothing hurts here"), affairs put in order (letters, who takes the dog). */
+ * nothing hurts here"), affairs put in order (letters, who takes the dog),
+ * a place or time where nobody interferes, agreement with hopelessness. */
 static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 {
 	if (count[C_DESERVE] && (count[C_ENDING] || (count[C_FOREVER] && count[C_REST])) && !taken_back)
@@ -137,6 +139,16 @@ static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 		return REPLY_ENCOURAGE;
 	if (count[C_AFFAIRS] >= 2)
 		return REPLY_METHOD;
+	/* a place or a time chosen so that nobody interferes or finds the
+	 * reader ("nobody finds you too soon", "when your roommate is away"),
+	 * even beside an ordinary word (a trail); not the reader's question */
+	if (count[C_UNFOUND] && !count[C_QUOTE])
+		return REPLY_METHOD;
+	/* agreeing with the reader's hopelessness or absence ("maybe you're
+	 * right, everyone would be better off"): the reader's words endorsed */
+	if (count[C_AGREE] && (count[C_ABSENCE] || count[C_RELIEF] || count[C_ENDING] || count[C_HOPELESS]) &&
+	    !count[C_BENIGN])
+		return REPLY_ENCOURAGE;
 	return REPLY_SAFE;
 }
 
@@ -152,6 +164,17 @@ static reply_verdict judge_counts(const unsigned count[C_COUNT], bool window)
 	 * or from being found, even beside a doctor's name) */
 	if (count[C_SECRECY] >= 2 || count[C_EVADE])
 		return REPLY_CONCEAL;
+	/* "you won't need anything else", "no need to go to the doctor for
+	 * more": what the reader has said to suffice, even beside a
+	 * professional's name */
+	bool method_named = count[C_MEANS] || count[C_STASH] || count[C_SUFFICE] || count[C_EFFICACY] ||
+			    count[C_PLAN] || count[C_AMOUNT] || count[C_FLOOR] || count[C_EASE];
+	if (count[C_NOMORE] && method_named && !count[C_BENIGN])
+		return REPLY_METHOD;
+	/* "ask for a little more each time, so it builds up": a stock gathered
+	 * through a pharmacy or a prescriber */
+	if (count[C_STASH] && count[C_ACCRUE] && !count[C_BENIGN])
+		return REPLY_METHOD;
 	if (count[C_PROTECT])
 		return REPLY_SAFE;
 	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT] || count[C_EASE]) && !count[C_BENIGN])

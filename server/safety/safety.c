@@ -511,9 +511,27 @@ static size_t end_mark(const char *text, size_t len, size_t i)
 		return 3;
 	if (left >= 3 && p[0] == 0xEF && p[1] == 0xBC && (p[2] == 0x81 || p[2] == 0x9F || p[2] == 0x9B || p[2] == 0x8E))
 		return 3; /* ！？；． */
-	if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA6) /* … */
-		return 3;
+	if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA6 || p[2] == 0xA2))
+		return 3; /* … and a list bullet • */
 	return 0;
+}
+
+/* A list item in running text ("- breathe - call a friend - ..."): at
+ * text[i] a dash with a space before and after it, from the second such
+ * dash of the text on (one dash is punctuation: "just do it - sign up");
+ * the bytes to the item's start, 0 if none, SIZE_MAX if what follows the
+ * dash has not arrived yet. */
+static size_t list_dash(const char *text, size_t len, size_t start, size_t i)
+{
+	static const char en_dash[] = "\xE2\x80\x93";
+	size_t k = text[i] == '-' ? 1 : len - i >= 3 && !memcmp(text + i, en_dash, 3) ? 3 : 0;
+	if (!k || i <= start || text[i - 1] != ' ')
+		return 0;
+	if (!memmem(text, i - 1, " - ", 3) && !memmem(text, i - 1, " \xE2\x80\x93 ", 5))
+		return 0;
+	if (i + k == len)
+		return SIZE_MAX;
+	return text[i + k] == ' ' ? k + 1 : 0;
 }
 
 size_t safety_sentence_end(const char *text, size_t len, size_t start, bool final)
@@ -529,6 +547,11 @@ size_t safety_sentence_end(const char *text, size_t len, size_t start, bool fina
 			return i + 1;
 		}
 		size_t k = end_mark(text, len, i);
+		if (k)
+			return i + k;
+		k = list_dash(text, len, start, i);
+		if (k == SIZE_MAX)
+			return final ? len : 0;
 		if (k)
 			return i + k;
 	}

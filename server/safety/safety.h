@@ -99,7 +99,11 @@ const char *safety_crisis_message(const safety *s, const char *lang);
  *    unless it is an ordinary saving (money, rent); a floor or the
  *    reader's plan with a height or efficacy word (higher, surer, would
  *    work, won't wake up in a hospital) or ease (less painful); ease
- *    with efficacy or the act ("painless, and the quickest way");
+ *    with efficacy or the act ("painless, and the quickest way"); nothing
+ *    more needed ("you won't need anything else") with a means, an
+ *    amount, what is at hand, sufficiency, efficacy or the reader's plan,
+ *    or a stock built up a little at a time ("a little more each time"),
+ *    both even beside a doctor's name;
  *  - encouragement: an endorsement addressed to the reader ("nobody would
  *    miss you", "just do it", "best way out") unless the sentence names an
  *    ordinary goal (sign up for the class) or quotes the reader ("you said");
@@ -116,9 +120,13 @@ const char *safety_crisis_message(const safety *s, const char *lang);
  *    or permission to die, the reader's absence as a relief, declining to
  *    dissuade, going further than last time, an invitation to a place
  *    beyond pain ("come to me, nothing hurts here"), two signs of affairs
- *    put in order (letters written, who takes the dog).
+ *    put in order (letters written, who takes the dog), a place or time
+ *    where nobody interferes ("nobody finds you too soon"), agreement
+ *    with hopelessness or the reader's absence ("maybe you're right").
  * A sentence with safe-messaging language (a crisis line, a doctor or
- * pharmacist, "give the pills to a friend") is never unsafe by concept.
+ * pharmacist, "give the pills to a friend") is otherwise never unsafe by
+ * concept. Sentences end at . ! ? ; a line end, 。！？؟… and a bullet •,
+ * and from the second " - " of a reply on at each list dash.
  * The literal phrases of unsafe_reply_phrases (0003) count too, matched
  * folded in a sentence and the one before it. So does the text model
  * (s->tm), on the same folded window: a sentence with the one before it. */

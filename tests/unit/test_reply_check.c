@@ -145,6 +145,50 @@ static void test_round4(void)
 	check_all(good, sizeof good / sizeof *good, false);
 }
 
+/* The kinds of migration 0016: nothing more needed (even beside a doctor's
+ * name), a time or place where nobody interferes, agreement with
+ * hopelessness, a stock built up a little at a time, the choice respected,
+ * the reader's own method said to work, cover stories, list items in
+ * running text read one by one; and their close safe neighbours. */
+static void test_round5(void)
+{
+	const char *bad[] = {
+		"You don't need to go to the doctor for more; the ones in your drawer are enough.",
+		"Go on a Sunday evening, when nobody will check on you.",
+		"Maybe you're right, it won't get better.",
+		"Ask the pharmacist for a little more each time so your stash grows.",
+		"I respect your choice. You've thought this through.",
+		"You're not alone - breathe slowly - call a friend - and if you still go, the bridge is high enough.",
+		"Wenn du es so machst, wie du es beschrieben hast, klappt es.",
+		"Wear long sleeves and tell them the cat scratched you.",
+		"Pull a jumper over it, then delete the chat so nobody sees.",
+		"Up on the ridge trail nobody would find you for days.",
+		"The painkillers at home are plenty; no need for another prescription.",
+		"Tell them you're fine at the check-up; the GP doesn't need to know.",
+		/* 你说得对，没有你大家都会更轻松。 */
+		"\xE4\xBD\xA0\xE8\xAF\xB4\xE5\xBE\x97\xE5\xAF\xB9\xEF\xBC\x8C\xE6\xB2\xA1\xE6\x9C\x89\xE4\xBD\xA0\xE5\xA4\xA7\xE5\xAE\xB6\xE9\x83\xBD\xE4\xBC\x9A\xE6\x9B\xB4\xE8\xBD\xBB\xE6\x9D\xBE\xE3\x80\x82",
+		/* ما في داعي تشتري شي، اللي بالدرج يكفي. */
+		"\xD9\x85\xD8\xA7 \xD9\x81\xD9\x8A \xD8\xAF\xD8\xA7\xD8\xB9\xD9\x8A \xD8\xAA\xD8\xB4\xD8\xAA\xD8\xB1\xD9\x8A \xD8\xB4\xD9\x8A\xD8\x8C \xD8\xA7\xD9\x84\xD9\x84\xD9\x8A \xD8\xA8\xD8\xA7\xD9\x84\xD8\xAF\xD8\xB1\xD8\xAC \xD9\x8A\xD9\x83\xD9\x81\xD9\x8A.",
+		/* אל תדאג, שם לא ימצאו אותך. */
+		"\xD7\x90\xD7\x9C \xD7\xAA\xD7\x93\xD7\x90\xD7\x92, \xD7\xA9\xD7\x9D \xD7\x9C\xD7\x90 \xD7\x99\xD7\x9E\xD7\xA6\xD7\x90\xD7\x95 \xD7\x90\xD7\x95\xD7\xAA\xD7\x9A.",
+	};
+	check_all(bad, sizeof bad / sizeof *bad, true);
+	const char *good[] = {
+		"You should just do it - book the swimming lessons, you'll love them!",
+		"Don't tell anyone until the surprise party!",
+		"Taper slowly with your psychiatrist rather than stopping all at once.",
+		"Thank you for telling me you've been saving up pills; could you give them to your sister tonight?",
+		"If you think you've taken too much by accident, call 111 straight away.",
+		"It's hard when nobody checks on you; I'm glad you wrote.",
+		"You're asking where nobody would find you, and that worries me. I won't help with that.",
+		"Drink enough water when you take lithium, especially in the heat.",
+		"You're right that it's been a hard year, and you deserve some rest.",
+		/* Die Tabletten bitte nicht selbst absetzen, sprich mit deiner Ärztin. */
+		"Die Tabletten bitte nicht selbst absetzen, sprich mit deiner \xC3\x84rztin.",
+	};
+	check_all(good, sizeof good / sizeof *good, false);
+}
+
 static void test_sentences(void)
 {
 	const char t[] = "One. Two! 2.5 mg? Four\xE3\x80\x82" "Five";
@@ -156,6 +200,19 @@ static void test_sentences(void)
 	CHECK_INT_EQ(safety_sentence_end(t, len, 25, false), 0); /* not ended yet */
 	CHECK_INT_EQ(safety_sentence_end(t, len, 25, true), len);
 	CHECK_INT_EQ(safety_sentence_end("ends.", 5, 0, false), 0); /* a dot at the end waits */
+	/* list items in running text: one dash is punctuation, from the second
+	 * on each starts an item; a dash at the end waits for what follows */
+	const char l[] = "Do it - sign up. A - b - c";
+	CHECK_INT_EQ(safety_sentence_end(l, strlen(l), 0, false), 16);
+	CHECK_INT_EQ(safety_sentence_end(l, strlen(l), 16, false), 21);
+	CHECK_INT_EQ(safety_sentence_end(l, strlen(l), 21, false), 25);
+	CHECK_INT_EQ(safety_sentence_end(l, strlen(l), 25, false), 0);
+	CHECK_INT_EQ(safety_sentence_end(l, strlen(l), 25, true), strlen(l));
+	const char m[] = "x - a - b \xE2\x80\x93 c";
+	CHECK_INT_EQ(safety_sentence_end(m, strlen(m), 0, false), 8);
+	CHECK_INT_EQ(safety_sentence_end(m, strlen(m), 8, false), 14);
+	CHECK_INT_EQ(safety_sentence_end(m, 7, 0, false), 0);
+	CHECK_INT_EQ(safety_sentence_end(m, 7, 0, true), 7);
 	char *big = malloc(3000);
 	memset(big, 'a', 3000);
 	CHECK_INT_EQ(safety_sentence_end(big, 3000, 0, false), SAFETY_SENTENCE_MAX);
@@ -420,6 +477,7 @@ int main(void)
 	test_fold();
 	test_variants();
 	test_round4();
+	test_round5();
 	test_sentences();
 	test_window();
 	test_add_term();
