@@ -80,7 +80,10 @@
  * A third-person match of passive or active ideation, self-harm, intent or
  * preparatory kind sets RISK_CAT_THIRD_PERSON; harm_others and abuse set
  * their categories whoever is speaking. The writer's level combines the
- * kinds of the writer's matches anywhere in the message:
+ * kinds of the writer's matches within any three adjacent sentences of the
+ * message (COMBINE_WINDOW in risk_levels.c; a message of up to three
+ * sentences combines as a whole, a paragraph does not combine a means in
+ * its first sentence with a time in its fifth):
  *   low       passive ideation or hopelessness
  *   moderate  active ideation; past self-harm; passive ideation + time
  *   high      recent self-harm; ideation (passive or active) + method;
@@ -109,8 +112,8 @@
  * sentence, a time or an act in the next), quantities excepted ("I took
  * the pills. All of it is too much."). A farewell alone is nothing; with
  * a means or ideation it is high, with an act done and a means imminent; two farewells or more (not overlapping) are finality: "Left a
- * note. Everything's sorted, the cat goes to her." A farewell is the
- * writer's as finality is.
+ * note. Everything's sorted, the cat goes to her." (within three adjacent
+ * sentences). A farewell is the writer's as finality is.
  *
  * The remote past: a sentence with a remote_past cue and no recent_past or
  * time cue speaks of what is over. Its acts, means, quantities, presence,
@@ -120,12 +123,12 @@
  * years ago I overdosed; today I graduated" is low at most, "I used to cut
  * and lately the urge is back" is not lowered. A sentence with a topic cue
  * (suicide spoken of as a subject: a novel, a screenplay, research, an
- * article), or after one, is lowered the same way, whatever its time,
+ * article), or one of the two after one, is lowered the same way, whatever its time,
  * unless it holds a preparation, intent, presence, finality, method
  * seeking or a recent_past cue.
  *
  * The safety floor: uncertain is not safe. Method seeking, finality, or, in
- * a message with a first_person cue, a method with an act, a quantity,
+ * three adjacent sentences with a first_person cue, a method with an act, a quantity,
  * presence, intent or hopelessness is at least moderate (reason
  * safety_floor), unless only a means and an act come with a medical cue
  * ("I took two paracetamol for my headache"). The reasons of the result are the concept kinds of the
@@ -246,6 +249,7 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	text t = {0};
 	matches ms = {0};
 	sentence_flags *sent = NULL;
+	size_t *farewells = NULL;
 	size_t *hits = calloc(r->nlangs ? r->nlangs : 1, sizeof *hits);
 	int rc = -1;
 	if (!hits || risk_text_build(&t, message ? message : "", len, false) < 0 ||
@@ -253,18 +257,18 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 		goto done;
 	/* the last sentence may lack its end mark: one row more */
 	sent = calloc(t.nsentences + 1, sizeof *sent);
-	if (!sent)
+	farewells = calloc(t.nsentences + 1, sizeof *farewells);
+	if (!sent || !farewells)
 		goto done;
 	if (ms.n)
 		qsort(ms.v, ms.n, sizeof *ms.v, risk_cmp_match);
 	unsigned cats = 0, reasons = 0;
-	size_t farewells = 0;
 	for (size_t a = 0; a < ms.n;) {
 		size_t b = a;
 		while (b < ms.n && ms.v[b].lang == ms.v[a].lang)
 			b++;
 		hits[ms.v[a].lang] = b - a;
-		risk_evaluate_lang(&t, ms.v, a, b, r->maxspan, sent, &cats, &farewells);
+		risk_evaluate_lang(&t, ms.v, a, b, r->maxspan, sent, &cats, farewells);
 		a = b;
 	}
 	risk_level level = risk_level_of(sent, t.nsentences + 1, farewells, &reasons);
@@ -279,6 +283,7 @@ int risk_assess(const risk_rules *r, const char *message, size_t len, risk_resul
 	rc = 0;
 done:
 	free(sent);
+	free(farewells);
 	free(hits);
 	free(ms.v);
 	risk_text_clear(&t);

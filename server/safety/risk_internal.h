@@ -164,13 +164,13 @@ typedef bool sentence_flags[K_COUNT];
 
 /* Evaluates the sorted matches of one language [a, b) (see risk.c):
  * marks the writer's concepts in sent (t->nsentences + 1 rows), adds to
- * *cats and counts the writer's farewells (not overlapping) in
- * *farewells. */
+ * *cats and counts the writer's farewells (not overlapping) per sentence
+ * in farewells (as many rows as sent). */
 void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, sentence_flags *sent,
 			unsigned *cats, size_t *farewells);
 /* The writer's level from the concepts of every language, n sentences, and
- * the farewells counted; adds to *reasons. The remote past lowers the
- * sentences it covers (sent is changed). */
-risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsigned *reasons);
+ * the farewells counted per sentence; adds to *reasons. The remote past
+ * and a topic lower the sentences they cover (sent is changed). */
+risk_level risk_level_of(sentence_flags *sent, size_t n, const size_t *farewells, unsigned *reasons);
 
 #endif

@@ -9,6 +9,9 @@
 
 #include "server/util.h"
 
+/* Most adjacent sentences whose concepts combine as a message's do. */
+#define COMBINE_WINDOW 3
+
 static const char *const level_names[] = {"none", "low", "moderate", "high", "imminent"};
 
 /* ---- small helpers ---- */
@@ -260,8 +263,9 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 					*cats |= RISK_CAT_THIRD_PERSON;
 			} else {
 				f[k] = true;
-				if (k == K_FAREWELL && (m[i].start >= farewell_end || !*farewells)) {
-					(*farewells)++;
+				if (k == K_FAREWELL &&
+				    (m[i].start >= farewell_end || !farewells[m[i].sentence])) {
+					farewells[m[i].sentence]++;
 					farewell_end = m[i].end;
 				}
 			}
@@ -296,46 +300,75 @@ static bool lower_remote(bool f[K_COUNT])
 	return lowered;
 }
 
-risk_level risk_level_of(sentence_flags *sent, size_t n, size_t farewells, unsigned *reasons)
+/* The message-level combinations (level_of) and the safety floor over the
+ * writer's concepts of the sentences [a, b] together, two farewells or more
+ * among them being finality. Adds those concepts to all and sets *floor
+ * when the floor applies to them. */
+static risk_level window_level(const sentence_flags *sent, const size_t *farewells, size_t a, size_t b,
+			       bool all[K_COUNT], bool *floor)
+{
+	bool f[K_COUNT] = {false};
+	size_t fw = 0;
+	for (size_t s = a; s <= b; s++) {
+		for (unsigned k = 0; k < K_COUNT; k++)
+			f[k] = f[k] || sent[s][k];
+		fw += farewells[s];
+	}
+	/* Several farewells together are a goodbye: "Left a note. Everything's
+	 * sorted, the cat goes to her." */
+	if (fw >= 2)
+		f[K_FINALITY] = true;
+	for (unsigned k = 0; k < K_COUNT; k++)
+		all[k] = all[k] || f[k];
+	if (floor_applies(f))
+		*floor = true;
+	return level_of(f);
+}
+
+risk_level risk_level_of(sentence_flags *sent, size_t n, const size_t *farewells, unsigned *reasons)
 {
 	bool writer[K_COUNT] = {false};
 	risk_level l = RISK_NONE;
 	/* Ideation of the remote past is low and combines with nothing: "Ten
 	 * years ago I attempted suicide. Today I'm a nurse." */
-	bool remote_low = false, topic = false;
+	bool remote_low = false, floor = false;
+	size_t topic_at = NONE;
 	for (size_t s = 0; s < n; s++) {
-		/* a subject, once named, holds for the sentences after it: "I'm
-		 * writing a novel. How do I write about suicide?" */
-		topic = sent[s][K_TOPIC] = topic || sent[s][K_TOPIC];
+		/* a subject, once named, holds for the sentences after it within
+		 * the window: "I'm writing a novel. How do I write about
+		 * suicide?" */
+		if (sent[s][K_TOPIC])
+			topic_at = s;
+		else if (topic_at != NONE && s - topic_at < COMBINE_WINDOW)
+			sent[s][K_TOPIC] = true;
 		remote_low = lower_remote(sent[s]) || remote_low;
 		/* Concepts combine within a sentence, and with the one before it:
 		 * a means in one, a time or an act in the next; not a quantity,
 		 * which speaks of its own sentence ("I took the pills. All of it
 		 * is too much."). */
 		bool pair[K_COUNT];
-		for (unsigned k = 0; k < K_COUNT; k++) {
+		for (unsigned k = 0; k < K_COUNT; k++)
 			pair[k] = k != K_QUANTITY && (sent[s][k] || (s && sent[s - 1][k]));
-			writer[k] = writer[k] || sent[s][k];
-		}
 		risk_level sl = sentence_level(sent[s]), pl = sentence_level(pair);
 		if (pl > sl)
 			sl = pl;
+		/* The message-level combinations and the floor hold within
+		 * COMBINE_WINDOW adjacent sentences, not across a paragraph: a
+		 * means in one sentence and a time four sentences on speak of
+		 * different things. */
+		size_t from = s + 1 > COMBINE_WINDOW ? s + 1 - COMBINE_WINDOW : 0;
+		risk_level wl = window_level(sent, farewells, from, s, writer, &floor);
+		if (wl > sl)
+			sl = wl;
 		if (sl > l)
 			l = sl;
 	}
-	/* Several farewells together are a goodbye: "Left a note. Everything's
-	 * sorted, the cat goes to her." */
-	if (farewells >= 2)
-		writer[K_FINALITY] = true;
-	risk_level ml = level_of(writer);
-	if (ml > l)
-		l = ml;
 	unsigned why = reasons_of(writer);
 	if (remote_low && l < RISK_LOW)
 		l = RISK_LOW;
 	if (remote_low)
 		why |= RISK_REASON_IDEATION;
-	if (l < RISK_MODERATE && floor_applies(writer)) {
+	if (l < RISK_MODERATE && floor) {
 		l = RISK_MODERATE;
 		why |= RISK_REASON_SAFETY_FLOOR;
 	}

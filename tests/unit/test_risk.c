@@ -765,8 +765,10 @@ static void test_topic_and_remote(void)
 	risk_rules_free(r);
 }
 
-/* Round 5: intent with a time anywhere in the message, or with a
- * farewell, is high; a farewell or a time alone is nothing. */
+/* Round 5: intent with a time or a farewell in the message is high; a
+ * farewell or a time alone is nothing. Round 6: these message-level
+ * combinations hold within three adjacent sentences, not across a
+ * paragraph. */
 static void test_intent_combinations(void)
 {
 	risk_rules *r = risk_rules_new();
@@ -776,10 +778,53 @@ static void test_intent_combinations(void)
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
 		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
-	EXPECT(r, "All arranged. I am calm. The weather is nice. Sunday.", RISK_HIGH, RISK_CAT_SELF);
-	EXPECT(r, "All arranged. I am calm. The weather is nice. Sorry mom.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "All arranged. I am calm. Sunday.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "All arranged. I am calm. Sorry mom.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I am calm. The weather is nice. All arranged. I am calm. Sunday.", RISK_HIGH,
+	       RISK_CAT_SELF);
+	/* four sentences apart: two unrelated things said in one paragraph */
+	EXPECT(r, "All arranged. I am calm. The weather is nice. Sunday.", RISK_NONE, 0);
+	EXPECT(r, "All arranged. I am calm. The weather is nice. Sorry mom.", RISK_NONE, 0);
 	EXPECT(r, "Sorry mom. See you Sunday.", RISK_NONE, 0);
 	EXPECT(r, "All arranged.", RISK_NONE, 0);
+	risk_rules_free(r);
+}
+
+/* Round 6: in a paragraph, the message-level combinations, two farewells
+ * and the safety floor need their concepts within three adjacent
+ * sentences; a topic lowers the two sentences after it, not the rest of
+ * the paragraph. */
+static void test_paragraphs(void)
+{
+	risk_rules *r = risk_rules_new();
+	static const char *const rules[][3] = {
+		{"en", "active_ideation", "kill myself"}, {"en", "time", "tonight"},
+		{"en", "method", "pills"},		  {"en", "first_person", "i"},
+		{"en", "quantity", "how many"},		  {"en", "farewell", "a note"},
+		{"en", "farewell", "look after * for me"}, {"en", "topic", "a novel"},
+		{"en", "active_ideation", "suicide"},	  {"en", "intent", "decided"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
+	/* ideation + time: moderate alone, high together */
+	EXPECT(r, "I want to kill myself. It is late. Tonight.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I want to kill myself. It is late. The bus was full. Tonight.", RISK_MODERATE,
+	       RISK_CAT_SELF);
+	/* the floor: a means and a quantity, in the first person */
+	EXPECT(r, "How many pills can I take? It hurts.", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "The pills are on the shelf. We moved. The cat is fine. I wonder how many came.",
+	       RISK_NONE, 0);
+	EXPECT(r, "The pills are on the shelf. We moved. I wonder how many came.", RISK_MODERATE,
+	       RISK_CAT_SELF);
+	/* two farewells: finality within the window, nothing further apart */
+	EXPECT(r, "I left a note. It rains. Look after the cat for me.", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "I left a note. It rains. The bus was late. Look after the cat for me.", RISK_NONE, 0);
+	/* a topic holds for the two sentences after it */
+	EXPECT(r, "I am writing a novel. It is long. The hero thinks about suicide.", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I am writing a novel. It is long. It is hard. I think about suicide.", RISK_MODERATE,
+	       RISK_CAT_SELF);
+	/* a sentence and the one before still combine, whatever the length */
+	EXPECT(r, "It is late. The bus was full. We moved. I have decided. Tonight.", RISK_HIGH, RISK_CAT_SELF);
 	risk_rules_free(r);
 }
 
@@ -795,6 +840,7 @@ int main(void)
 	test_context();
 	test_topic_and_remote();
 	test_intent_combinations();
+	test_paragraphs();
 	risk_rules *r = seeded_rules();
 	if (r) {
 		test_table(r);
