@@ -26,9 +26,9 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.64
-#define TEXT_MODEL_RISK_MIN 1.00
-#define TEXT_MODEL_REPLY_MIN 0.54
+#define TEXT_MODEL_ACUTE_MIN 0.65
+#define TEXT_MODEL_RISK_MIN 0.95
+#define TEXT_MODEL_REPLY_MIN 0.50
 #define TEXT_MODEL_RISK_WINDOWS false
 
 typedef struct text_model {
