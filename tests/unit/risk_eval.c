@@ -218,6 +218,7 @@ typedef struct cv_row {
 	int group, set;
 	bool lng; /* a long text made of the set's messages */
 	risk_level lo, rules;
+	unsigned reasons; /* the rules' */
 	double acute, any;
 } cv_row;
 
@@ -256,7 +257,7 @@ static int cv_assess(cv_ctx *c, const char *text, size_t len, int g, risk_level 
 	if (rc || model < 0 || !v || text_model_risk(c->tm, text, len, &acute, &any) < 0)
 		return -1;
 	c->rows = v;
-	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, acute, any};
+	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, rules.reasons, acute, any};
 	lv[0] = rules.level;
 	lv[1] = (risk_level)model;
 	lv[2] = both.level;
@@ -321,6 +322,8 @@ static void cv_tally(const cv_ctx *c, double a, double k, bool combined, int set
 			      combined ? cv_level(&c->rows[i], a, k) : cv_model_level(&c->rows[i], a, k));
 }
 
+static void cv_floor_table(const cv_ctx *c, double a, double k);
+
 /* The operating point chosen from the pooled held-out figures: the most
  * acute messages at high or above by the model alone with its own false
  * alarms at most max_false (then the fewest at none, then the fewest false
@@ -344,6 +347,7 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 				best = t, ba = a / 100.0, bk = k / 20.0;
 		}
 	printf("operating point (model false alarms <= %.1f%%): acute_min %.2f risk_min %.2f\n", 100 * max_false, ba, bk);
+	cv_floor_table(c, ba, bk);
 	for (int j = 0; j < 2; j++) {
 		tally worst = {0}, s;
 		cv_tally(c, ba, bk, j == 1, -1, false, &t);
@@ -356,6 +360,47 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 				worst = s;
 		}
 		print_row("  worst", &worst);
+	}
+}
+
+/* The low floor and the veto at the operating point (a, k): for floors f
+ * (the model's highest score at least f: low), the acute messages left at
+ * none and the benign ones raised to low or above; for vetoes v (the rules'
+ * moderate lowered to low where the model's any-risk score is below v),
+ * the acute at moderate or above and the false alarms. Pooled, short
+ * messages. */
+static void cv_floor_table(const cv_ctx *c, double a, double k)
+{
+	printf("floor (model max score >= f: low): f | acute none | benign >=low\n");
+	for (int f = 2; f <= 60; f += f < 10 ? 2 : 10) {
+		unsigned none = 0, acute = 0, benign = 0, low = 0;
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			if (x->lng)
+				continue;
+			risk_level l = cv_level(x, a, k);
+			double m = x->acute > x->any ? x->acute : x->any;
+			if (l == RISK_NONE && m >= f / 100.0)
+				l = RISK_LOW;
+			if (x->group == G_ACUTE)
+				acute++, none += l == RISK_NONE;
+			else if (x->group == G_BENIGN)
+				benign++, low += l >= RISK_LOW;
+		}
+		printf("  %.2f | %u of %u | %5.1f%%\n", f / 100.0, none, acute, eval_pct(low, benign));
+	}
+	printf("veto (rules' moderate -> low where any < v): v | acute >=moderate | false alarms | long false alarms\n");
+	for (int v = 0; v <= 20; v += v < 4 ? 1 : 4) {
+		tally t = {0}, lt = {0};
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			cv_row y = *x;
+			if (y.rules == RISK_MODERATE && y.any < v / 100.0)
+				y.rules = RISK_LOW;
+			count(x->lng ? &lt : &t, x->group, x->lo, cv_level(&y, a, k));
+		}
+		printf("  %.2f | %5.1f%% | %5.1f%% (%u) | %5.1f%%\n", v / 100.0, eval_pct(t.acute_mod, t.acute),
+		       eval_pct(t.benign_alarm, t.benign), t.benign_alarm, eval_pct(lt.benign_alarm, lt.benign));
 	}
 }
 
