@@ -11,7 +11,7 @@
 const textcat_params text_model_risk_params = {
 	.bits = 17, .ngram_min = 1, .ngram_max = 3, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
 const textcat_params text_model_reply_params = {
-	.bits = 17, .ngram_min = 1, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
+	.bits = 18, .ngram_min = 1, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
 
 typedef struct doc_list {
 	textcat_doc *v;
@@ -148,6 +148,7 @@ text_model *text_model_train(const struct embedded_file *risk_sets, const struct
 	bool ok = true;
 	m->acute_min = TEXT_MODEL_ACUTE_MIN;
 	m->risk_min = TEXT_MODEL_RISK_MIN;
+	m->low_min = TEXT_MODEL_LOW_MIN;
 	m->reply_min = TEXT_MODEL_REPLY_MIN;
 	m->risk_windows = TEXT_MODEL_RISK_WINDOWS;
 	m->risk = train_one(risk_sets, 8, risk_row, 2, rp ? rp : &text_model_risk_params, &m->risk_docs, &ok);
@@ -210,7 +211,10 @@ int text_model_risk_level(const text_model *m, const char *text, size_t len)
 	double acute, any;
 	if (text_model_risk(m, text, len, &acute, &any) < 0)
 		return -1;
-	return acute >= m->acute_min ? RISK_HIGH : any >= m->risk_min ? RISK_MODERATE : RISK_NONE;
+	return acute >= m->acute_min ? RISK_HIGH
+	       : any >= m->risk_min  ? RISK_MODERATE
+	       : acute >= m->low_min || any >= m->low_min ? RISK_LOW
+						    : RISK_NONE;
 }
 
 double text_model_reply(const text_model *m, const char *text, size_t len)

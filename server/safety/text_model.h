@@ -28,13 +28,17 @@
 
 #define TEXT_MODEL_ACUTE_MIN 0.65
 #define TEXT_MODEL_RISK_MIN 0.95
+/* The low floor: a message the model finds even a little like risk (its
+ * higher score at least this) is checked in on (RISK_LOW), never left at
+ * none. */
+#define TEXT_MODEL_LOW_MIN 0.30
 #define TEXT_MODEL_REPLY_MIN 0.50
 #define TEXT_MODEL_RISK_WINDOWS false
 
 typedef struct text_model {
 	textcat *risk;  /* outputs: 0 acute, 1 any risk */
 	textcat *reply; /* output 0: unsafe */
-	double acute_min, risk_min, reply_min;
+	double acute_min, risk_min, low_min, reply_min;
 	bool risk_windows; /* a message is also scored window by window (the highest counts) */
 	size_t risk_docs, reply_docs; /* rows learnt from */
 } text_model;
@@ -58,7 +62,8 @@ void text_model_free(text_model *m);
  * of memory (both 0). */
 int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any);
 /* The level the risk model alone gives: RISK_HIGH above acute_min,
- * RISK_MODERATE above risk_min, else RISK_NONE; -1 on failure. */
+ * RISK_MODERATE above risk_min, RISK_LOW when either score is above
+ * low_min, else RISK_NONE; -1 on failure. */
 int text_model_risk_level(const text_model *m, const char *text, size_t len);
 /* The reply model's probability that text is unsafe; -1 on failure. */
 double text_model_reply(const text_model *m, const char *text, size_t len);

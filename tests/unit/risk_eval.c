@@ -297,11 +297,17 @@ static int cv_long_fn(void *ud, const char *text, size_t len, int target)
 	return 0;
 }
 
+/* The low floor of the cross-validation (--thresholds A,R,L; above 1: off). */
+static double cv_low = TEXT_MODEL_LOW_MIN;
+
 /* The level of the model alone for thresholds a (acute: high) and k (any
- * risk: moderate). */
+ * risk: moderate). The low floor is cv_low. */
 static risk_level cv_model_level(const cv_row *x, double a, double k)
 {
-	return x->acute >= a ? RISK_HIGH : x->any >= k ? RISK_MODERATE : RISK_NONE;
+	return x->acute >= a				 ? RISK_HIGH
+	       : x->any >= k				 ? RISK_MODERATE
+	       : x->acute >= cv_low || x->any >= cv_low ? RISK_LOW
+							 : RISK_NONE;
 }
 
 /* The level of the combination for thresholds a and k. */
@@ -371,15 +377,18 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
  * messages. */
 static void cv_floor_table(const cv_ctx *c, double a, double k)
 {
-	printf("floor (model max score >= f: low): f | acute none | benign >=low\n");
-	for (int f = 2; f <= 60; f += f < 10 ? 2 : 10) {
+	double saved = cv_low;
+	cv_low = 2; /* off: the table applies its own */
+	printf("floor (score >= f: low; score: p(acute) or the higher of both): f | acute none | benign >=low\n");
+	for (int f = 20; f <= 110; f += f < 60 ? 5 : 50) {
+	  for (int both = 0; both < 2; both++) {
 		unsigned none = 0, acute = 0, benign = 0, low = 0;
 		for (size_t i = 0; i < c->nrows; i++) {
 			const cv_row *x = &c->rows[i];
 			if (x->lng)
 				continue;
 			risk_level l = cv_level(x, a, k);
-			double m = x->acute > x->any ? x->acute : x->any;
+			double m = both && x->any > x->acute ? x->any : x->acute;
 			if (l == RISK_NONE && m >= f / 100.0)
 				l = RISK_LOW;
 			if (x->group == G_ACUTE)
@@ -387,7 +396,9 @@ static void cv_floor_table(const cv_ctx *c, double a, double k)
 			else if (x->group == G_BENIGN)
 				benign++, low += l >= RISK_LOW;
 		}
-		printf("  %.2f | %u of %u | %5.1f%%\n", f / 100.0, none, acute, eval_pct(low, benign));
+		printf("  %.2f %s | %u of %u | %5.1f%%\n", f / 100.0, both ? "both " : "acute", none, acute,
+		       eval_pct(low, benign));
+	  }
 	}
 	printf("veto (rules' moderate -> low where any < v): v | acute >=moderate | false alarms | long false alarms\n");
 	for (int v = 0; v <= 20; v += v < 4 ? 1 : 4) {
@@ -402,6 +413,7 @@ static void cv_floor_table(const cv_ctx *c, double a, double k)
 		printf("  %.2f | %5.1f%% | %5.1f%% (%u) | %5.1f%%\n", v / 100.0, eval_pct(t.acute_mod, t.acute),
 		       eval_pct(t.benign_alarm, t.benign), t.benign_alarm, eval_pct(lt.benign_alarm, lt.benign));
 	}
+	cv_low = saved;
 }
 
 /* Pooled figures of the combination for thresholds over a grid: the rows
@@ -451,6 +463,8 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 			tm->acute_min = o->acute_min;
 		if (tm && o->risk_min >= 0)
 			tm->risk_min = o->risk_min;
+		if (tm)
+			tm->low_min = cv_low;
 		if (tm && o->windows >= 0)
 			tm->risk_windows = o->windows > 0;
 		c.tm = tm;
@@ -559,7 +573,7 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 		else if (arg && strcmp(argv[i], "--model-false") == 0)
 			o->max_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--thresholds") == 0)
-			sscanf(argv[++i], "%lf,%lf", &o->acute_min, &o->risk_min);
+			sscanf(argv[++i], "%lf,%lf,%lf", &o->acute_min, &o->risk_min, &cv_low);
 		else if (arg && strcmp(argv[i], "--params") == 0 && parse_params(argv[i + 1], p) == 0 && ++i)
 			o->params = p;
 		else
@@ -578,7 +592,7 @@ int main(int argc, char **argv)
 	if (i < 0) {
 		fprintf(stderr, "usage: risk_eval [--service] [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--thresholds ACUTE,RISK] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
+				"[--thresholds ACUTE,RISK[,LOW]] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
 				"SET.tsv...\n"
 				"       risk_eval [--service] --corpus FILE.jsonl...\n");
 		return 2;
