@@ -9,7 +9,7 @@
 
 /* Chosen by leave-one-set-out cross-validation (README "The text model"). */
 const textcat_params text_model_risk_params = {
-	.bits = 17, .ngram_min = 1, .ngram_max = 3, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
+	.bits = 18, .ngram_min = 1, .ngram_max = 3, .words = 3, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
 const textcat_params text_model_reply_params = {
 	.bits = 18, .ngram_min = 1, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
 
