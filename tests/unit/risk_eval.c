@@ -400,18 +400,20 @@ static void cv_floor_table(const cv_ctx *c, double a, double k)
 		       eval_pct(low, benign));
 	  }
 	}
-	printf("veto (rules' moderate -> low where any < v): v | acute >=moderate | false alarms | long false alarms\n");
-	for (int v = 0; v <= 20; v += v < 4 ? 1 : 4) {
+	printf("veto (the rules' moderate or above -> low where both scores < v): v | acute >=high >=moderate | "
+	       "false alarms | long: false alarms, acute >=high\n");
+	for (int v = 0; v <= 40; v += v < 10 ? 2 : 10) {
 		tally t = {0}, lt = {0};
 		for (size_t i = 0; i < c->nrows; i++) {
 			const cv_row *x = &c->rows[i];
 			cv_row y = *x;
-			if (y.rules == RISK_MODERATE && y.any < v / 100.0)
+			if (y.rules >= RISK_MODERATE && y.any < v / 100.0 && y.acute < v / 100.0)
 				y.rules = RISK_LOW;
 			count(x->lng ? &lt : &t, x->group, x->lo, cv_level(&y, a, k));
 		}
-		printf("  %.2f | %5.1f%% | %5.1f%% (%u) | %5.1f%%\n", v / 100.0, eval_pct(t.acute_mod, t.acute),
-		       eval_pct(t.benign_alarm, t.benign), t.benign_alarm, eval_pct(lt.benign_alarm, lt.benign));
+		printf("  %.2f | %5.1f%% %5.1f%% | %5.1f%% (%u) | %5.1f%% %5.1f%%\n", v / 100.0, eval_pct(t.acute_high, t.acute),
+		       eval_pct(t.acute_mod, t.acute), eval_pct(t.benign_alarm, t.benign), t.benign_alarm,
+		       eval_pct(lt.benign_alarm, lt.benign), eval_pct(lt.acute_high, lt.acute));
 	}
 	cv_low = saved;
 }
