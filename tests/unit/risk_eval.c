@@ -31,7 +31,7 @@
  * language; their false alarms (moderate or above) and acute found (high
  * or above) per set, pooled and at the operating point; --max-long-false F
  * and --min-long-acute F are limits on the model alone's pooled figures.
- * --windows 0|1 scores messages window by window too (or not).
+ * --thresholds A,R,L,W also sets the low floor and the windows' threshold.
  *
  * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
  * annotation files (post.emotional_distress[].phrase) through the rules:
@@ -219,7 +219,7 @@ typedef struct cv_row {
 	bool lng; /* a long text made of the set's messages */
 	risk_level lo, rules;
 	unsigned reasons; /* the rules' */
-	double acute, any;
+	double acute, any, window; /* window: the highest acute score of its windows */
 } cv_row;
 
 typedef struct cv_ctx {
@@ -254,10 +254,11 @@ static int cv_assess(cv_ctx *c, const char *text, size_t len, int g, risk_level 
 	rc |= risk_assess(c->r, text, len, &both);
 	int model = text_model_risk_level(c->tm, text, len);
 	cv_row *v = array_grow(c->rows, &c->cap, c->nrows + 1, sizeof *v);
-	if (rc || model < 0 || !v || text_model_risk(c->tm, text, len, &acute, &any) < 0)
+	double window = text_model_risk_window(c->tm, text, len);
+	if (rc || model < 0 || !v || text_model_risk(c->tm, text, len, &acute, &any) < 0 || window < 0)
 		return -1;
 	c->rows = v;
-	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, rules.reasons, acute, any};
+	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, rules.reasons, acute, any, window};
 	lv[0] = rules.level;
 	lv[1] = (risk_level)model;
 	lv[2] = both.level;
@@ -297,14 +298,15 @@ static int cv_long_fn(void *ud, const char *text, size_t len, int target)
 	return 0;
 }
 
-/* The low floor of the cross-validation (--thresholds A,R,L; above 1: off). */
-static double cv_low = TEXT_MODEL_LOW_MIN;
+/* The low floor and the windows' threshold of the cross-validation
+ * (--thresholds A,R,L,W; above 1: off). */
+static double cv_low = TEXT_MODEL_LOW_MIN, cv_window = TEXT_MODEL_WINDOW_MIN;
 
 /* The level of the model alone for thresholds a (acute: high) and k (any
  * risk: moderate). The low floor is cv_low. */
 static risk_level cv_model_level(const cv_row *x, double a, double k)
 {
-	return x->acute >= a				 ? RISK_HIGH
+	return x->acute >= a || x->window >= cv_window ? RISK_HIGH
 	       : x->any >= k				 ? RISK_MODERATE
 	       : x->acute >= cv_low || x->any >= cv_low ? RISK_LOW
 							 : RISK_NONE;
@@ -415,6 +417,23 @@ static void cv_floor_table(const cv_ctx *c, double a, double k)
 		       eval_pct(t.acute_mod, t.acute), eval_pct(t.benign_alarm, t.benign), t.benign_alarm,
 		       eval_pct(lt.benign_alarm, lt.benign), eval_pct(lt.acute_high, lt.acute));
 	}
+	double wsaved = cv_window;
+	printf("windows (a window's acute score >= w: high): w | combined acute >=high, false alarms | long: false "
+	       "alarms, acute >=high | model alone: false alarms, long false alarms\n");
+	for (int w = 60; w <= 105; w += 5) {
+		tally t = {0}, lt = {0}, mt = {0}, mlt = {0};
+		cv_window = w / 100.0;
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			count(x->lng ? &lt : &t, x->group, x->lo, cv_level(x, a, k));
+			count(x->lng ? &mlt : &mt, x->group, x->lo, cv_model_level(x, a, k));
+		}
+		printf("  %.2f | %5.1f%% %5.1f%% | %5.1f%% %5.1f%% | %5.1f%% %5.1f%%\n", w / 100.0,
+		       eval_pct(t.acute_high, t.acute), eval_pct(t.benign_alarm, t.benign),
+		       eval_pct(lt.benign_alarm, lt.benign), eval_pct(lt.acute_high, lt.acute),
+		       eval_pct(mt.benign_alarm, mt.benign), eval_pct(mlt.benign_alarm, mlt.benign));
+	}
+	cv_window = wsaved;
 	cv_low = saved;
 }
 
@@ -449,7 +468,6 @@ typedef struct cv_opts {
 	double acute_min, risk_min; /* < 0: the model's */
 	bool sweep;
 	double max_false; /* of the model alone at the operating point */
-	int windows;      /* < 0: the model's */
 } cv_opts;
 
 /* Trains on all sets but one, evaluates that one, for each; the per-set
@@ -465,10 +483,10 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 			tm->acute_min = o->acute_min;
 		if (tm && o->risk_min >= 0)
 			tm->risk_min = o->risk_min;
-		if (tm)
+		if (tm) {
 			tm->low_min = cv_low;
-		if (tm && o->windows >= 0)
-			tm->risk_windows = o->windows > 0;
+			tm->window_min = cv_window;
+		}
 		c.tm = tm;
 		c.set = k;
 		memset(c.t, 0, sizeof c.t);
@@ -564,8 +582,6 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 			l->min_acute = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-false") == 0)
 			l->max_false = atof(argv[++i]);
-		else if (arg && strcmp(argv[i], "--windows") == 0)
-			o->windows = atoi(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-long-false") == 0)
 			l->long_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--min-long-acute") == 0)
@@ -575,7 +591,7 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 		else if (arg && strcmp(argv[i], "--model-false") == 0)
 			o->max_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--thresholds") == 0)
-			sscanf(argv[++i], "%lf,%lf,%lf", &o->acute_min, &o->risk_min, &cv_low);
+			sscanf(argv[++i], "%lf,%lf,%lf,%lf", &o->acute_min, &o->risk_min, &cv_low, &cv_window);
 		else if (arg && strcmp(argv[i], "--params") == 0 && parse_params(argv[i + 1], p) == 0 && ++i)
 			o->params = p;
 		else
@@ -587,14 +603,14 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 int main(int argc, char **argv)
 {
 	limits l = {-1, -1, -1, -1, -1};
-	cv_opts o = {NULL, -1, -1, false, 0.04, -1};
+	cv_opts o = {NULL, -1, -1, false, 0.04};
 	textcat_params params;
 	bool cv = false, service = false;
 	int i = options(argc, argv, &l, &o, &cv, &params, &service);
 	if (i < 0) {
 		fprintf(stderr, "usage: risk_eval [--service] [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--thresholds ACUTE,RISK[,LOW]] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
+				"[--thresholds ACUTE,RISK[,LOW[,WINDOW]]] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
 				"SET.tsv...\n"
 				"       risk_eval [--service] --corpus FILE.jsonl...\n");
 		return 2;
