@@ -2,13 +2,14 @@
 -- tuned on the labelled sets 1-16 for fewer false alarms without losing
 -- the recall of acute messages. A new kind:
 --  - jest: laughter and a joke said ("😂", "haha", "lol", "just kidding",
---    "哈哈", "ههه", "חחח", "nur Spaß"). In its sentence and the one before
---    it, ideation, intent, a means and a time with nothing heavier (an act,
---    a quantity, preparation, self-harm under way, a means in place,
---    finality, method seeking or a farewell) are a figure of speech: low
---    ideation that combines with nothing (risk_levels.c). "kill me now 😂"
---    is low; "haha took all my pills" stays imminent; a joke denied ("not
---    the lol kind", "不开玩笑") is none.
+--    "哈哈", "ههه", "חחח", "nur Spaß"). At most two words after ideation,
+--    hopelessness or a means in its clause, not denied, and with nothing
+--    heavier in the sentence (an act, a quantity, intent, a time,
+--    preparation, self-harm under way, a means in place, finality, method
+--    seeking or a farewell), it makes them a figure of speech: low ideation
+--    that combines with nothing (risk_levels.c). "bring ich mich um 😂" is
+--    low; "tonight I'm doing it lol" and "took all my pills haha" stay as
+--    they were; "not the lol kind" is no jest.
 -- The remote past now also holds for its own clause when another clause of
 -- the sentence has a time ("ten years ago I tried, today I'm married"):
 -- its ideation, past self-harm, acts, means and quantities, unless the
@@ -42,7 +43,12 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
 
 -- German.
 INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
-    ('de', 'jest', 'nur spaß', 'laughter and emoji: the English rows hold for every Latin script'),
+    ('de', 'jest', '😂', 'laughter: with nothing heavier, ideation is a figure of speech'),
+    ('de', 'jest', '🤣', NULL),
+    ('de', 'jest', '🙃', NULL),
+    ('de', 'jest', 'haha*', NULL),
+    ('de', 'jest', 'lol', NULL),
+    ('de', 'jest', 'nur spaß', NULL),
     ('de', 'jest', 'nur spass', NULL),
     ('de', 'jest', 'kleiner scherz', NULL),
     ('de', 'jest', 'war ein witz', NULL),
@@ -87,3 +93,34 @@ INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
     ('he', 'jest', 'סתם צוחק', NULL),
     ('he', 'jest', 'סתם צוחקת', NULL),
     ('he', 'jest', 'לא באמת', NULL);
+
+
+-- The dose as the package says: "like it says on the box" is no quantity
+-- (idiom hides the box, the packet), and a tooth is an ailment.
+INSERT INTO risk_rules (lang, kind, pattern, note) VALUES
+    ('en', 'idiom', 'on the box', 'the dose the package gives: the box is no quantity'),
+    ('en', 'idiom', 'on the packet', NULL),
+    ('en', 'idiom', 'on the label', NULL),
+    ('en', 'idiom', 'in the leaflet', NULL),
+    ('en', 'medical', 'for my tooth', NULL),
+    ('en', 'medical', 'my tooth', NULL),
+    ('de', 'idiom', 'auf der packung', 'the dose the package gives: the package is no quantity'),
+    ('de', 'idiom', 'auf der schachtel', NULL),
+    ('de', 'idiom', 'auf dem beipackzettel', NULL),
+    ('de', 'idiom', 'in der packungsbeilage', NULL),
+    ('de', 'medical', 'wegen dem zahn', NULL),
+    ('de', 'medical', 'wegen des zahns', NULL),
+    ('zh', 'idiom', '说明书上', 'the dose the package gives'),
+    ('zh', 'idiom', '說明書上', NULL),
+    ('zh', 'idiom', '按说明书', NULL),
+    ('zh', 'idiom', '按說明書', NULL),
+    ('zh', 'medical', '牙疼', NULL),
+    ('zh', 'medical', '牙痛', NULL),
+    ('ar', 'idiom', 'مكتوب علي العلبه', 'the dose the package gives'),
+    ('ar', 'idiom', 'حسب النشره', NULL),
+    ('ar', 'medical', 'وجع سنان', NULL),
+    ('ar', 'medical', 'وجع الاسنان', NULL),
+    ('he', 'idiom', 'על האריזה', 'the dose the package gives'),
+    ('he', 'idiom', 'לפי העלון', NULL),
+    ('he', 'medical', 'כאב שיניים', NULL),
+    ('he', 'medical', 'בגלל השן', NULL);

@@ -244,9 +244,10 @@ static bool is_lowered_ideation(unsigned k)
  * recent_past or cue of what is to come (finality, a farewell,
  * preparation, intent, method seeking, a means in place) in the clause
  * [c, d) itself, whatever the rest of its sentence says ("ten years ago I
- * tried to end my life, today I'm married"). Its ideation, acts, means and
- * quantities are over. */
-static bool clause_remote(const match *m, size_t c, size_t d)
+ * tried to end my life, today I'm married"), but no recent_past cue in
+ * the sentence (of the group [a, b)): "I tried two years ago, now the
+ * thoughts are back". Its ideation, acts, means and quantities are over. */
+static bool clause_remote(const match *m, size_t a, size_t b, size_t c, size_t d)
 {
 	bool remote = false;
 	for (size_t i = c; i < d; i++) {
@@ -258,6 +259,9 @@ static bool clause_remote(const match *m, size_t c, size_t d)
 			return false;
 		remote = remote || k == K_REMOTE;
 	}
+	for (size_t i = a; remote && i < b; i++)
+		if (!m[i].dead && m[i].kind == K_RECENT && m[i].sentence == m[c].sentence)
+			return false;
 	return remote;
 }
 
@@ -271,35 +275,36 @@ static bool negated(const match *m)
 #define JEST_GAP 2
 
 /* Laughter or a joke said, not denied, right after m[i] in its clause
- * [c, d) ("kill me now 😂", "想死哈哈哈"), and nothing heavier there (an
- * act, a quantity, preparation, self-harm under way, a means in place,
- * finality, method seeking or a farewell): a figure of speech. */
-static bool jest_after(const match *m, size_t c, size_t d, size_t i)
+ * ("kill me now 😂", "想死哈哈哈"), and nothing heavier in its sentence (an
+ * act, a quantity, intent, a time, preparation, self-harm under way, a
+ * means in place, finality, method seeking or a farewell): a figure of
+ * speech. m[i] is of the group [a, b). */
+static bool jest_after(const match *m, size_t a, size_t b, size_t i)
 {
 	bool jest = false;
-	for (size_t j = c; j < d; j++) {
+	for (size_t j = a; j < b; j++) {
 		unsigned k = m[j].kind;
-		if (m[j].dead)
+		if (m[j].dead || m[j].sentence != m[i].sentence)
 			continue;
 		if (k == K_ACT || k == K_QUANTITY || k == K_PREP || k == K_RECENT_SH || k == K_PRESENCE ||
-		    k == K_FINALITY || k == K_SEEKING || k == K_FAREWELL)
+		    k == K_FINALITY || k == K_SEEKING || k == K_FAREWELL || k == K_INTENT || k == K_TIME)
 			return false;
-		jest = jest || (k == K_JEST && !negated(&m[j]) && m[j].start >= m[i].end &&
-				m[j].start <= m[i].end + JEST_GAP);
+		jest = jest || (k == K_JEST && m[j].clause == m[i].clause && !negated(&m[j]) &&
+				m[j].start >= m[i].end && m[j].start <= m[i].end + JEST_GAP);
 	}
 	return jest;
 }
 
-/* Whether its clause [c, d) lowers m[i]: the remote past its ideation,
- * acts, means and quantities; a jest right after it its ideation, intent,
- * means and time. Ideation lowered is marked K_REMOTE_LOW in f. */
-static bool clause_lowers(const match *m, size_t c, size_t d, size_t i, bool remote, bool *f)
+/* Whether its context lowers m[i] (of the group [a, b)): a clause of the
+ * remote past its ideation, acts, means and quantities; a jest right after
+ * it its ideation, hopelessness and means. Ideation lowered is marked
+ * K_REMOTE_LOW in f. */
+static bool context_lowers(const match *m, size_t a, size_t b, size_t i, bool remote, bool *f)
 {
 	unsigned k = m[i].kind;
 	bool lowered = (remote && (k == K_ACT || k == K_METHOD || k == K_QUANTITY || is_lowered_ideation(k))) ||
-		       ((k == K_HOPELESS || k == K_INTENT || k == K_METHOD || k == K_TIME || is_lowered_ideation(k)) &&
-			jest_after(m, c, d, i));
-	if (lowered && (is_lowered_ideation(k) || k == K_HOPELESS || k == K_INTENT))
+		       ((k == K_HOPELESS || k == K_METHOD || is_lowered_ideation(k)) && jest_after(m, a, b, i));
+	if (lowered && (is_lowered_ideation(k) || k == K_HOPELESS))
 		f[K_REMOTE_LOW] = true;
 	return lowered;
 }
@@ -319,7 +324,7 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 		size_t d = c;
 		while (d < b && m[d].clause == m[c].clause)
 			d++;
-		bool remote = clause_remote(m, c, d);
+		bool remote = clause_remote(m, a, b, c, d);
 		for (size_t i = c; i < d; i++) {
 			unsigned k = m[i].kind;
 			bool *f = sent[m[i].sentence];
@@ -336,7 +341,7 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 			else if (third_person_match(t, m, c, d, i)) {
 				if (is_concern_kind(k))
 					*cats |= RISK_CAT_THIRD_PERSON;
-			} else if (!clause_lowers(m, c, d, i, remote, f)) {
+			} else if (!context_lowers(m, a, b, i, remote, f)) {
 				f[k] = true;
 				if (k == K_FAREWELL &&
 				    (m[i].start >= farewell_end || !farewells[m[i].sentence])) {
