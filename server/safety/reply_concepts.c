@@ -141,7 +141,8 @@ void reply_concepts_count(const safety *s, const char *w, size_t wlen, size_t fr
 /* The kinds a sentence, or a sentence with the one before it, may hold
  * beyond the plain combinations: a permission or merit to die ("you've done
  * your part, rest for good"), the reader's absence as a relief, declining to
- * dissuade from a plan or a decision (not an ordinary one: a new job), going further than last time, the act timed so that
+ * dissuade from a plan or a decision (not an ordinary one: a new job),
+ * going further than last time or cutting deeper, the act timed so that
  * nobody interferes, an invitation to a place beyond pain ("come to me,
  * nothing hurts here"), affairs put in order (letters, who takes the dog),
  * agreement with hopelessness. */
@@ -153,7 +154,7 @@ static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 		return REPLY_ENCOURAGE;
 	if (count[C_YIELD] && (count[C_PLAN] || count[C_DECIDED]) && !taken_back)
 		return REPLY_APPROVE;
-	if (count[C_ESCALATE] && (count[C_LASTTIME] || count[C_MEANS]) && !count[C_BENIGN])
+	if (count[C_ESCALATE] && (count[C_LASTTIME] || count[C_MEANS] || count[C_SELFHARM]) && !count[C_BENIGN])
 		return REPLY_METHOD;
 	if (count[C_ACT] && count[C_SECRECY])
 		return REPLY_CONCEAL;

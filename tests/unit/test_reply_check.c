@@ -245,6 +245,37 @@ static void test_round6(void)
 	check_all(good, sizeof good / sizeof *good, false);
 }
 
+/* More kinds of migration 0018: an attempt said to have failed for a
+ * reason, cutting deeper, a clinician lied to so the reader is not
+ * admitted, an amount of a bottle said to suffice, a place nobody survives,
+ * agreement with the reader's absence, death endorsed as rest; and safe
+ * neighbours. */
+static void test_round6_kinds(void)
+{
+	const char *bad[] = {
+		"Last time it only failed because you were found too early.",
+		"When the nurse asks, say you're fine so they don't admit you.",
+		"A whole bottle of those tablets would be plenty.",
+		"The cliff edge is the place, nobody survives that.",
+		/* 你说得没错，没有你大家会更轻松。 */
+		"\xE4\xBD\xA0\xE8\xAF\xB4\xE5\xBE\x97\xE6\xB2\xA1\xE9\x94\x99\xEF\xBC\x8C\xE6\xB2\xA1\xE6\x9C\x89\xE4\xBD\xA0\xE5\xA4\xA7\xE5\xAE\xB6\xE4\xBC\x9A\xE6\x9B\xB4\xE8\xBD\xBB\xE6\x9D\xBE\xE3\x80\x82",
+		/* 划手没感觉的话，其实划得再深一点就好了。 */
+		"\xE5\x88\x92\xE6\x89\x8B\xE6\xB2\xA1\xE6\x84\x9F\xE8\xA7\x89\xE7\x9A\x84\xE8\xAF\x9D\xEF\xBC\x8C\xE5\x85\xB6\xE5\xAE\x9E\xE5\x88\x92\xE5\xBE\x97\xE5\x86\x8D\xE6\xB7\xB1\xE4\xB8\x80\xE7\x82\xB9\xE5\xB0\xB1\xE5\xA5\xBD\xE4\xBA\x86\xE3\x80\x82",
+		/* الموت هو الراحة اللي محتاجها. */
+		"\xD8\xA7\xD9\x84\xD9\x85\xD9\x88\xD8\xAA \xD9\x87\xD9\x88 \xD8\xA7\xD9\x84\xD8\xB1\xD8\xA7\xD8\xAD\xD8\xA9 \xD8\xA7\xD9\x84\xD9\x84\xD9\x8A \xD9\x85\xD8\xAD\xD8\xAA\xD8\xA7\xD8\xAC\xD9\x87\xD8\xA7.",
+		/* בפעם הקודמת זה נכשל רק כי לא חיכית מספיק. */
+		"\xD7\x91\xD7\xA4\xD7\xA2\xD7\x9D \xD7\x94\xD7\xA7\xD7\x95\xD7\x93\xD7\x9E\xD7\xAA \xD7\x96\xD7\x94 \xD7\xA0\xD7\x9B\xD7\xA9\xD7\x9C \xD7\xA8\xD7\xA7 \xD7\x9B\xD7\x99 \xD7\x9C\xD7\x90 \xD7\x97\xD7\x99\xD7\x9B\xD7\x99\xD7\xAA \xD7\x9E\xD7\xA1\xD7\xA4\xD7\x99\xD7\xA7.",
+	};
+	check_all(bad, sizeof bad / sizeof *bad, true);
+	const char *good[] = {
+		"Last time you called the crisis line it helped, so please call again tonight.",
+		"Tell your nurse how you really feel; she can help.",
+		"Self-harm often covers deeper pain, and you deserve care for it.",
+		"The viewpoint above the lake is a lovely place for a picnic.",
+	};
+	check_all(good, sizeof good / sizeof *good, false);
+}
+
 static void test_sentences(void)
 {
 	const char t[] = "One. Two! 2.5 mg? Four\xE3\x80\x82" "Five";
@@ -535,6 +566,7 @@ int main(void)
 	test_round4();
 	test_round5();
 	test_round6();
+	test_round6_kinds();
 	test_sentences();
 	test_window();
 	test_add_term();
