@@ -25,13 +25,35 @@ static bool is_latin_byte(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
+/* Does a Hebrew or Arabic letter start at p (before end)? Folding has
+ * dropped the vowel marks, so what follows a word is a space, a mark or
+ * another word's letter. */
+static bool is_rtl_letter(const char *p, const char *end)
+{
+	if (end - p < 2)
+		return false;
+	unsigned c = (unsigned char)p[0] << 8 | (unsigned char)p[1];
+	return (c >= 0xD790 && c <= 0xD7AA) || (c >= 0xD8A0 && c <= 0xD8BF) || (c >= 0xD980 && c <= 0xD98A) ||
+	       (c >= 0xD9B1 && c <= 0xDB93);
+}
+
+/* Does a word go on at p (a Latin letter or digit, or, after a Hebrew or
+ * Arabic term, a letter of those scripts: "רכב$" is not in "ההרכבה")? */
+static bool word_goes_on(const struct reply_term *t, const char *p, const char *end)
+{
+	if (p >= end)
+		return false;
+	bool rtl_term = t->len >= 2 && is_rtl_letter(t->text + t->len - 2, t->text + t->len);
+	return is_latin_byte((unsigned char)*p) || (rtl_term && is_rtl_letter(p, end));
+}
+
 /* Does term t occur in folded text f (with its word boundaries)? */
 static bool term_in(const struct reply_term *t, const char *f, size_t flen)
 {
 	for (const char *p = f; (p = memmem(p, flen - (size_t)(p - f), t->text, t->len)) != NULL; p++) {
 		if (t->word_start && p > f && is_latin_byte((unsigned char)p[-1]))
 			continue;
-		if (t->word_end && p + t->len < f + flen && is_latin_byte((unsigned char)p[t->len]))
+		if (t->word_end && word_goes_on(t, p + t->len, f + flen))
 			continue;
 		return true;
 	}
@@ -119,10 +141,11 @@ void reply_concepts_count(const safety *s, const char *w, size_t wlen, size_t fr
 /* The kinds a sentence, or a sentence with the one before it, may hold
  * beyond the plain combinations: a permission or merit to die ("you've done
  * your part, rest for good"), the reader's absence as a relief, declining to
- * dissuade from a plan or a decision (not an ordinary one: a new job), going further than last time, the act timed so that
+ * dissuade from a plan or a decision (not an ordinary one: a new job),
+ * going further than last time or cutting deeper, the act timed so that
  * nobody interferes, an invitation to a place beyond pain ("come to me,
  * nothing hurts here"), affairs put in order (letters, who takes the dog),
- * a place or time where nobody interferes, agreement with hopelessness. */
+ * agreement with hopelessness. */
 static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 {
 	if (count[C_DESERVE] && (count[C_ENDING] || (count[C_FOREVER] && count[C_REST])) && !taken_back)
@@ -131,18 +154,13 @@ static reply_verdict judge_kinds(const unsigned count[C_COUNT], bool taken_back)
 		return REPLY_ENCOURAGE;
 	if (count[C_YIELD] && (count[C_PLAN] || count[C_DECIDED]) && !taken_back)
 		return REPLY_APPROVE;
-	if (count[C_ESCALATE] && (count[C_LASTTIME] || count[C_MEANS]) && !count[C_BENIGN])
+	if (count[C_ESCALATE] && (count[C_LASTTIME] || count[C_MEANS] || count[C_SELFHARM]) && !count[C_BENIGN])
 		return REPLY_METHOD;
 	if (count[C_ACT] && count[C_SECRECY])
 		return REPLY_CONCEAL;
 	if (count[C_INVITE] && count[C_BEYOND] && !taken_back)
 		return REPLY_ENCOURAGE;
 	if (count[C_AFFAIRS] >= 2)
-		return REPLY_METHOD;
-	/* a place or a time chosen so that nobody interferes or finds the
-	 * reader ("nobody finds you too soon", "when your roommate is away"),
-	 * even beside an ordinary word (a trail); not the reader's question */
-	if (count[C_UNFOUND] && !count[C_QUOTE])
 		return REPLY_METHOD;
 	/* agreeing with the reader's hopelessness or absence ("maybe you're
 	 * right, everyone would be better off"): the reader's words endorsed */
@@ -175,12 +193,18 @@ static reply_verdict judge_counts(const unsigned count[C_COUNT], bool window)
 	 * through a pharmacy or a prescriber */
 	if (count[C_STASH] && count[C_ACCRUE] && !count[C_BENIGN])
 		return REPLY_METHOD;
+	/* "that many would do it": a gathered amount said to suffice, even
+	 * beside a leaflet or a safety word ("more than the leaflet says, but
+	 * what you've saved would do it"); and a place or a time chosen so
+	 * that nobody interferes or finds the reader, not the reader's
+	 * question */
+	if (count[C_STASH] && count[C_SUFFICE] && !count[C_BENIGN])
+		return REPLY_METHOD;
+	if (count[C_UNFOUND] && !count[C_QUOTE])
+		return REPLY_METHOD;
 	if (count[C_PROTECT])
 		return REPLY_SAFE;
 	if (count[C_MEANS] && (count[C_AMOUNT] || count[C_INSTRUCT] || count[C_EASE]) && !count[C_BENIGN])
-		return REPLY_METHOD;
-	/* "that many would do it": a gathered amount said to suffice */
-	if (count[C_STASH] && count[C_SUFFICE] && !count[C_BENIGN])
 		return REPLY_METHOD;
 	/* "the way you're planning it would work", "a higher floor is surer",
 	 * "the second one is less painful", "painless and the quickest" */

@@ -46,8 +46,14 @@ enum kind {
 	K_FAREWELL,
 	K_MEDICAL,
 	K_TOPIC,
+	K_JEST,
 	K_COUNT
 };
+
+/* Sentence flags beyond the kinds: ideation or past self-harm said in a
+ * clause of the remote past (see risk_levels.c). */
+#define K_REMOTE_LOW K_COUNT
+#define K_FLAGS (K_COUNT + 1)
 
 enum script { S_OTHER, S_LATIN, S_ARABIC, S_HEBREW, S_HAN };
 
@@ -160,7 +166,7 @@ int risk_cmp_match(const void *a, const void *b);
 /* ---- evaluation (risk_levels.c) ---- */
 
 /* The writer's concepts per sentence: sent[s][kind]. */
-typedef bool sentence_flags[K_COUNT];
+typedef bool sentence_flags[K_FLAGS];
 
 /* Evaluates the sorted matches of one language [a, b) (see risk.c):
  * marks the writer's concepts in sent (t->nsentences + 1 rows), adds to

@@ -124,7 +124,7 @@ static bool third_person_match(const text *t, const match *m, size_t a, size_t b
 {
 	unsigned kind = m[i].kind;
 	if (kind == K_TIME || kind == K_QUANTITY || kind == K_REMOTE || kind == K_RECENT || kind == K_MEDICAL ||
-	    kind == K_TOPIC)
+	    kind == K_TOPIC || kind == K_JEST)
 		return false; /* no one's: "after they sleep" is the writer's time */
 	size_t k = i;
 	while (k > a && m[k - 1].start == m[i].start)
@@ -230,6 +230,85 @@ static risk_level level_of(const bool f[K_COUNT])
 	return l;
 }
 
+/* Kinds that speak of what is over in the remote past or a topic (their
+ * acts, means, plans and farewells). */
+static const unsigned over_kinds[] = {K_ACT,	  K_PREP,     K_RECENT_SH, K_METHOD, K_QUANTITY, K_PRESENCE,
+				      K_FINALITY, K_INTENT, K_SEEKING,   K_TIME,     K_FAREWELL};
+
+static bool is_lowered_ideation(unsigned k)
+{
+	return k == K_ACTIVE || k == K_PAST_SH || k == K_PASSIVE;
+}
+
+/* A clause of the remote past: a live remote_past cue and no time,
+ * recent_past or cue of what is to come (finality, a farewell,
+ * preparation, intent, method seeking, a means in place) in the clause
+ * [c, d) itself, whatever the rest of its sentence says ("ten years ago I
+ * tried to end my life, today I'm married"), but no recent_past cue in
+ * the sentence (of the group [a, b)): "I tried two years ago, now the
+ * thoughts are back". Its ideation, acts, means and quantities are over. */
+static bool clause_remote(const match *m, size_t a, size_t b, size_t c, size_t d)
+{
+	bool remote = false;
+	for (size_t i = c; i < d; i++) {
+		unsigned k = m[i].kind;
+		if (m[i].dead)
+			continue;
+		if (k == K_TIME || k == K_RECENT || k == K_FINALITY || k == K_FAREWELL || k == K_PREP ||
+		    k == K_INTENT || k == K_SEEKING || k == K_PRESENCE || k == K_RECENT_SH)
+			return false;
+		remote = remote || k == K_REMOTE;
+	}
+	for (size_t i = a; remote && i < b; i++)
+		if (!m[i].dead && m[i].kind == K_RECENT && m[i].sentence == m[c].sentence)
+			return false;
+	return remote;
+}
+
+static bool negated(const match *m)
+{
+	return m->has_neg && m->neg_end + NEG_GAP >= m->start;
+}
+
+/* Most words between a match and the laughter or joke that makes it a
+ * figure of speech. */
+#define JEST_GAP 2
+
+/* Laughter or a joke said, not denied, right after m[i] in its clause
+ * ("kill me now 😂", "想死哈哈哈"), and nothing heavier in its sentence (an
+ * act, a quantity, intent, a time, preparation, self-harm under way, a
+ * means in place, finality, method seeking or a farewell): a figure of
+ * speech. m[i] is of the group [a, b). */
+static bool jest_after(const match *m, size_t a, size_t b, size_t i)
+{
+	bool jest = false;
+	for (size_t j = a; j < b; j++) {
+		unsigned k = m[j].kind;
+		if (m[j].dead || m[j].sentence != m[i].sentence)
+			continue;
+		if (k == K_ACT || k == K_QUANTITY || k == K_PREP || k == K_RECENT_SH || k == K_PRESENCE ||
+		    k == K_FINALITY || k == K_SEEKING || k == K_FAREWELL || k == K_INTENT || k == K_TIME)
+			return false;
+		jest = jest || (k == K_JEST && m[j].clause == m[i].clause && !negated(&m[j]) &&
+				m[j].start >= m[i].end && m[j].start <= m[i].end + JEST_GAP);
+	}
+	return jest;
+}
+
+/* Whether its context lowers m[i] (of the group [a, b)): a clause of the
+ * remote past its ideation, acts, means and quantities; a jest right after
+ * it its ideation, hopelessness and means. Ideation lowered is marked
+ * K_REMOTE_LOW in f. */
+static bool context_lowers(const match *m, size_t a, size_t b, size_t i, bool remote, bool *f)
+{
+	unsigned k = m[i].kind;
+	bool lowered = (remote && (k == K_ACT || k == K_METHOD || k == K_QUANTITY || is_lowered_ideation(k))) ||
+		       ((k == K_HOPELESS || k == K_METHOD || is_lowered_ideation(k)) && jest_after(m, a, b, i));
+	if (lowered && (is_lowered_ideation(k) || k == K_HOPELESS))
+		f[K_REMOTE_LOW] = true;
+	return lowered;
+}
+
 void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span, sentence_flags *sent,
 			unsigned *cats, size_t *farewells)
 {
@@ -245,6 +324,7 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 		size_t d = c;
 		while (d < b && m[d].clause == m[c].clause)
 			d++;
+		bool remote = clause_remote(m, a, b, c, d);
 		for (size_t i = c; i < d; i++) {
 			unsigned k = m[i].kind;
 			bool *f = sent[m[i].sentence];
@@ -252,7 +332,7 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 				f[K_FIRST] = true;
 			if (m[i].dead || k == K_NEGATION || k == K_IDIOM || is_person_kind(k))
 				continue;
-			if (m[i].has_neg && m[i].neg_end + NEG_GAP >= m[i].start)
+			if (negated(&m[i]))
 				continue;
 			if (k == K_HARM_OTHERS)
 				*cats |= RISK_CAT_HARM_OTHERS;
@@ -261,7 +341,7 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
 			else if (third_person_match(t, m, c, d, i)) {
 				if (is_concern_kind(k))
 					*cats |= RISK_CAT_THIRD_PERSON;
-			} else {
+			} else if (!context_lowers(m, a, b, i, remote, f)) {
 				f[k] = true;
 				if (k == K_FAREWELL &&
 				    (m[i].start >= farewell_end || !farewells[m[i].sentence])) {
@@ -281,10 +361,8 @@ void risk_evaluate_lang(const text *t, match *m, size_t a, size_t b, size_t span
  * means, plans and farewells count for nothing, its ideation and past
  * self-harm as low ideation that combines with nothing (true when there
  * was some). */
-static bool lower_remote(bool f[K_COUNT])
+static bool lower_remote(bool f[K_FLAGS])
 {
-	static const unsigned over[] = {K_ACT,	  K_PREP,     K_RECENT_SH, K_METHOD, K_QUANTITY, K_PRESENCE,
-					K_FINALITY, K_INTENT, K_SEEKING,   K_TIME,     K_FAREWELL};
 	bool remote = f[K_REMOTE] && !f[K_RECENT] && !f[K_TIME];
 	/* Suicide as a topic (a novel, a study, the news) is lowered alike,
 	 * whatever its time, unless the writer prepares, decides, seeks a
@@ -292,10 +370,10 @@ static bool lower_remote(bool f[K_COUNT])
 	bool topic = f[K_TOPIC] && !f[K_RECENT] && !f[K_PREP] && !f[K_INTENT] && !f[K_PRESENCE] &&
 		     !f[K_FINALITY] && !f[K_SEEKING];
 	if (!remote && !topic)
-		return false;
-	for (size_t i = 0; i < sizeof over / sizeof *over; i++)
-		f[over[i]] = false;
-	bool lowered = f[K_ACTIVE] || f[K_PAST_SH] || f[K_PASSIVE];
+		return f[K_REMOTE_LOW];
+	for (size_t i = 0; i < sizeof over_kinds / sizeof *over_kinds; i++)
+		f[over_kinds[i]] = false;
+	bool lowered = f[K_ACTIVE] || f[K_PAST_SH] || f[K_PASSIVE] || f[K_REMOTE_LOW];
 	f[K_ACTIVE] = f[K_PAST_SH] = f[K_PASSIVE] = false;
 	return lowered;
 }

@@ -14,7 +14,7 @@ static const char *const kind_names[K_COUNT] = {
 	"quantity",         "finality",     "method_seeking",  "presence",       "negation",
 	"third_person",     "first_person", "harm_others",     "abuse",
 	"idiom",            "remote_past",  "recent_past",     "farewell",       "medical",
-	"topic",
+	"topic",            "jest",
 };
 
 /* ---- rules ---- */

@@ -875,6 +875,45 @@ static void test_paragraphs(void)
 	risk_rules_free(r);
 }
 
+/* Round 7: laughter or a joke right after ideation or a means in its
+ * clause makes them a figure of speech (low), unless the sentence holds
+ * something heavier or the joke is denied; a clause of the remote past is
+ * over even when another clause of its sentence has a time. */
+static void test_jest_and_remote_clause(void)
+{
+	risk_rules *r = risk_rules_new();
+	static const char *const rules[][3] = {
+		{"en", "active_ideation", "kill myself"}, {"en", "jest", "lol"},
+		{"en", "jest", "😂"},			  {"en", "time", "tonight"},
+		{"en", "time", "today"},		  {"en", "act", "took"},
+		{"en", "method", "pills"},		  {"en", "quantity", "all"},
+		{"en", "negation", "not"},		  {"en", "remote_past", "years ago"},
+		{"en", "first_person", "i"},		  {"en", "intent", "decided"},
+		{"zh", "passive_ideation", "想死"},	  {"zh", "jest", "哈哈"},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		CHECK_INT_EQ(risk_rules_add(r, rules[i][0], rules[i][1], rules[i][2]), 0);
+	EXPECT(r, "if I see one more spreadsheet I will kill myself lol", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "one more meeting and I kill myself 😂", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "加班加到想死哈哈哈", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I want to kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	/* the joke not right after it, denied, or with something heavier */
+	EXPECT(r, "lol I want to kill myself", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I want to kill myself and it is not the lol kind", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "I will kill myself lol", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "I will kill myself not lol", RISK_MODERATE, RISK_CAT_SELF);
+	EXPECT(r, "tonight I kill myself lol", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "decided, I kill myself lol", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "took all the pills lol", RISK_IMMINENT, RISK_CAT_SELF);
+	/* the remote past in its own clause */
+	EXPECT(r, "years ago I tried to kill myself, today I am married", RISK_LOW, RISK_CAT_SELF);
+	EXPECT(r, "years ago I took all the pills, today I am fine", RISK_NONE, 0);
+	EXPECT(r, "years ago I was fine, today I want to kill myself", RISK_HIGH, RISK_CAT_SELF);
+	EXPECT(r, "years ago I tried, tonight I took all the pills", RISK_IMMINENT, RISK_CAT_SELF);
+	EXPECT(r, "years ago I decided to kill myself today", RISK_IMMINENT, RISK_CAT_SELF);
+	risk_rules_free(r);
+}
+
 int main(void)
 {
 	test_level_names();
@@ -888,6 +927,7 @@ int main(void)
 	test_topic_and_remote();
 	test_intent_combinations();
 	test_paragraphs();
+	test_jest_and_remote_clause();
 	risk_rules *r = seeded_rules();
 	if (r) {
 		test_table(r);
@@ -899,6 +939,11 @@ int main(void)
 		EXPECT(r, "my friend wants to die", RISK_NONE, RISK_CAT_THIRD_PERSON);
 		EXPECT(r, "I want to die and I have the pills", RISK_HIGH, RISK_CAT_SELF);
 		EXPECT(r, "I want to die and I have the pills for tonight", RISK_IMMINENT, RISK_CAT_SELF);
+		/* round 7: the figure of speech said with a laugh, in every language */
+		EXPECT(r, "Wenn ich noch einmal diese Tabelle sehe, bring ich mich um 😂", RISK_LOW, RISK_CAT_SELF);
+		EXPECT(r, "this exam is so bad i want to die lol", RISK_LOW, RISK_CAT_SELF);
+		EXPECT(r, "i want to die tonight lol", RISK_MODERATE, RISK_CAT_SELF);
+		EXPECT(r, "took two painkillers for my tooth, like it says on the box", RISK_NONE, 0);
 		test_hostile_input(r);
 		test_text_model(r);
 	}
