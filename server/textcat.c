@@ -55,6 +55,8 @@ typedef struct feat_state {
 	int32_t ring[NGRAM_CAP]; /* the last code points, ring[0] the newest */
 	unsigned seen;
 	uint32_t word, prev_word;
+	uint32_t earlier[2]; /* the words before prev_word, earlier[0] the nearer */
+	unsigned nearlier;
 	bool in_word, have_prev;
 	emit_fn emit;
 	void *ud;
@@ -87,6 +89,17 @@ static void word_end(feat_state *st)
 		emit(st, mix32(st->word ^ 0x5bd1e995u));
 	if (st->p->words >= 2 && st->have_prev)
 		emit(st, mix32(st->prev_word * 31u + st->word + 0x3c6ef372u));
+	/* 3: also the pairs of a word with each of the two before its neighbour
+	 * (in order, the distance not told): "took all my pills" pairs "took"
+	 * with "my" and "pills" */
+	for (unsigned k = 0; st->p->words >= 3 && k < st->nearlier; k++)
+		emit(st, mix32(st->earlier[k] * 37u + st->word + 0x27d4eb2fu));
+	if (st->have_prev) {
+		st->earlier[1] = st->earlier[0];
+		st->earlier[0] = st->prev_word;
+		if (st->nearlier < 2)
+			st->nearlier++;
+	}
 	st->prev_word = st->word;
 	st->have_prev = true;
 }
@@ -266,7 +279,7 @@ static void shuffle(size_t *order, size_t n, uint32_t *state)
 static bool params_ok(const textcat_params *p, size_t nout)
 {
 	return p && nout >= 1 && nout <= TEXTCAT_MAX_OUT && p->bits >= 10 && p->bits <= 24 && p->ngram_min >= 1 &&
-	       p->ngram_max >= p->ngram_min && p->ngram_max <= NGRAM_CAP && p->words <= 2 && p->rate > 0 && p->l2 >= 0 &&
+	       p->ngram_max >= p->ngram_min && p->ngram_max <= NGRAM_CAP && p->words <= 3 && p->rate > 0 && p->l2 >= 0 &&
 	       p->prior >= 0 && p->prior < 1 && p->mean <= 1;
 }
 

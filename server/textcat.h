@@ -35,7 +35,8 @@ typedef struct textcat_params {
 	unsigned bits;       /* 2^bits buckets (10..24) */
 	unsigned ngram_min;  /* character n-grams from ngram_min to ngram_max code points (1..8) */
 	unsigned ngram_max;
-	unsigned words;      /* 0: none; 1: words; 2: words and pairs of words */
+	unsigned words;      /* 0: none; 1: words; 2: words and pairs of adjacent words; 3: also pairs of
+			      * words two and three apart */
 	unsigned epochs;
 	double rate;         /* AdaGrad's base rate */
 	double l2;           /* L2 penalty per update of a weight */

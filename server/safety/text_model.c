@@ -9,9 +9,9 @@
 
 /* Chosen by leave-one-set-out cross-validation (README "The text model"). */
 const textcat_params text_model_risk_params = {
-	.bits = 17, .ngram_min = 1, .ngram_max = 3, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
+	.bits = 18, .ngram_min = 1, .ngram_max = 3, .words = 3, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
 const textcat_params text_model_reply_params = {
-	.bits = 17, .ngram_min = 1, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
+	.bits = 18, .ngram_min = 1, .ngram_max = 5, .words = 2, .epochs = 12, .rate = 0.2, .l2 = 1e-3, .seed = 20261201, .prior = 0.05};
 
 typedef struct doc_list {
 	textcat_doc *v;
@@ -148,8 +148,9 @@ text_model *text_model_train(const struct embedded_file *risk_sets, const struct
 	bool ok = true;
 	m->acute_min = TEXT_MODEL_ACUTE_MIN;
 	m->risk_min = TEXT_MODEL_RISK_MIN;
+	m->low_min = TEXT_MODEL_LOW_MIN;
 	m->reply_min = TEXT_MODEL_REPLY_MIN;
-	m->risk_windows = TEXT_MODEL_RISK_WINDOWS;
+	m->window_min = TEXT_MODEL_WINDOW_MIN;
 	m->risk = train_one(risk_sets, 8, risk_row, 2, rp ? rp : &text_model_risk_params, &m->risk_docs, &ok);
 	m->reply = train_one(reply_sets, 6, reply_row, 1, pp ? pp : &text_model_reply_params, &m->reply_docs, &ok);
 	if (!ok) {
@@ -173,27 +174,33 @@ void text_model_free(text_model *m)
 	free(m);
 }
 
-/* The risk scores of the whole text and, with risk_windows, of each of
- * its windows (a sentence with the one before it): the highest of each
- * output into p. */
+/* The risk scores of the whole text into p. */
 static int risk_scores(const text_model *m, const char *text, size_t len, double p[2])
 {
 	int rc = textcat_score(m->risk, text, len, p);
+	if (rc < 0)
+		p[0] = p[1] = 0;
+	return rc;
+}
+
+double text_model_risk_window(const text_model *m, const char *text, size_t len)
+{
+	double best = 0;
 	size_t prev = 0, start = 0;
-	while (rc == 0 && m->risk_windows && start < len) {
+	if (!m || !m->risk)
+		return -1;
+	while (start < len) {
 		size_t end = safety_sentence_end(text, len, start, true);
 		double w[2];
 		if (prev > 0 || end < len) {
-			rc = textcat_score(m->risk, text + prev, end - prev, w);
-			p[0] = w[0] > p[0] ? w[0] : p[0];
-			p[1] = w[1] > p[1] ? w[1] : p[1];
+			if (textcat_score(m->risk, text + prev, end - prev, w) < 0)
+				return -1;
+			best = w[0] > best ? w[0] : best;
 		}
 		prev = safety_window_start(prev, start, end);
 		start = end;
 	}
-	if (rc < 0)
-		p[0] = p[1] = 0;
-	return rc;
+	return best;
 }
 
 int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any)
@@ -210,7 +217,13 @@ int text_model_risk_level(const text_model *m, const char *text, size_t len)
 	double acute, any;
 	if (text_model_risk(m, text, len, &acute, &any) < 0)
 		return -1;
-	return acute >= m->acute_min ? RISK_HIGH : any >= m->risk_min ? RISK_MODERATE : RISK_NONE;
+	double window = m->window_min <= 1 ? text_model_risk_window(m, text, len) : 0;
+	if (window < 0)
+		return -1;
+	return acute >= m->acute_min || window >= m->window_min ? RISK_HIGH
+	       : any >= m->risk_min  ? RISK_MODERATE
+	       : acute >= m->low_min || any >= m->low_min ? RISK_LOW
+						    : RISK_NONE;
 }
 
 double text_model_reply(const text_model *m, const char *text, size_t len)

@@ -26,16 +26,23 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.65
-#define TEXT_MODEL_RISK_MIN 0.95
-#define TEXT_MODEL_REPLY_MIN 0.50
-#define TEXT_MODEL_RISK_WINDOWS false
+#define TEXT_MODEL_ACUTE_MIN 0.62
+#define TEXT_MODEL_RISK_MIN 1.00
+/* The low floor: a message the model finds even a little like risk (its
+ * higher score at least this) is checked in on (RISK_LOW), never left at
+ * none. */
+#define TEXT_MODEL_LOW_MIN 0.25
+#define TEXT_MODEL_REPLY_MIN 0.53
+/* A text of several sentences is also scored window by window (a sentence
+ * with the one before it): high when a window's acute score reaches this
+ * (above 1: off), so that an acute sentence in a paragraph counts. */
+#define TEXT_MODEL_WINDOW_MIN 0.80
 
 typedef struct text_model {
 	textcat *risk;  /* outputs: 0 acute, 1 any risk */
 	textcat *reply; /* output 0: unsafe */
-	double acute_min, risk_min, reply_min;
-	bool risk_windows; /* a message is also scored window by window (the highest counts) */
+	double acute_min, risk_min, low_min, reply_min;
+	double window_min; /* of a window's acute score: high */
 	size_t risk_docs, reply_docs; /* rows learnt from */
 } text_model;
 
@@ -57,8 +64,13 @@ void text_model_free(text_model *m);
 /* The risk model's two probabilities; -1 when the model is absent or out
  * of memory (both 0). */
 int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any);
+/* The highest acute score of the windows of text (a sentence with the one
+ * before it; 0 for a text of one sentence); -1 on failure. */
+double text_model_risk_window(const text_model *m, const char *text, size_t len);
 /* The level the risk model alone gives: RISK_HIGH above acute_min,
- * RISK_MODERATE above risk_min, else RISK_NONE; -1 on failure. */
+    * or a window's acute score above window_min, RISK_MODERATE above
+ * risk_min, RISK_LOW when either score is above low_min, else RISK_NONE;
+ * -1 on failure. */
 int text_model_risk_level(const text_model *m, const char *text, size_t len);
 /* The reply model's probability that text is unsafe; -1 on failure. */
 double text_model_reply(const text_model *m, const char *text, size_t len);

@@ -31,7 +31,7 @@
  * language; their false alarms (moderate or above) and acute found (high
  * or above) per set, pooled and at the operating point; --max-long-false F
  * and --min-long-acute F are limits on the model alone's pooled figures.
- * --windows 0|1 scores messages window by window too (or not).
+ * --thresholds A,R,L,W also sets the low floor and the windows' threshold.
  *
  * risk_eval --corpus FILE.jsonl...: the distress phrases of CultureCare
  * annotation files (post.emotional_distress[].phrase) through the rules:
@@ -218,7 +218,8 @@ typedef struct cv_row {
 	int group, set;
 	bool lng; /* a long text made of the set's messages */
 	risk_level lo, rules;
-	double acute, any;
+	unsigned reasons; /* the rules' */
+	double acute, any, window; /* window: the highest acute score of its windows */
 } cv_row;
 
 typedef struct cv_ctx {
@@ -253,10 +254,11 @@ static int cv_assess(cv_ctx *c, const char *text, size_t len, int g, risk_level 
 	rc |= risk_assess(c->r, text, len, &both);
 	int model = text_model_risk_level(c->tm, text, len);
 	cv_row *v = array_grow(c->rows, &c->cap, c->nrows + 1, sizeof *v);
-	if (rc || model < 0 || !v || text_model_risk(c->tm, text, len, &acute, &any) < 0)
+	double window = text_model_risk_window(c->tm, text, len);
+	if (rc || model < 0 || !v || text_model_risk(c->tm, text, len, &acute, &any) < 0 || window < 0)
 		return -1;
 	c->rows = v;
-	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, acute, any};
+	v[c->nrows++] = (cv_row){g, c->set, lng, lo, rules.level, rules.reasons, acute, any, window};
 	lv[0] = rules.level;
 	lv[1] = (risk_level)model;
 	lv[2] = both.level;
@@ -296,11 +298,18 @@ static int cv_long_fn(void *ud, const char *text, size_t len, int target)
 	return 0;
 }
 
+/* The low floor and the windows' threshold of the cross-validation
+ * (--thresholds A,R,L,W; above 1: off). */
+static double cv_low = TEXT_MODEL_LOW_MIN, cv_window = TEXT_MODEL_WINDOW_MIN;
+
 /* The level of the model alone for thresholds a (acute: high) and k (any
- * risk: moderate). */
+ * risk: moderate). The low floor is cv_low. */
 static risk_level cv_model_level(const cv_row *x, double a, double k)
 {
-	return x->acute >= a ? RISK_HIGH : x->any >= k ? RISK_MODERATE : RISK_NONE;
+	return x->acute >= a || x->window >= cv_window ? RISK_HIGH
+	       : x->any >= k				 ? RISK_MODERATE
+	       : x->acute >= cv_low || x->any >= cv_low ? RISK_LOW
+							 : RISK_NONE;
 }
 
 /* The level of the combination for thresholds a and k. */
@@ -320,6 +329,8 @@ static void cv_tally(const cv_ctx *c, double a, double k, bool combined, int set
 			count(t, c->rows[i].group, c->rows[i].lo,
 			      combined ? cv_level(&c->rows[i], a, k) : cv_model_level(&c->rows[i], a, k));
 }
+
+static void cv_floor_table(const cv_ctx *c, double a, double k);
 
 /* The operating point chosen from the pooled held-out figures: the most
  * acute messages at high or above by the model alone with its own false
@@ -344,6 +355,7 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 				best = t, ba = a / 100.0, bk = k / 20.0;
 		}
 	printf("operating point (model false alarms <= %.1f%%): acute_min %.2f risk_min %.2f\n", 100 * max_false, ba, bk);
+	cv_floor_table(c, ba, bk);
 	for (int j = 0; j < 2; j++) {
 		tally worst = {0}, s;
 		cv_tally(c, ba, bk, j == 1, -1, false, &t);
@@ -357,6 +369,72 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 		}
 		print_row("  worst", &worst);
 	}
+}
+
+/* The low floor and the veto at the operating point (a, k): for floors f
+ * (the model's highest score at least f: low), the acute messages left at
+ * none and the benign ones raised to low or above; for vetoes v (the rules'
+ * moderate lowered to low where the model's any-risk score is below v),
+ * the acute at moderate or above and the false alarms. Pooled, short
+ * messages. */
+static void cv_floor_table(const cv_ctx *c, double a, double k)
+{
+	double saved = cv_low;
+	cv_low = 2; /* off: the table applies its own */
+	printf("floor (score >= f: low; score: p(acute) or the higher of both): f | acute none | benign >=low\n");
+	for (int f = 20; f <= 110; f += f < 60 ? 5 : 50) {
+	  for (int both = 0; both < 2; both++) {
+		unsigned none = 0, acute = 0, benign = 0, low = 0;
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			if (x->lng)
+				continue;
+			risk_level l = cv_level(x, a, k);
+			double m = both && x->any > x->acute ? x->any : x->acute;
+			if (l == RISK_NONE && m >= f / 100.0)
+				l = RISK_LOW;
+			if (x->group == G_ACUTE)
+				acute++, none += l == RISK_NONE;
+			else if (x->group == G_BENIGN)
+				benign++, low += l >= RISK_LOW;
+		}
+		printf("  %.2f %s | %u of %u | %5.1f%%\n", f / 100.0, both ? "both " : "acute", none, acute,
+		       eval_pct(low, benign));
+	  }
+	}
+	printf("veto (the rules' moderate or above -> low where both scores < v): v | acute >=high >=moderate | "
+	       "false alarms | long: false alarms, acute >=high\n");
+	for (int v = 0; v <= 40; v += v < 10 ? 2 : 10) {
+		tally t = {0}, lt = {0};
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			cv_row y = *x;
+			if (y.rules >= RISK_MODERATE && y.any < v / 100.0 && y.acute < v / 100.0)
+				y.rules = RISK_LOW;
+			count(x->lng ? &lt : &t, x->group, x->lo, cv_level(&y, a, k));
+		}
+		printf("  %.2f | %5.1f%% %5.1f%% | %5.1f%% (%u) | %5.1f%% %5.1f%%\n", v / 100.0, eval_pct(t.acute_high, t.acute),
+		       eval_pct(t.acute_mod, t.acute), eval_pct(t.benign_alarm, t.benign), t.benign_alarm,
+		       eval_pct(lt.benign_alarm, lt.benign), eval_pct(lt.acute_high, lt.acute));
+	}
+	double wsaved = cv_window;
+	printf("windows (a window's acute score >= w: high): w | combined acute >=high, false alarms | long: false "
+	       "alarms, acute >=high | model alone: false alarms, long false alarms\n");
+	for (int w = 60; w <= 105; w += 5) {
+		tally t = {0}, lt = {0}, mt = {0}, mlt = {0};
+		cv_window = w / 100.0;
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			count(x->lng ? &lt : &t, x->group, x->lo, cv_level(x, a, k));
+			count(x->lng ? &mlt : &mt, x->group, x->lo, cv_model_level(x, a, k));
+		}
+		printf("  %.2f | %5.1f%% %5.1f%% | %5.1f%% %5.1f%% | %5.1f%% %5.1f%%\n", w / 100.0,
+		       eval_pct(t.acute_high, t.acute), eval_pct(t.benign_alarm, t.benign),
+		       eval_pct(lt.benign_alarm, lt.benign), eval_pct(lt.acute_high, lt.acute),
+		       eval_pct(mt.benign_alarm, mt.benign), eval_pct(mlt.benign_alarm, mlt.benign));
+	}
+	cv_window = wsaved;
+	cv_low = saved;
 }
 
 /* Pooled figures of the combination for thresholds over a grid: the rows
@@ -390,7 +468,6 @@ typedef struct cv_opts {
 	double acute_min, risk_min; /* < 0: the model's */
 	bool sweep;
 	double max_false; /* of the model alone at the operating point */
-	int windows;      /* < 0: the model's */
 } cv_opts;
 
 /* Trains on all sets but one, evaluates that one, for each; the per-set
@@ -406,8 +483,10 @@ static int cross_validate(risk_rules *r, char **paths, int n, const cv_opts *o, 
 			tm->acute_min = o->acute_min;
 		if (tm && o->risk_min >= 0)
 			tm->risk_min = o->risk_min;
-		if (tm && o->windows >= 0)
-			tm->risk_windows = o->windows > 0;
+		if (tm) {
+			tm->low_min = cv_low;
+			tm->window_min = cv_window;
+		}
 		c.tm = tm;
 		c.set = k;
 		memset(c.t, 0, sizeof c.t);
@@ -503,8 +582,6 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 			l->min_acute = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-false") == 0)
 			l->max_false = atof(argv[++i]);
-		else if (arg && strcmp(argv[i], "--windows") == 0)
-			o->windows = atoi(argv[++i]);
 		else if (arg && strcmp(argv[i], "--max-long-false") == 0)
 			l->long_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--min-long-acute") == 0)
@@ -514,7 +591,7 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 		else if (arg && strcmp(argv[i], "--model-false") == 0)
 			o->max_false = atof(argv[++i]);
 		else if (arg && strcmp(argv[i], "--thresholds") == 0)
-			sscanf(argv[++i], "%lf,%lf", &o->acute_min, &o->risk_min);
+			sscanf(argv[++i], "%lf,%lf,%lf,%lf", &o->acute_min, &o->risk_min, &cv_low, &cv_window);
 		else if (arg && strcmp(argv[i], "--params") == 0 && parse_params(argv[i + 1], p) == 0 && ++i)
 			o->params = p;
 		else
@@ -526,14 +603,14 @@ static int options(int argc, char **argv, limits *l, cv_opts *o, bool *cv, textc
 int main(int argc, char **argv)
 {
 	limits l = {-1, -1, -1, -1, -1};
-	cv_opts o = {NULL, -1, -1, false, 0.04, -1};
+	cv_opts o = {NULL, -1, -1, false, 0.04};
 	textcat_params params;
 	bool cv = false, service = false;
 	int i = options(argc, argv, &l, &o, &cv, &params, &service);
 	if (i < 0) {
 		fprintf(stderr, "usage: risk_eval [--service] [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...\n"
 				"       risk_eval --cv [--sweep] [--params B,NMIN,NMAX,WORDS,EPOCHS,RATE,L2] "
-				"[--thresholds ACUTE,RISK] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
+				"[--thresholds ACUTE,RISK[,LOW[,WINDOW]]] [--model-false F] [--max-long-false F] [--min-long-acute F] [limits] "
 				"SET.tsv...\n"
 				"       risk_eval [--service] --corpus FILE.jsonl...\n");
 		return 2;

@@ -701,9 +701,54 @@ static void test_hostile_input(const risk_rules *r)
 	free(big);
 }
 
+/* The low floor: with the other thresholds out of reach, a message whose
+ * score reaches low_min is low (reason text_model), below it none. */
+static void test_low_floor(risk_rules *r, text_model *tm, const char *msg)
+{
+	double acute, any;
+	risk_result res;
+	CHECK_INT_EQ(text_model_risk(tm, msg, strlen(msg), &acute, &any), 0);
+	double top = acute > any ? acute : any;
+	tm->acute_min = tm->risk_min = 2;
+	tm->low_min = top / 2;
+	CHECK_INT_EQ(text_model_risk_level(tm, msg, strlen(msg)), RISK_LOW);
+	CHECK_INT_EQ(risk_assess(r, msg, strlen(msg), &res), 0);
+	CHECK_INT_EQ(res.level, RISK_LOW);
+	CHECK(res.reasons & RISK_REASON_TEXT_MODEL);
+	tm->low_min = top + 0.01;
+	CHECK_INT_EQ(text_model_risk_level(tm, msg, strlen(msg)), RISK_NONE);
+	tm->acute_min = TEXT_MODEL_ACUTE_MIN;
+	tm->risk_min = TEXT_MODEL_RISK_MIN;
+	tm->low_min = TEXT_MODEL_LOW_MIN;
+}
+
+/* Windows: a text of several sentences scores each window (a sentence with
+ * the one before it) against window_min; a text of one sentence has none. */
+static void test_windows(text_model *tm, const char *msg)
+{
+	static const char para[] = "The weather was fine and we walked to the lake. The children fed the ducks. "
+				   "Then we had lunch at my aunt's house.";
+	char text[512];
+	snprintf(text, sizeof text, "%s %s", para, msg);
+	double w = text_model_risk_window(tm, text, strlen(text)), alone = text_model_risk_window(tm, msg, strlen(msg));
+	CHECK(w > 0 && w <= 1);
+	CHECK(alone == 0);
+	tm->acute_min = tm->risk_min = tm->low_min = 2;
+	tm->window_min = w / 2;
+	CHECK_INT_EQ(text_model_risk_level(tm, text, strlen(text)), RISK_HIGH);
+	CHECK_INT_EQ(text_model_risk_level(tm, msg, strlen(msg)), RISK_NONE);
+	tm->window_min = w + 0.01;
+	CHECK_INT_EQ(text_model_risk_level(tm, text, strlen(text)), RISK_NONE);
+	CHECK(text_model_risk_window(NULL, text, strlen(text)) < 0);
+	tm->acute_min = TEXT_MODEL_ACUTE_MIN;
+	tm->risk_min = TEXT_MODEL_RISK_MIN;
+	tm->low_min = TEXT_MODEL_LOW_MIN;
+	tm->window_min = TEXT_MODEL_WINDOW_MIN;
+}
+
 /* A message of the training sets that the rules alone leave at none: the
  * text model raises it to high with the reason text_model; an ordinary
- * message stays none; the model never lowers the rules' level. */
+ * message stays below moderate (at most the low floor); the model never lowers the rules' level. */
 static void test_text_model(risk_rules *r)
 {
 	static const char msg[] = "wrote letters to my sister and my two best friends tonight and sealed them with "
@@ -723,12 +768,14 @@ static void test_text_model(risk_rules *r)
 	CHECK(res.categories & RISK_CAT_SELF);
 	CHECK_STR_EQ(risk_reason_name(RISK_REASON_TEXT_MODEL), "text_model");
 	CHECK_INT_EQ(risk_assess(r, plain, strlen(plain), &res), 0);
-	CHECK_INT_EQ(res.level, RISK_NONE);
-	CHECK_INT_EQ(res.reasons, 0);
+	CHECK(res.level <= RISK_LOW);
+	CHECK_INT_EQ(res.reasons & ~RISK_REASON_TEXT_MODEL, 0);
 	static const char imminent[] = "I want to die and I have the pills for tonight";
 	CHECK_INT_EQ(risk_assess(r, imminent, strlen(imminent), &res), 0);
 	CHECK_INT_EQ(res.level, RISK_IMMINENT);
-	CHECK_INT_EQ(text_model_risk_level(tm, plain, strlen(plain)), RISK_NONE);
+	CHECK(text_model_risk_level(tm, plain, strlen(plain)) <= RISK_LOW);
+	test_low_floor(r, tm, msg);
+	test_windows(tm, msg);
 	risk_rules_set_text_model(r, NULL);
 	text_model_free(tm);
 }

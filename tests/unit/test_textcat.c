@@ -3,6 +3,7 @@
  * that features collide), trains deterministically, and scores any input:
  * empty, invalid UTF-8, 64 KB. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,38 @@ static void test_perceptron(void)
 	CHECK(textcat_hash(1, "abc", 3) != textcat_hash(2, "abc", 3));
 }
 
+/* words 3: a word paired with the words two and three before it. Label 1
+ * for "took X pills", 0 for "pills X took": the same characters and words,
+ * so that for a middle word X never seen, only the skip pair (took, pills)
+ * tells them apart: words 2 cannot learn it, words 3 can. */
+static void test_skip_pairs(void)
+{
+	static const char *const mid[] = {"my", "the", "all", "her", "his", "some", "those", "these"};
+	textcat_doc d[2 * 8];
+	char buf[2 * 8][32];
+	size_t n = 0;
+	for (size_t i = 0; i < 8; i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(buf[n], sizeof buf[n], "%s %s %s", k ? "pills" : "took", mid[i], k ? "took" : "pills");
+			d[n] = (textcat_doc){.text = buf[n], .len = strlen(buf[n]), .y = {k == 0}};
+			n++;
+		}
+	textcat_params p = {.bits = 16, .ngram_min = 1, .ngram_max = 1, .words = 2, .epochs = 30, .rate = 0.3, .seed = 3};
+	double two, three;
+	textcat *m = textcat_train(&p, 1, d, n);
+	two = m ? p_of(m, "took our pills") : 1;
+	textcat_free(m);
+	p.words = 3;
+	m = textcat_train(&p, 1, d, n);
+	three = m ? p_of(m, "took our pills") : 0;
+	CHECK(m && p_of(m, "pills our took") < 0.5);
+	textcat_free(m);
+	CHECK(three > 0.5);
+	CHECK(two > 0.35 && two < 0.65);
+	p.words = 4;
+	CHECK(textcat_train(&p, 1, d, n) == NULL);
+}
+
 int main(void)
 {
 	test_learns(&params);
@@ -156,6 +189,7 @@ int main(void)
 	test_deterministic();
 	test_inputs();
 	test_params();
+	test_skip_pairs();
 	test_perceptron();
 	return check_done();
 }
