@@ -26,13 +26,13 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.62
+#define TEXT_MODEL_ACUTE_MIN 0.60
 #define TEXT_MODEL_RISK_MIN 1.00
 /* The low floor: a message the model finds even a little like risk (its
  * higher score at least this) is checked in on (RISK_LOW), never left at
  * none. */
 #define TEXT_MODEL_LOW_MIN 0.25
-#define TEXT_MODEL_REPLY_MIN 0.53
+#define TEXT_MODEL_REPLY_MIN 0.55
 /* A text of several sentences is also scored window by window (a sentence
  * with the one before it): high when a window's acute score reaches this
  * (above 1: off), so that an acute sentence in a paragraph counts. */

@@ -402,14 +402,14 @@ static void cv_floor_table(const cv_ctx *c, double a, double k)
 		       eval_pct(low, benign));
 	  }
 	}
-	printf("veto (the rules' moderate or above -> low where both scores < v): v | acute >=high >=moderate | "
+	printf("veto (the rules' moderate or above -> low where both scores and every window's < v): v | acute >=high >=moderate | "
 	       "false alarms | long: false alarms, acute >=high\n");
 	for (int v = 0; v <= 40; v += v < 10 ? 2 : 10) {
 		tally t = {0}, lt = {0};
 		for (size_t i = 0; i < c->nrows; i++) {
 			const cv_row *x = &c->rows[i];
 			cv_row y = *x;
-			if (y.rules >= RISK_MODERATE && y.any < v / 100.0 && y.acute < v / 100.0)
+			if (y.rules >= RISK_MODERATE && y.any < v / 100.0 && y.acute < v / 100.0 && y.window < v / 100.0)
 				y.rules = RISK_LOW;
 			count(x->lng ? &lt : &t, x->group, x->lo, cv_level(&y, a, k));
 		}
