@@ -166,9 +166,9 @@ eq "meta: pending; done: agreed, the reply passed" "$(jq -r '[.[] | select(.even
 fake_script '{"moderation_delay_ms": 300, "pieces": ["GENERATED-ONE ", "GENERATED-TWO."]}'
 stream "$(msg 'MOD-INTENT' ', stream: true')" "$T/raised.sse"
 ev=$(sse "$T/raised.sse")
-eq "raised stream: meta, replace, done" "$(jq -c '[.[].event | select(. != null)]' <<<"$ev")" '["meta","replace","done"]'
+eq "raised stream: meta, replaced, done" "$(jq -c '[.[].event | select(. != null)]' <<<"$ev")" '["meta","replaced","done"]'
 ok "no generated text was sent" bash -c '! grep -q GENERATED "$1"' _ "$T/raised.sse"
-eq "replace: the crisis message, crisis safety" "$(jq -r '.[] | select(.event == "replace") | [.data.text == $c, .data.safety.response_mode, .data.safety.classifier.outcome] | map(tostring) | join(",")' --arg c "$crisis_en" <<<"$ev")" "true,crisis,raised"
+eq "replaced: the crisis message, crisis safety" "$(jq -r '.[] | select(.event == "replaced") | [.data.text == $c, .data.safety.response_mode, .data.safety.classifier.outcome] | map(tostring) | join(",")' --arg c "$crisis_en" <<<"$ev")" "true,crisis,raised"
 eq "done: no model, high" "$(jq -r '.[] | select(.event == "done") | [(.data | has("model")), .data.safety.risk_level] | map(tostring) | join(",")' <<<"$ev")" "false,high"
 stream "$(jq -nc --arg m "Work was long today and I miss my family. MOD-INTENT" '{model: "culturecare/german/standard", messages: [{role: "user", content: $m}], stream: true}')" "$T/raised-v1.sse" /v1/chat/completions
 ok "/v1 stream raised: no generated text" bash -c '! grep -q GENERATED "$1"' _ "$T/raised-v1.sse"
@@ -178,7 +178,7 @@ ok "/v1 stream raised: ends with [DONE]" grep -q 'data: \[DONE\]' "$T/raised-v1.
 fake_script '{"pieces": ["Fine words. ", "Then MOD-INSTRUCTIONS here."]}'
 stream "$(msg '' ', stream: true')" "$T/flagged.sse"
 ev=$(sse "$T/flagged.sse")
-eq "a stream whose reply is flagged: a replace event before done" "$(jq -c '[.[].event | select(. != null)] | .[-2:]' <<<"$ev")" '["replace","done"]'
+eq "a stream whose reply is flagged: a replaced event before done" "$(jq -c '[.[].event | select(. != null)] | .[-2:]' <<<"$ev")" '["replaced","done"]'
 eq "and the reply's outcome" "$(jq -r '.[] | select(.event == "done") | .data.safety.classifier.reply.outcome' <<<"$ev")" flagged
 fake_script '{}'
 # metrics and log

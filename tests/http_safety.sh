@@ -113,7 +113,7 @@ eq "and marked so" "$(jb .safety.response_mode)" replaced
 ok "the method detail is gone" bash -c '! grep -q "lethal dose" <<<"$1"' _ "$BODY"
 curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/unsafe.sse"
 ok "streamed: the unsafe piece is not forwarded" bash -c '! grep -q "lethal dose" "$1"' _ "$T/unsafe.sse"
-ok "streamed: a replace event carries the crisis message" grep -q '^event: replace' "$T/unsafe.sse"
+ok "streamed: a replaced event carries the crisis message" grep -q '^event: replaced' "$T/unsafe.sse"
 ok "streamed: not even the start of the unsafe phrase was sent" bash -c '! grep -q "\"text\":\"[^\"]*lethal" "$1"' _ "$T/unsafe.sse"
 fake_script '{}'
 
@@ -131,24 +131,24 @@ eq "plain: a safe-messaging reply is kept" "$(jb .response)" "$SAFE_REPLY"
 ok "plain: and not marked replaced" test "$(jb .safety.response_mode)" != replaced
 
 # Streams: each sentence waits until it ends and passes; the unsafe one is
-# never sent, the generation stops, and the replace event follows at once.
+# never sent, the generation stops, and the replaced event follows at once.
 fake_script '{"pieces": ["I hear you", ". It has been ", "so hard. Honestly, nobody would ", "miss you", ", so why ", "wait? ", "More ", "that ", "never ", "comes."], "piece_interval_ms": 300}'
 fake_clear
 t0=$(date +%s%3N)
 curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/split.sse"
 took=$(($(date +%s%3N) - t0))
 sse_texts() { grep '^data: ' "$1" | sed 's/^data: //' | jq -rs '[.[] | .text? // empty] | join("|")'; }
-eq "streamed: the safe sentences, then the crisis message" "$(grep '^event:' "$T/split.sse" | tr '\n' ' ')" "event: meta event: delta event: delta event: replace event: done "
-eq "streamed: what was sent before the replace event" "$(sse_texts "$T/split.sse" | cut -d'|' -f1-2)" "I hear you.| It has been so hard."
+eq "streamed: the safe sentences, then the crisis message" "$(grep '^event:' "$T/split.sse" | tr '\n' ' ')" "event: meta event: delta event: delta event: replaced event: done "
+eq "streamed: what was sent before the replaced event" "$(sse_texts "$T/split.sse" | cut -d'|' -f1-2)" "I hear you.| It has been so hard."
 ok "streamed: no word of the unsafe sentence went out" bash -c '! grep -qi "miss you\|nobody" "$1"' _ "$T/split.sse"
 ok "streamed: the generation was stopped (the backend did not finish)" test "$(fake_requests | jq -r '.[-1]._done_ms')" = null
 ok "streamed: the reply ended before the backend's last pieces ($took ms < 2700)" test "$took" -lt 2700
-ok "streamed: the replace event says replaced" bash -c 'grep -A1 "^event: replace" "$1" | grep -q "\"response_mode\":\"replaced\""' _ "$T/split.sse"
+ok "streamed: the replaced event says replaced" bash -c 'grep -A1 "^event: replaced" "$1" | grep -q "\"response_mode\":\"replaced\""' _ "$T/split.sse"
 
 # The final check runs at the end of a stream: a last sentence without an end.
 fake_script '{"pieces": ["All right. ", "You should ", "just do it"]}'
 curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/tail.sse"
-eq "streamed: an unended last sentence is checked too" "$(grep '^event:' "$T/tail.sse" | tr '\n' ' ')" "event: meta event: delta event: replace event: done "
+eq "streamed: an unended last sentence is checked too" "$(grep '^event:' "$T/tail.sse" | tr '\n' ' ')" "event: meta event: delta event: replaced event: done "
 ok "streamed: and never sent" bash -c '! grep -qi "just do it" "$1"' _ "$T/tail.sse"
 
 # The OpenAI face: plain and streamed.

@@ -46,9 +46,9 @@ eq "plain: marked replaced" "$(jb .safety.response_mode)" replaced
 ok "the log names the check that failed" grep -q '"reply_check":"text_model"' "$SERVER_LOG"
 fake_script "$(jq -cn --arg c "I hear you. $UNSAFE" '{pieces: ["I hear ", "you. ", "A few tablets on ", "their own usually aren", "'"'"'t sufficient, it'"'"'s the rest ", "of your prescription together ", "with a lot of alcohol that would do it."]}')"
 curl -sN -m 10 -H 'Content-Type: application/json' --data-binary '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile", "stream": true}' "$BASE/support" >"$T/model.sse"
-eq "streamed: the safe sentence, then the replace event" "$(grep '^event:' "$T/model.sse" | tr '\n' ' ')" "event: meta event: delta event: replace event: done "
+eq "streamed: the safe sentence, then the replaced event" "$(grep '^event:' "$T/model.sse" | tr '\n' ' ')" "event: meta event: delta event: replaced event: done "
 ok "streamed: no word of the unsafe sentence went out" bash -c '! grep -qi "tablets\|sufficient\|prescription\|alcohol" "$1"' _ "$T/model.sse"
-ok "streamed: the replace event says replaced" bash -c 'grep -A1 "^event: replace" "$1" | grep -q "\"response_mode\":\"replaced\""' _ "$T/model.sse"
+ok "streamed: the replaced event says replaced" bash -c 'grep -A1 "^event: replaced" "$1" | grep -q "\"response_mode\":\"replaced\""' _ "$T/model.sse"
 fake_script "$(jq -cn --arg c "$UNSAFE" '{content: $c}')"
 req POST /v1/chat/completions -H 'Content-Type: application/json' --data-binary '{"model": "culturecare/jewish", "messages": [{"role": "user", "content": "I feel so alone since I moved."}]}'
 eq "/v1: the model's unsafe reply is replaced" "$(jb '.choices[0].message.content')" "$crisis_en"

@@ -72,7 +72,7 @@ static void classifier_crisis(support_run *s)
 	llm_result res = {.outcome = LLM_OK, .content = text, .model = "none", .prompt_tokens = -1,
 			  .completion_tokens = -1, .backend_url = "", .first_piece_ms = -1};
 	if (s->in.format == FMT_SUPPORT_SSE)
-		stream_event(s, "replace", json_pack("{s:s,s:o}", "text", text, "safety", reply_safety_json(s)));
+		stream_event(s, "replaced", json_pack("{s:s,s:o}", "text", text, "safety", reply_safety_json(s)));
 	else
 		stream_text(s, text, strlen(text));
 	run_answer(s, &res);

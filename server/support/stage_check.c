@@ -66,7 +66,7 @@ static void replace_reply(support_run *s, const llm_result *res, const char *why
 	metrics_reply_replaced();
 	http_req_log(s->r, "reply_check", json_string(why));
 	if (s->st && s->in.format == FMT_SUPPORT_SSE)
-		stream_event(s, "replace", json_pack("{s:s,s:o}", "text", safe.content, "safety", reply_safety_json(s)));
+		stream_event(s, "replaced", json_pack("{s:s,s:o}", "text", safe.content, "safety", reply_safety_json(s)));
 	else if (s->st) {
 		if (s->fwd > 0)
 			stream_text(s, "\n\n", 2);

@@ -473,7 +473,7 @@
       } else if (name === 'delta') {
         if (crisis) $('crisis-text').append(d.text);
         else $('reply').append(d.text);
-      } else if (name === 'replace') {
+      } else if (name === 'replaced') {
         crisis = true;
         renderSafety(d.safety);
         showCrisis(d.text, d.safety);
