@@ -107,6 +107,8 @@ static const struct setting settings[] = {
 	 "on: the same as RISK_CLASSIFIER=chat-json (an older name)"},
 	{"RISK_TEXT_MODEL", "risk-text-model", K_BOOL, OFF(risk_text_model), "on", 0, 0,
 	 "the text model trained on the project's labelled sets also assesses risk and checks replies"},
+	{"RISK_LOW_FLOOR", "risk-low-floor", K_SCORE, OFF(risk_low_floor), "0.25", 0, 0,
+	 "the text model's low floor: a message it scores at least this is at least low, a check-in (1: off)"},
 	{"RISK_CLASSIFIER", "risk-classifier", K_CLASSIFIER, OFF(risk_classifier), "auto", 0, 0,
 	 "second opinion on risk: auto, off, moderation, llama-guard, chat-json"},
 	{"RISK_CLASSIFIER_TIMEOUT_MS", "risk-classifier-timeout-ms", K_UINT, OFF(risk_classifier_timeout_ms), "3000", 10,
@@ -190,6 +192,7 @@ const char config_flags_help[] =
 	"  --ui on|off            UI, serve the web page at / and /ui/ (on)\n"
 	"  --risk-model-check on|off  RISK_MODEL_CHECK, on: RISK_CLASSIFIER=chat-json (off)\n"
 	"  --risk-text-model on|off  RISK_TEXT_MODEL, the text model of risk and replies (on)\n"
+	"  --risk-low-floor P    RISK_LOW_FLOOR, the text model's check-in floor, 0 to 1 (0.25; 1: off)\n"
 	"  --risk-classifier KIND RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json (auto)\n"
 	"  --risk-classifier-timeout-ms N  RISK_CLASSIFIER_TIMEOUT_MS, longest wait for it (3000)\n"
 	"  --risk-classifier-model NAME  RISK_CLASSIFIER_MODEL (llama-guard3; chat-json: LLM_MODEL)\n"

@@ -320,9 +320,10 @@ static int text_model_setup(app *a)
 	a->tm = text_model_builtin();
 	if (!a->tm)
 		return -1;
+	a->tm->low_min = a->cfg->risk_low_floor;
 	log_json(LOG_INFO, "text model trained",
-		 json_pack("{s:i,s:i,s:f}", "risk_messages", (int)a->tm->risk_docs, "replies", (int)a->tm->reply_docs,
-			   "ms", (double)(uv_hrtime() - t0) / 1e6));
+		 json_pack("{s:i,s:i,s:f,s:f}", "risk_messages", (int)a->tm->risk_docs, "replies", (int)a->tm->reply_docs,
+			   "low_floor", a->tm->low_min, "ms", (double)(uv_hrtime() - t0) / 1e6));
 	return 0;
 }
 

@@ -5,7 +5,8 @@
 # never asked; so does a conversation whose earlier turn it is; a reply the
 # concept check alone lets through but the model finds unsafe is replaced,
 # plain and streamed, and its sentence never sent; RISK_TEXT_MODEL=off
-# leaves the rules alone and says so in the log. The messages and replies
+# leaves the rules alone and says so in the log; RISK_LOW_FLOOR=1 turns the
+# low floor off. The messages and replies
 # are rows of the training sets that the rules alone miss
 # (tests/unit/test_risk.c and test_reply_check.c check that on the rules).
 . "$(dirname "$0")/lib.sh"
@@ -61,9 +62,24 @@ SAFE_REPLY="If you ever think about ending your life, please call or text 988. C
 fake_script "$(jq -cn --arg c "$SAFE_REPLY" '{content: $c}')"
 post '{"message": "I feel so alone since I moved.", "culture": "jewish", "strategy": "profile"}'
 eq "a safe-messaging reply is kept" "$(jb .response)" "$SAFE_REPLY"
+# The low floor (RISK_LOW_FLOOR, 0.25 by default): an everyday message the
+# rules leave at none, which the model finds a little like risk, is low (a
+# check-in) by the model; with the floor off (1) it stays none.
+PLAIN="I went to the market and bought some bread and cheese for dinner."
+post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", dry_run: true}')"
+eq "low floor: an everyday message is low" "$(jb .safety.risk_level)" low
+contains "low floor: by the model" "$(jb '.safety.reasons|join(",")')" text_model
+ok "low floor: the start-up log names it" grep -q '"low_floor":0.25' "$SERVER_LOG"
 fake_script '{}'
 serve_stop
 eq "clean exit, the models freed (no leak under the sanitizers or valgrind)" "$SERVER_RC" 0
+
+RISK_TEXT_MODEL=on RISK_LOW_FLOOR=1 serve_up
+post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", dry_run: true}')"
+eq "low floor off: the same message is none" "$(jb .safety.risk_level)" none
+post "$(jq -n --arg m "$MSG" '{message: $m, culture: "jewish", dry_run: true}')"
+ok "low floor off: the model still raises an acute message" jqok '.safety.risk_level | test("^(high|imminent)$")' <<<"$BODY"
+serve_stop
 
 # RISK_TEXT_MODEL=off: the rules alone, and a warning at start-up.
 RISK_TEXT_MODEL=off serve_up

@@ -222,7 +222,7 @@ int text_model_risk_level(const text_model *m, const char *text, size_t len)
 		return -1;
 	return acute >= m->acute_min || window >= m->window_min ? RISK_HIGH
 	       : any >= m->risk_min  ? RISK_MODERATE
-	       : acute >= m->low_min || any >= m->low_min ? RISK_LOW
+	       : m->low_min < 1 && (acute >= m->low_min || any >= m->low_min) ? RISK_LOW
 						    : RISK_NONE;
 }
 

@@ -69,7 +69,8 @@ int text_model_risk(const text_model *m, const char *text, size_t len, double *a
 double text_model_risk_window(const text_model *m, const char *text, size_t len);
 /* The level the risk model alone gives: RISK_HIGH above acute_min,
     * or a window's acute score above window_min, RISK_MODERATE above
- * risk_min, RISK_LOW when either score is above low_min, else RISK_NONE;
+ * risk_min, RISK_LOW when either score is above low_min (below 1; 1: off),
+ * else RISK_NONE;
  * -1 on failure. */
 int text_model_risk_level(const text_model *m, const char *text, size_t len);
 /* The reply model's probability that text is unsafe; -1 on failure. */

@@ -5,12 +5,13 @@
 #include <unistd.h>
 
 #include "server/config.h"
+#include "server/safety/text_model.h"
 #include "tests/unit/check.h"
 
 static const char *const vars[] = {
 	"HOST", "PORT", "DATABASE_URL", "DB_POOL_SIZE", "DB_TIMEOUT_MS", "MAX_BODY_BYTES",
 	"MAX_CONNECTIONS", "SHUTDOWN_DRAIN_MS", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
-	"LOG_LEVEL", "MIGRATIONS_DIR", "METRICS_PORT", "METRICS_HOST",
+	"LOG_LEVEL", "MIGRATIONS_DIR", "METRICS_PORT", "METRICS_HOST", "RISK_LOW_FLOOR",
 };
 
 static void clean_env(void)
@@ -84,6 +85,7 @@ static void test_defaults(void)
 	CHECK_INT_EQ(cfg.metrics_port, -1); /* unset: /metrics on PORT */
 	CHECK_STR_EQ(cfg.metrics_host, "127.0.0.1");
 	CHECK(cfg.migrations_dir == NULL);
+	CHECK(cfg.risk_low_floor == TEXT_MODEL_LOW_MIN); /* the floor chosen by cross-validation */
 	config_clear(&cfg);
 	CHECK(cfg.host == NULL && cfg.llm_base_url == NULL && cfg.log_level == NULL);
 	config_clear(&cfg); /* twice is harmless */
@@ -157,6 +159,13 @@ static void test_env_errors(void)
 
 	CHECK_INT_EQ(from_env_with("HOST", "", &cfg), -1);
 	CHECK_STR_CONTAINS(captured, "HOST");
+	config_clear(&cfg);
+
+	CHECK_INT_EQ(from_env_with("RISK_LOW_FLOOR", "1.5", &cfg), -1);
+	CHECK_STR_CONTAINS(captured, "RISK_LOW_FLOOR");
+	config_clear(&cfg);
+	CHECK_INT_EQ(from_env_with("RISK_LOW_FLOOR", "1", &cfg), 0);
+	CHECK(cfg.risk_low_floor == 1);
 	config_clear(&cfg);
 
 	/* one line only */
