@@ -59,12 +59,17 @@ int main(void)
 	double risk_us = (now_us() - t0) / RUNS;
 	t0 = now_us();
 	for (int i = 0; i < RUNS; i++)
+		sink += text_model_risk_level(m, message, sizeof message - 1);
+	double level_us = (now_us() - t0) / RUNS;
+	t0 = now_us();
+	for (int i = 0; i < RUNS; i++)
 		sink += text_model_reply(m, window, sizeof window - 1);
 	double reply_us = (now_us() - t0) / RUNS;
 	text_model_risk(m, message, sizeof message - 1, &a, &b);
 	printf("risk model on the message: acute %.2f (threshold %.2f), any risk %.2f (threshold %.2f)\n", a,
 	       m->acute_min, b, m->risk_min);
 	printf("risk model: %.2f us per message of %zu words (%zu bytes)\n", risk_us, words, sizeof message - 1);
+	printf("risk level (the whole message, its windows and the floor): %.2f us per message\n", level_us);
 	printf("reply model: %.2f us per window of %zu bytes\n", reply_us, sizeof window - 1);
 	printf("(checksum %.3f)\n", sink / RUNS);
 	text_model_free(m);
