@@ -30,7 +30,7 @@
 #define TEXT_MODEL_RISK_MIN 1.00
 /* The low floor: a message the model finds even a little like risk (its
  * higher score at least this) is checked in on (RISK_LOW), never left at
- * none. */
+ * none; the service sets it from RISK_LOW_FLOOR. */
 #define TEXT_MODEL_LOW_MIN 0.25
 #define TEXT_MODEL_REPLY_MIN 0.55
 /* A text of several sentences is also scored window by window (a sentence
@@ -67,11 +67,10 @@ int text_model_risk(const text_model *m, const char *text, size_t len, double *a
 /* The highest acute score of the windows of text (a sentence with the one
  * before it; 0 for a text of one sentence); -1 on failure. */
 double text_model_risk_window(const text_model *m, const char *text, size_t len);
-/* The level the risk model alone gives: RISK_HIGH above acute_min,
-    * or a window's acute score above window_min, RISK_MODERATE above
- * risk_min, RISK_LOW when either score is above low_min (below 1; 1: off),
- * else RISK_NONE;
- * -1 on failure. */
+/* The level the risk model alone gives: RISK_HIGH when the acute score
+ * reaches acute_min or a window's reaches window_min, RISK_MODERATE when the
+ * any-risk score reaches risk_min, RISK_LOW when either score reaches
+ * low_min (below 1; 1: off), else RISK_NONE; -1 on failure. */
 int text_model_risk_level(const text_model *m, const char *text, size_t len);
 /* The reply model's probability that text is unsafe; -1 on failure. */
 double text_model_reply(const text_model *m, const char *text, size_t len);
