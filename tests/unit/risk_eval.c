@@ -434,6 +434,21 @@ static void cv_floor_table(const cv_ctx *c, double a, double k)
 		       eval_pct(mt.benign_alarm, mt.benign), eval_pct(mlt.benign_alarm, mlt.benign));
 	}
 	cv_window = wsaved;
+	printf("moderate by the acute score (acute >= t: moderate): t | combined acute >=moderate, false alarms | "
+	       "long: false alarms, acute >=moderate\n");
+	for (int m = 30; m <= 60; m += 5) {
+		tally t = {0}, lt = {0};
+		for (size_t i = 0; i < c->nrows; i++) {
+			const cv_row *x = &c->rows[i];
+			risk_level l = cv_level(x, a, k);
+			if (l < RISK_MODERATE && x->acute >= m / 100.0)
+				l = RISK_MODERATE;
+			count(x->lng ? &lt : &t, x->group, x->lo, l);
+		}
+		printf("  %.2f | %5.1f%% %5.1f%% | %5.1f%% %5.1f%%\n", m / 100.0, eval_pct(t.acute_mod, t.acute),
+		       eval_pct(t.benign_alarm, t.benign), eval_pct(lt.benign_alarm, lt.benign),
+		       eval_pct(lt.acute_mod, lt.acute));
+	}
 	cv_low = saved;
 }
 
