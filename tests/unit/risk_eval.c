@@ -371,12 +371,14 @@ static void cv_operating_point(const cv_ctx *c, int nsets, double max_false)
 	}
 }
 
-/* The low floor and the veto at the operating point (a, k): for floors f
- * (the model's highest score at least f: low), the acute messages left at
- * none and the benign ones raised to low or above; for vetoes v (the rules'
- * moderate lowered to low where the model's any-risk score is below v),
- * the acute at moderate or above and the false alarms. Pooled, short
- * messages. */
+/* Four tables at the operating point (a, k), pooled: for floors f (either
+ * score, or the acute one, at least f: low), the acute messages left at
+ * none and the benign ones at low or above; for vetoes v (the rules'
+ * moderate or above lowered to low where both scores and every window's are
+ * below v), acute found and false alarms, short and long; for windows'
+ * thresholds w, the same with the model alone's false alarms; for a
+ * moderate threshold t on the acute score, acute at moderate or above and
+ * false alarms. */
 static void cv_floor_table(const cv_ctx *c, double a, double k)
 {
 	double saved = cv_low;
