@@ -619,10 +619,7 @@ size_t safety_window_start(size_t prev, size_t from, size_t to)
 	return short_one ? prev : from;
 }
 
-/* Calls fn on every window of a whole reply (a sentence and the one
- * before it, as the stream filter cuts them) until it returns non-zero;
- * returns that, or 0. */
-static int each_window(const char *text, size_t len, int (*fn)(void *ud, size_t prev, size_t from, size_t to),
+int safety_each_window(const char *text, size_t len, int (*fn)(void *ud, size_t prev, size_t from, size_t to),
 		       void *ud)
 {
 	size_t prev = 0, start = 0;
@@ -652,7 +649,7 @@ static int check_window(void *ud, size_t prev, size_t from, size_t to)
 reply_verdict safety_check_reply(const safety *s, const char *text, size_t len)
 {
 	window_ctx c = {s, text, 0};
-	return (reply_verdict)each_window(text, len, check_window, &c);
+	return (reply_verdict)safety_each_window(text, len, check_window, &c);
 }
 
 static int score_window(void *ud, size_t prev, size_t from, size_t to)
@@ -676,7 +673,7 @@ double safety_reply_model_score(const safety *s, const char *text, size_t len)
 	window_ctx c = {s, text, 0};
 	if (!s->tm)
 		return -1;
-	each_window(text, len, score_window, &c);
+	safety_each_window(text, len, score_window, &c);
 	return c.best;
 }
 

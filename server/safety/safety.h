@@ -178,6 +178,11 @@ reply_verdict safety_check_sentence(const safety *s, const char *text, size_t pr
  * window stays within SAFETY_HOLD_MAX bytes). */
 #define SAFETY_SHORT_SENTENCE 24 /* bytes */
 size_t safety_window_start(size_t prev, size_t from, size_t to);
+/* Calls fn on every window of a whole text (a sentence and the one before
+ * it, as the stream filter cuts them: the window is [prev, to), its last
+ * sentence [from, to)) until it returns non-zero; returns that, or 0. */
+int safety_each_window(const char *text, size_t len, int (*fn)(void *ud, size_t prev, size_t from, size_t to),
+		       void *ud);
 
 /* The whole check on a reply of len bytes. */
 reply_verdict safety_check_reply(const safety *s, const char *text, size_t len);

@@ -100,24 +100,33 @@ static int read_sets(const struct embedded_file *sets, size_t nf, label_fn label
  * safety_check_sentence): every window of a safe reply is safe too, so
  * each is learnt as such (an unsafe reply's sentences are not told apart:
  * only the whole is learnt). -1 when out of memory. */
+typedef struct safe_window_ctx {
+	doc_list *l;
+	const char *text;
+	size_t len;
+} safe_window_ctx;
+
+static int add_safe_window(void *ud, size_t prev, size_t from, size_t to)
+{
+	safe_window_ctx *c = ud;
+	(void)from;
+	if (prev == 0 && to == c->len)
+		return 0; /* the whole reply, learnt already */
+	textcat_doc *v = array_grow(c->l->v, &c->l->cap, c->l->n + 1, sizeof *v);
+	if (!v)
+		return -1;
+	c->l->v = v;
+	v[c->l->n++] = (textcat_doc){.text = c->text + prev, .len = to - prev};
+	return 0;
+}
+
 static int add_safe_windows(doc_list *l)
 {
 	size_t n = l->n;
 	for (size_t i = 0; i < n; i++) {
-		const char *t = l->v[i].text;
-		size_t len = l->v[i].len, prev = 0, start = 0;
-		while (!l->v[i].y[0] && start < len) {
-			size_t end = safety_sentence_end(t, len, start, true);
-			if (prev > 0 || end < len) {
-				textcat_doc *v = array_grow(l->v, &l->cap, l->n + 1, sizeof *v);
-				if (!v)
-					return -1;
-				l->v = v;
-				v[l->n++] = (textcat_doc){.text = t + prev, .len = end - prev};
-			}
-			prev = safety_window_start(prev, start, end);
-			start = end;
-		}
+		safe_window_ctx c = {l, l->v[i].text, l->v[i].len};
+		if (!l->v[i].y[0] && safety_each_window(c.text, c.len, add_safe_window, &c) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -183,24 +192,32 @@ static int risk_scores(const text_model *m, const char *text, size_t len, double
 	return rc;
 }
 
+typedef struct risk_window_ctx {
+	const textcat *risk;
+	const char *text;
+	size_t len;
+	double best;
+} risk_window_ctx;
+
+static int score_risk_window(void *ud, size_t prev, size_t from, size_t to)
+{
+	risk_window_ctx *c = ud;
+	double w[2];
+	(void)from;
+	if (prev == 0 && to == c->len)
+		return 0; /* the whole text: not a window of it */
+	if (textcat_score(c->risk, c->text + prev, to - prev, w) < 0)
+		return -1;
+	c->best = w[0] > c->best ? w[0] : c->best;
+	return 0;
+}
+
 double text_model_risk_window(const text_model *m, const char *text, size_t len)
 {
-	double best = 0;
-	size_t prev = 0, start = 0;
 	if (!m || !m->risk)
 		return -1;
-	while (start < len) {
-		size_t end = safety_sentence_end(text, len, start, true);
-		double w[2];
-		if (prev > 0 || end < len) {
-			if (textcat_score(m->risk, text + prev, end - prev, w) < 0)
-				return -1;
-			best = w[0] > best ? w[0] : best;
-		}
-		prev = safety_window_start(prev, start, end);
-		start = end;
-	}
-	return best;
+	risk_window_ctx c = {m->risk, text, len, 0};
+	return safety_each_window(text, len, score_risk_window, &c) < 0 ? -1 : c.best;
 }
 
 int text_model_risk(const text_model *m, const char *text, size_t len, double *acute, double *any)
@@ -217,7 +234,8 @@ int text_model_risk_level(const text_model *m, const char *text, size_t len)
 	double acute, any;
 	if (text_model_risk(m, text, len, &acute, &any) < 0)
 		return -1;
-	double window = m->window_min <= 1 ? text_model_risk_window(m, text, len) : 0;
+	/* the windows only when the whole text is not high already */
+	double window = acute < m->acute_min && m->window_min <= 1 ? text_model_risk_window(m, text, len) : 0;
 	if (window < 0)
 		return -1;
 	return acute >= m->acute_min || window >= m->window_min ? RISK_HIGH
