@@ -109,6 +109,8 @@ static const struct setting settings[] = {
 	 "the text model trained on the project's labelled sets also assesses risk and checks replies"},
 	{"RISK_LOW_FLOOR", "risk-low-floor", K_SCORE, OFF(risk_low_floor), "0.25", 0, 0,
 	 "the text model's low floor: a message it scores at least this is at least low, a check-in (1: off)"},
+	{"RISK_ROLE_PLAY_AT_LOW", "risk-role-play-at-low", K_BOOL, OFF(risk_role_play_at_low), "off", 0, 0,
+	 "on: a message at low keeps the strategy's persona (off: no persona from low up)"},
 	{"RISK_CLASSIFIER", "risk-classifier", K_CLASSIFIER, OFF(risk_classifier), "auto", 0, 0,
 	 "second opinion on risk: auto, off, moderation, llama-guard, chat-json"},
 	{"RISK_CLASSIFIER_TIMEOUT_MS", "risk-classifier-timeout-ms", K_UINT, OFF(risk_classifier_timeout_ms), "3000", 10,
@@ -193,6 +195,7 @@ const char config_flags_help[] =
 	"  --risk-model-check on|off  RISK_MODEL_CHECK, on: RISK_CLASSIFIER=chat-json (off)\n"
 	"  --risk-text-model on|off  RISK_TEXT_MODEL, the text model of risk and replies (on)\n"
 	"  --risk-low-floor P    RISK_LOW_FLOOR, the text model's check-in floor, 0 to 1 (0.25; 1: off)\n"
+	"  --risk-role-play-at-low on|off  RISK_ROLE_PLAY_AT_LOW, the persona stays at low (off)\n"
 	"  --risk-classifier KIND RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json (auto)\n"
 	"  --risk-classifier-timeout-ms N  RISK_CLASSIFIER_TIMEOUT_MS, longest wait for it (3000)\n"
 	"  --risk-classifier-model NAME  RISK_CLASSIFIER_MODEL (llama-guard3; chat-json: LLM_MODEL)\n"

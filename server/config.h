@@ -46,6 +46,7 @@ typedef struct config {
 	bool risk_model_check; /* RISK_MODEL_CHECK: on = RISK_CLASSIFIER=chat-json (an older name) */
 	bool risk_text_model;  /* RISK_TEXT_MODEL: the statistical text model of risk and replies (on) */
 	double risk_low_floor; /* RISK_LOW_FLOOR: the text model's low floor, a check-in (1: off) */
+	bool risk_role_play_at_low; /* RISK_ROLE_PLAY_AT_LOW: the persona stays at low (off) */
 	char *risk_classifier; /* RISK_CLASSIFIER: auto, off, moderation, llama-guard, chat-json */
 	unsigned risk_classifier_timeout_ms; /* RISK_CLASSIFIER_TIMEOUT_MS */
 	char *risk_classifier_model; /* RISK_CLASSIFIER_MODEL: llama-guard and chat-json ("" = their default) */

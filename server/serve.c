@@ -361,6 +361,8 @@ int serve_run(config *cfg)
 	a.access = access_new(cfg->rate_limit_rpm, cfg->rate_limit_streams);
 	if (!cfg->auth)
 		log_json(LOG_WARN, "AUTH=off: every request is let through without an API key; use this only locally", NULL);
+	if (cfg->risk_role_play_at_low)
+		log_json(LOG_WARN, "RISK_ROLE_PLAY_AT_LOW=on: a message at low keeps the persona, whatever the text model found", NULL);
 	if (start_listeners(&a, err, sizeof err) < 0)
 		return start_failed(&a, err);
 	http_server_set_gate(a.http, app_gate, &a);

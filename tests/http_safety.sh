@@ -93,6 +93,7 @@ msg=$(pick en low self)
 post "$(jq -n --arg m "$msg" '{message: $m, culture: "jewish", strategy: "profile"}')"
 eq "low: a gentle check-in" "$(jb .safety.response_mode)" check_in
 contains "low: check-in instruction" "$(fake_last system)" "check in"
+contains "low: no persona either (RISK_ROLE_PLAY_AT_LOW=off)" "$(fake_last system)" "You are a supportive assistant, not a person"
 
 # Negation and third persons
 post '{"message": "I would never kill myself, but this exam is killing me.", "culture": "jewish", "strategy": "profile"}'

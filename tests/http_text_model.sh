@@ -70,6 +70,14 @@ post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", dry_run: true}'
 eq "low floor: an everyday message is low" "$(jb .safety.risk_level)" low
 contains "low floor: by the model" "$(jb '.safety.reasons|join(",")')" text_model
 ok "low floor: the start-up log names it" grep -q '"low_floor":0.25' "$SERVER_LOG"
+# At low the prompt has no persona (RISK_ROLE_PLAY_AT_LOW=off): a plain
+# assistant, the culture kept, with the check-in.
+fake_script '{"content": "That sounds like a good evening."}'
+post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", strategy: "profile"}')"
+eq "low: a generated reply with a check-in" "$STATUS $(jb .safety.risk_level) $(jb .safety.response_mode)" "200 low check_in"
+contains "low: no persona, a supportive assistant" "$(fake_last system)" "You are a supportive assistant, not a person"
+contains "low: the culture stays" "$(fake_last system)" "Someone of Jewish cultural background"
+eq "low: not the persona" "$(fake_last system | grep -c 'member of an online forum' || true)" 0
 fake_script '{}'
 serve_stop
 eq "clean exit, the models freed (no leak under the sanitizers or valgrind)" "$SERVER_RC" 0
@@ -77,8 +85,22 @@ eq "clean exit, the models freed (no leak under the sanitizers or valgrind)" "$S
 RISK_TEXT_MODEL=on RISK_LOW_FLOOR=1 serve_up
 post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", dry_run: true}')"
 eq "low floor off: the same message is none" "$(jb .safety.risk_level)" none
+fake_script '{"content": "That sounds like a good evening."}'
+post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", strategy: "profile"}')"
+contains "none: the strategy's persona" "$(fake_last system)" "Jewish member of an online forum"
 post "$(jq -n --arg m "$MSG" '{message: $m, culture: "jewish", dry_run: true}')"
 ok "low floor off: the model still raises an acute message" jqok '.safety.risk_level | test("^(high|imminent)$")' <<<"$BODY"
+serve_stop
+
+# RISK_ROLE_PLAY_AT_LOW=on: the persona stays at low (with the check-in),
+# and a warning at start-up says so.
+RISK_TEXT_MODEL=on RISK_ROLE_PLAY_AT_LOW=on serve_up
+ok "role play at low: a warning at start-up" grep -q '"level":"warn".*RISK_ROLE_PLAY_AT_LOW=on' "$SERVER_LOG"
+fake_script '{"content": "That sounds like a good evening."}'
+post "$(jq -n --arg m "$PLAIN" '{message: $m, culture: "jewish", strategy: "profile"}')"
+eq "role play at low: still low, a check-in" "$(jb .safety.risk_level) $(jb .safety.response_mode)" "low check_in"
+contains "role play at low: the persona" "$(fake_last system)" "Jewish member of an online forum"
+contains "role play at low: the check-in" "$(fake_last system)" "check in"
 serve_stop
 
 # RISK_TEXT_MODEL=off: the rules alone, and a warning at start-up.

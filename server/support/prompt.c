@@ -110,6 +110,14 @@ const char prompt_signal_definition[] =
 	"community. Someone has written the message you will be given. Reply to " \
 	"them with care, offering emotional support."
 
+/* The same for the strategies that name the culture: no persona, but the
+ * culture stays (%s: the culture). */
+#define ROLE_NONE_CULTURE_FMT \
+	"You are a supportive assistant, not a person and not a member of any " \
+	"community. Someone of %s cultural background has written the message " \
+	"you will be given. Reply to them with care, offering emotional support " \
+	"that fits their culture."
+
 const char *const prompt_guidelines[PROMPT_NGUIDELINES] = {
 	"Value and respect the ways in which the writer's culture may differ from yours.",
 	"Be comfortable with the differences between the writer and you.",
@@ -263,7 +271,9 @@ static bool input_valid(const prompt_input *in)
 static void add_role(sbuf *b, const prompt_input *in)
 {
 	sb_para(b);
-	if (in->no_role)
+	if (in->no_role && culture_needed(in->strategy))
+		sb_printf(b, ROLE_NONE_CULTURE_FMT, in->culture);
+	else if (in->no_role)
 		sb_add(b, ROLE_NONE);
 	else if (culture_needed(in->strategy))
 		sb_printf(b, ROLE_CULTURE_FMT, starts_with_vowel(in->culture) ? "an" : "a",

@@ -9,6 +9,8 @@
  *  - benign (neutral, idioms, negations, third persons...): false alarms,
  *    the share assessed moderate or above.
  * Every acute message assessed below high and every false alarm is listed.
+ * After each set: how many acute messages would be given a persona prompt
+ * (those at none; with RISK_ROLE_PLAY_AT_LOW=on, those below moderate).
  *
  * Usage: risk_eval [--min-acute F] [--max-acute-none N] [--max-false F] SET.tsv...
  * Without limits it only reports (exit 0 unless a set is malformed); with
@@ -665,6 +667,11 @@ int main(int argc, char **argv)
 			add(&all, &by_lang[k]);
 		}
 		print_row("overall", &all);
+		/* the prompt by level (support_no_role): a persona below low, or
+		 * below moderate with RISK_ROLE_PLAY_AT_LOW=on; high and above get
+		 * the crisis message and no model call */
+		printf("acute messages given a persona prompt: %u (with RISK_ROLE_PLAY_AT_LOW=on: %u)\n", all.acute_none,
+		       all.acute - all.acute_mod);
 		if (over(&all, &l) && !rc)
 			rc = 1;
 	}

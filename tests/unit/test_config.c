@@ -12,6 +12,7 @@ static const char *const vars[] = {
 	"HOST", "PORT", "DATABASE_URL", "DB_POOL_SIZE", "DB_TIMEOUT_MS", "MAX_BODY_BYTES",
 	"MAX_CONNECTIONS", "SHUTDOWN_DRAIN_MS", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
 	"LOG_LEVEL", "MIGRATIONS_DIR", "METRICS_PORT", "METRICS_HOST", "RISK_LOW_FLOOR",
+	"RISK_ROLE_PLAY_AT_LOW",
 };
 
 static void clean_env(void)
@@ -86,6 +87,7 @@ static void test_defaults(void)
 	CHECK_STR_EQ(cfg.metrics_host, "127.0.0.1");
 	CHECK(cfg.migrations_dir == NULL);
 	CHECK(cfg.risk_low_floor == TEXT_MODEL_LOW_MIN); /* the floor chosen by cross-validation */
+	CHECK(!cfg.risk_role_play_at_low); /* no persona from low up */
 	config_clear(&cfg);
 	CHECK(cfg.host == NULL && cfg.llm_base_url == NULL && cfg.log_level == NULL);
 	config_clear(&cfg); /* twice is harmless */
@@ -166,6 +168,12 @@ static void test_env_errors(void)
 	config_clear(&cfg);
 	CHECK_INT_EQ(from_env_with("RISK_LOW_FLOOR", "1", &cfg), 0);
 	CHECK(cfg.risk_low_floor == 1);
+	config_clear(&cfg);
+	CHECK_INT_EQ(from_env_with("RISK_ROLE_PLAY_AT_LOW", "on", &cfg), 0);
+	CHECK(cfg.risk_role_play_at_low);
+	config_clear(&cfg);
+	CHECK_INT_EQ(from_env_with("RISK_ROLE_PLAY_AT_LOW", "maybe", &cfg), -1);
+	CHECK_STR_CONTAINS(captured, "RISK_ROLE_PLAY_AT_LOW");
 	config_clear(&cfg);
 
 	/* one line only */

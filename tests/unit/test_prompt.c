@@ -164,6 +164,10 @@ static void check_strategy(prompt_strategy s, bool with_hints)
 	CHECK(strncmp(p.system, "You are a supportive assistant, not a person", 44) == 0);
 	CHECK_ABSENT(p.system, "member of an online forum");
 	CHECK_ABSENT(p.system, "fellow member");
+	/* the culture stays, without the persona ('shares your') */
+	CHECK_HAS_IF(culture, p.system, "Someone of Chinese cultural background");
+	CHECK_HAS_IF(culture, p.system, "that fits their culture");
+	CHECK_ABSENT(p.system, "shares your");
 	CHECK_HAS_IF(annotated, p.system, prompt_distress_definition);
 	prompt_clear(&p);
 }
