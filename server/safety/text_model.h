@@ -26,11 +26,11 @@
 #include "server/safety/risk.h"
 #include "server/textcat.h"
 
-#define TEXT_MODEL_ACUTE_MIN 0.60
+#define TEXT_MODEL_ACUTE_MIN 0.61
 #define TEXT_MODEL_RISK_MIN 1.00
 /* The low floor: a message the model finds even a little like risk (its
- * higher score at least this) is checked in on (RISK_LOW), never left at
- * none; the service sets it from RISK_LOW_FLOOR. */
+ * higher score at least this) is checked in on (RISK_LOW, and no persona in the
+ * prompt), never left at none; the service sets it from RISK_LOW_FLOOR. */
 #define TEXT_MODEL_LOW_MIN 0.25
 #define TEXT_MODEL_REPLY_MIN 0.55
 /* A text of several sentences is also scored window by window (a sentence
