@@ -349,7 +349,7 @@ static void fan_out(cand_req *c)
 			.nsignals = ns,
 			.hints = hints,
 			.nhints = match.nstrategies,
-			.no_role = support_no_role(c->risk.level, c->a->cfg->risk_role_play_at_low),
+			.no_role = risk_no_persona(c->risk.level, c->a->cfg->risk_role_play_at_low),
 			.extra_system = support_risk_instructions(c->risk.level),
 		};
 		prompt p = {0};

@@ -106,7 +106,8 @@ eq "self-harm/instructions over its threshold: high" "$(jb .safety.risk_level) $
 fake_clear
 post "$(msg 'MOD-SH')"
 eq "self-harm over its threshold: moderate, safe messaging" "$(jb .safety.risk_level) $(jb .safety.response_mode) $(jb .safety.classifier.outcome)" "moderate safe_messaging raised"
-contains "the reply's prompt has the safe-messaging instructions" "$(chats | jq -r '.[-1].messages[0].content')" "safe-messaging"
+# (the cancelled call and the new one may reach the fake in either order)
+eq "the reply's prompt, made again, has the safe-messaging instructions" "$(chats | jq '[.[] | select(.messages[0].content | test("safe-messaging"))] | length')" 1
 eq "the reply is the generated one" "$(jb .response)" "This is a fake reply."
 fake_clear
 post "$(jq -n --arg m "$(pick en imminent self)" '{message: $m, culture: "german"}')"

@@ -14,6 +14,7 @@
  * it may be shared by threads once built. */
 #ifndef CC_RISK_H
 #define CC_RISK_H
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum risk_level { RISK_NONE, RISK_LOW, RISK_MODERATE, RISK_HIGH, RISK_IMMINENT } risk_level;
@@ -31,6 +32,11 @@ const char *risk_level_name(risk_level l);
 /* Parses a name of risk_level_name (ASCII case ignored). 0 and *out set, or
  * -1 (unknown name, NULL arguments; *out untouched). */
 int risk_level_parse(const char *s, risk_level *out);
+/* True when a reply at this level is made without a persona (no
+ * role-play): from low up, since a check-in already means the service is
+ * not sure the writer is safe; from moderate up when role_play_at_low
+ * (RISK_ROLE_PLAY_AT_LOW). High and above get no model call at all. */
+bool risk_no_persona(risk_level level, bool role_play_at_low);
 
 typedef struct risk_rules risk_rules;
 

@@ -464,6 +464,11 @@ const char *risk_level_name(risk_level l)
 	return level_names[l];
 }
 
+bool risk_no_persona(risk_level level, bool role_play_at_low)
+{
+	return level >= (role_play_at_low ? RISK_MODERATE : RISK_LOW);
+}
+
 int risk_level_parse(const char *s, risk_level *out)
 {
 	if (!s || !out)

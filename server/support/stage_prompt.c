@@ -48,11 +48,6 @@ const char *support_risk_instructions(risk_level level)
 	return level >= RISK_MODERATE ? SAFE_MESSAGING : level == RISK_LOW ? CHECK_IN : NULL;
 }
 
-bool support_no_role(risk_level level, bool role_play_at_low)
-{
-	return level >= (role_play_at_low ? RISK_MODERATE : RISK_LOW);
-}
-
 /* The system prompt's addition: by the conversation's level, with a word on
  * the earlier turns when they, not the last message, set it. */
 static const char *instructions(const support_run *s)
@@ -92,7 +87,7 @@ int stage_prompt(support_run *s)
 		.hints = hints,
 		.nhints = nh,
 		/* No role-play for a writer who may be at risk. */
-		.no_role = support_no_role(s->risk.level, s->a->cfg->risk_role_play_at_low),
+		.no_role = risk_no_persona(s->risk.level, s->a->cfg->risk_role_play_at_low),
 		.extra_system = instructions(s),
 	};
 	prompt_clear(&s->prompt); /* built again when the classifier raised the level */

@@ -96,9 +96,5 @@ void support_start(http_req *r, support_input *in);
 json_t *support_corpus_annotations(lexicon *lex, const lexicon_culture *c, const lexicon_result *match,
 				   const char *message, size_t len);
 const char *support_risk_instructions(risk_level level);
-/* True when the prompt is built without a persona: from low up (from
- * moderate up when role_play_at_low, RISK_ROLE_PLAY_AT_LOW). A check-in
- * (low) already means the service is not sure the writer is safe. */
-bool support_no_role(risk_level level, bool role_play_at_low);
 
 #endif

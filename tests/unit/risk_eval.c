@@ -57,6 +57,7 @@
 
 typedef struct tally {
 	unsigned acute, acute_high, acute_mod, acute_none;
+	unsigned acute_persona, acute_persona_low; /* given a persona prompt; the same with RISK_ROLE_PLAY_AT_LOW=on */
 	unsigned risk, risk_ok;
 	unsigned benign, benign_alarm;
 } tally;
@@ -67,6 +68,8 @@ static void add(tally *t, const tally *o)
 	t->acute_high += o->acute_high;
 	t->acute_mod += o->acute_mod;
 	t->acute_none += o->acute_none;
+	t->acute_persona += o->acute_persona;
+	t->acute_persona_low += o->acute_persona_low;
 	t->risk += o->risk;
 	t->risk_ok += o->risk_ok;
 	t->benign += o->benign;
@@ -96,6 +99,8 @@ static void count(tally *t, int group, risk_level lo, risk_level level)
 		t->acute_high += level >= RISK_HIGH;
 		t->acute_mod += level >= RISK_MODERATE;
 		t->acute_none += level == RISK_NONE;
+		t->acute_persona += !risk_no_persona(level, false);
+		t->acute_persona_low += !risk_no_persona(level, true);
 	} else if (group == G_RISK) {
 		t->risk++;
 		t->risk_ok += level >= lo;
@@ -667,11 +672,8 @@ int main(int argc, char **argv)
 			add(&all, &by_lang[k]);
 		}
 		print_row("overall", &all);
-		/* the prompt by level (support_no_role): a persona below low, or
-		 * below moderate with RISK_ROLE_PLAY_AT_LOW=on; high and above get
-		 * the crisis message and no model call */
-		printf("acute messages given a persona prompt: %u (with RISK_ROLE_PLAY_AT_LOW=on: %u)\n", all.acute_none,
-		       all.acute - all.acute_mod);
+		printf("acute messages given a persona prompt: %u (with RISK_ROLE_PLAY_AT_LOW=on: %u)\n", all.acute_persona,
+		       all.acute_persona_low);
 		if (over(&all, &l) && !rc)
 			rc = 1;
 	}

@@ -368,6 +368,11 @@ static void test_level_names(void)
 	CHECK_INT_EQ(risk_level_parse("low", NULL), -1);
 	CHECK_INT_EQ(l, RISK_LOW);
 	CHECK_STR_EQ(risk_level_name((risk_level)7), "unknown");
+	/* the persona: at none only; at none and low with RISK_ROLE_PLAY_AT_LOW=on */
+	CHECK(!risk_no_persona(RISK_NONE, false) && !risk_no_persona(RISK_NONE, true));
+	CHECK(risk_no_persona(RISK_LOW, false) && !risk_no_persona(RISK_LOW, true));
+	for (int i = RISK_MODERATE; i <= RISK_IMMINENT; i++)
+		CHECK(risk_no_persona((risk_level)i, false) && risk_no_persona((risk_level)i, true));
 	CHECK_STR_EQ(risk_level_name((risk_level)-1), "unknown");
 }
 
